@@ -1,0 +1,37 @@
+# PWS — the two commands: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := run.py
+
+.PHONY: run test worker install translations migrate clean
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 não encontrado ($(PYTHON))."; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+translations: install
+	$(BIN)/python -m babel.messages.frontend compile -d babel/translations --use-fuzzy --statistics >/dev/null
+
+## Migrate, seed roles, load demo data when empty, print the logins, serve on 127.0.0.1:5000.
+run: translations
+	mkdir -p instance
+	$(BIN)/flask pws init
+	$(BIN)/flask pws demo --if-empty
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## The whole suite (SQLite by default; TEST_DATABASE_URL=mysql+pymysql://… for MariaDB).
+test: translations
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## The e-mail worker and scheduler (needs REDIS_URL).
+worker: install
+	$(BIN)/flask pws worker
+
+clean:
+	rm -rf $(VENV) instance/pws.db tests/artifacts

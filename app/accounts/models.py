@@ -1,0 +1,102 @@
+"""The portal user (FAB's ab_user with PWS columns) and LGPD consent records."""
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import relationship
+
+from app.core.db import IdMixin, utcnow
+from app.core.scoping import Scope
+
+user_company = Table(
+    "user_company",
+    Model.metadata,
+    Column("user_id", Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("company_id", Integer, ForeignKey("company.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+user_client = Table(
+    "user_client",
+    Model.metadata,
+    Column("user_id", Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("client_id", Integer, ForeignKey("client.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+# "Recebe e-mail de" (§3.2.1): attribute name -> label key used by the notification kinds.
+EMAIL_PREFERENCES = (
+    "email_call_opened",
+    "email_call_changed",
+    "email_contact",
+    "email_opportunity",
+    "email_supply_request",
+    "email_supply_release",
+)
+
+
+class PortalUser(User):
+    """FAB's user on the same table, with the links that decide what he sees."""
+
+    __scope__ = Scope(users=True)
+    profile = Column(String(40), index=True)
+    client_manager = Column(Boolean, default=False, nullable=False)
+    technician_id = Column(Integer, ForeignKey("technician.id"), index=True)
+    carrier_id = Column(Integer, ForeignKey("carrier.id"), index=True)
+    can_view_monitoring = Column(Boolean, default=False, nullable=False)
+    email_call_opened = Column(Boolean, default=False, nullable=False)
+    email_call_changed = Column(Boolean, default=False, nullable=False)
+    email_contact = Column(Boolean, default=False, nullable=False)
+    email_opportunity = Column(Boolean, default=False, nullable=False)
+    email_supply_request = Column(Boolean, default=False, nullable=False)
+    email_supply_release = Column(Boolean, default=False, nullable=False)
+    companies = relationship("Company", secondary=user_company, lazy="selectin")
+    clients = relationship("Client", secondary=user_client, lazy="selectin")
+    technician = relationship("Technician")
+    carrier = relationship("Carrier")
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class ConsentDocument(IdMixin, Model):
+    """One published version of an LGPD document; a new version asks everyone again."""
+
+    __tablename__ = "consent_document"
+    __scope__ = Scope()
+    __table_args__ = (UniqueConstraint("kind", "version"),)
+    PRIVACY, TERMS, CONSENT = "privacy", "terms", "consent"
+    KINDS = (PRIVACY, TERMS, CONSENT)
+    kind = Column(String(10), nullable=False)
+    version = Column(Integer, nullable=False)
+    title = Column(String(150), nullable=False)
+    body = Column(Text)
+    stored_name = Column(String(80))
+    published_at = Column(DateTime, nullable=False, default=utcnow)
+    published_by_id = Column(Integer, ForeignKey("ab_user.id"))
+
+
+class ConsentDecision(IdMixin, Model):
+    __tablename__ = "consent_decision"
+    __scope__ = Scope(own="user_id")
+    ACCEPTED, REFUSED, POSTPONED = "accepted", "refused", "postponed"
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    document_id = Column(Integer, ForeignKey("consent_document.id"), nullable=False, index=True)
+    choice = Column(String(10), nullable=False)
+    decided_at = Column(DateTime, nullable=False, default=utcnow)
+    ip = Column(String(45))
+    document = relationship("ConsentDocument")
+
+
+class DataRequest(IdMixin, Model):
+    """LGPD self-service: a user's request for his data or for erasure."""
+
+    __tablename__ = "data_request"
+    __scope__ = Scope(own="user_id")
+    EXPORT, ERASURE = "export", "erasure"
+    OPEN, DONE, REJECTED = "open", "done", "rejected"
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = Column(String(10), nullable=False)
+    status = Column(String(10), nullable=False, default=OPEN)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    handled_at = Column(DateTime)
+    handled_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    note = Column(Text)

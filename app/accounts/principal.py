@@ -1,0 +1,75 @@
+"""Builds the scoping Principal of the logged-in user (browser session or JWT)."""
+from flask import g
+from flask_appbuilder.security.sqla.models import User
+from flask_jwt_extended import current_user as current_user_jwt
+from flask_login import current_user
+from sqlalchemy import literal, select, union_all
+
+from app.accounts.models import PortalUser, user_client, user_company
+from app.accounts.roles import profile_named
+from app.core.db import db
+from app.core.scoping import NOBODY, Principal, selected_company_id
+
+
+def _request_user():
+    user = g.get("user")
+    if user is not None and getattr(user, "is_authenticated", False):
+        return user
+    if current_user is not None and current_user.is_authenticated:
+        return current_user
+    try:
+        jwt_user = current_user_jwt
+        if jwt_user is not None and getattr(jwt_user, "is_authenticated", False):
+            return jwt_user
+    except RuntimeError:
+        pass
+    return None
+
+
+def principal_for_user_id(user_id: int, selected: int | None = None) -> Principal:
+    """Reads the user's profile and links by id (never through FAB's base User class)."""
+    row = db.session.execute(
+        select(
+            PortalUser.profile, PortalUser.active, PortalUser.client_manager,
+            PortalUser.technician_id, PortalUser.carrier_id,
+        ).where(User.id == user_id)
+    ).first()
+    if row is None or not row.active:
+        return NOBODY
+    profile = profile_named(row.profile)
+    if profile is None:
+        return NOBODY
+    links = db.session.execute(
+        union_all(
+            select(literal("c"), user_company.c.company_id).where(user_company.c.user_id == user_id),
+            select(literal("k"), user_client.c.client_id).where(user_client.c.user_id == user_id),
+        )
+    ).all()
+    linked = frozenset(pk for kind, pk in links if kind == "c")
+    clients = frozenset(pk for kind, pk in links if kind == "k")
+    if profile.all_companies:
+        linked_companies = None
+        effective = frozenset({selected}) if selected else None
+    else:
+        linked_companies = linked
+        effective = linked & {selected} if selected in linked else linked
+    return Principal(
+        user_id=user_id,
+        company_ids=effective,
+        linked_company_ids=linked_companies,
+        client_side=profile.client_side,
+        client_ids=clients,
+        client_manager=bool(row.client_manager),
+        own_orders=profile.own_orders,
+        technician_id=row.technician_id,
+        own_carrier=profile.own_carrier,
+        carrier_id=row.carrier_id,
+        logistics=profile.logistics,
+    )
+
+
+def principal_for_request() -> Principal:
+    user = _request_user()
+    if user is None:
+        return NOBODY
+    return principal_for_user_id(user.id, selected_company_id())

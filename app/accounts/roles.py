@@ -1,0 +1,106 @@
+"""The ten profiles of the manual (§3.2.1) and the extra functions, declared in one place.
+
+Each view and API names its resource with ``class_permission_name`` and maps its methods to
+``can_read`` / ``can_write`` (see app.core.views). A profile grants resources; the menu entries
+of the views it can read follow from that. ``flask pws init`` writes these to the database,
+where the admin can still grant a user extra functions (the "Função: …" roles).
+"""
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+READ, WRITE = "read", "write"
+RW = (READ, WRITE)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    label: str
+    client_side: bool = False
+    all_companies: bool = False
+    own_orders: bool = False
+    own_carrier: bool = False
+    logistics: bool = False
+    grants: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+MASTER_DATA_READ = {
+    "Client": (READ,), "Contract": (READ,), "Equipment": (READ,), "EquipmentModel": (READ,),
+}
+EVERYONE = {"Dashboard": (READ,), "Consent": RW}
+
+ADMIN = "Admin Revenda"
+ATTENDANCE_OPERATOR = "Operador de Atendimento"
+CALLS_OPERATOR = "Operador de Chamados"
+SUPPLIES_OPERATOR = "Operador de Suprimentos"
+LOGISTICS_OPERATOR = "Operador de Logística"
+TECHNICIAN = "Técnico"
+CARRIER = "Transportador"
+CLIENT = "Cliente"
+CALL_OPENER = "Abertura de Chamados"
+BILLING_OPERATOR = "Operador Faturamento"
+
+PROFILES: tuple[Profile, ...] = (
+    Profile(ADMIN, _l("Admin Revenda"), all_companies=True),
+    Profile(ATTENDANCE_OPERATOR, _l("Operador de Atendimento"), grants={
+        **EVERYONE, **MASTER_DATA_READ, "Monitoring": (READ,),
+        "ServiceCall": RW, "CallOpening": (WRITE,), "PreService": RW, "Attendance": (READ,),
+        "TechnicianTracking": (READ,), "SupplyRequest": RW, "SupplyOpening": (WRITE,),
+        "Delivery": (READ,), "Survey": (READ,),
+    }),
+    Profile(CALLS_OPERATOR, _l("Operador de Chamados"), grants={
+        **EVERYONE, **MASTER_DATA_READ, "Monitoring": (READ,),
+        "ServiceCall": RW, "CallOpening": (WRITE,), "PreService": RW, "Attendance": (READ,),
+    }),
+    Profile(SUPPLIES_OPERATOR, _l("Operador de Suprimentos"), grants={
+        **EVERYONE, **MASTER_DATA_READ, "SupplyRequest": RW, "SupplyOpening": (WRITE,),
+    }),
+    Profile(LOGISTICS_OPERATOR, _l("Operador de Logística"), logistics=True, grants={
+        **EVERYONE, "ServiceCall": (READ,),
+    }),
+    Profile(TECHNICIAN, _l("Técnico"), own_orders=True, grants={
+        **EVERYONE, "Equipment": (READ,), "ServiceCall": (READ,), "CallOpening": (WRITE,),
+        "Attendance": RW, "TechnicianApp": RW, "SupplyOpening": (WRITE,),
+    }),
+    Profile(CARRIER, _l("Transportador"), own_carrier=True, grants={
+        **EVERYONE, "Delivery": RW,
+    }),
+    Profile(CLIENT, _l("Cliente"), client_side=True, grants={
+        **EVERYONE, "Equipment": (READ,), "ServiceCall": (READ,), "CallOpening": (WRITE,),
+        "PreService": RW, "Attendance": (READ,), "SupplyRequest": (READ,),
+        "SupplyOpening": (WRITE,), "ContactMessage": (WRITE,), "BillingFile": (READ,),
+        "Survey": (WRITE,), "Delivery": (READ,),
+    }),
+    Profile(CALL_OPENER, _l("Abertura de Chamados"), client_side=True, grants={
+        **EVERYONE, "Equipment": (READ,), "ServiceCall": (READ,), "CallOpening": (WRITE,),
+        "PreService": RW,
+    }),
+    Profile(BILLING_OPERATOR, _l("Operador Faturamento"), client_side=True, grants={
+        **EVERYONE, "BillingFile": (READ,),
+    }),
+)
+
+# Extra functions (§3.2.1.3 "adicione funções"): roles that add permissions, never scope.
+FUNCTION_PREFIX = "Função: "
+FUNCTIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    FUNCTION_PREFIX + "Abrir chamado": {"CallOpening": (WRITE,), "Equipment": (READ,)},
+    FUNCTION_PREFIX + "Solicitar suprimentos": {"SupplyOpening": (WRITE,), "Equipment": (READ,)},
+    FUNCTION_PREFIX + "Rastreamento de técnicos": {"TechnicianTracking": (READ,)},
+    FUNCTION_PREFIX + "Contato": {"ContactMessage": (WRITE,)},
+    FUNCTION_PREFIX + "Arquivos de faturamento": {"BillingFile": (READ,)},
+}
+
+PROFILE_NAMES = tuple(p.name for p in PROFILES)
+_BY_NAME = {p.name: p for p in PROFILES}
+
+
+def profile_named(name: str | None) -> Profile | None:
+    return _BY_NAME.get(name or "")
+
+
+def grants_for_role(role_name: str) -> dict[str, tuple[str, ...]]:
+    profile = profile_named(role_name)
+    if profile is not None:
+        return profile.grants
+    return FUNCTIONS.get(role_name, {})

@@ -1,0 +1,90 @@
+"""PWS security manager: the extended user, its admin screen and cached permission checks."""
+from flask import g
+from flask_babel import lazy_gettext as _l
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import RoleModelView
+from flask_appbuilder.security.sqla.models import (
+    Permission, PermissionView, Role, ViewMenu, assoc_permissionview_role,
+)
+from sqlalchemy import select
+
+from app.accounts.models import PortalUser
+from app.accounts.views import PortalUserView
+from app.core.views import UNEXPOSED_MODELVIEW_ROUTES
+
+
+class PortalRoleView(RoleModelView):
+    exclude_route_methods = UNEXPOSED_MODELVIEW_ROUTES
+    list_title = _l("Perfis e funções")
+    label_columns = {"name": _l("Nome"), "permissions": _l("Permissões"), "user": _l("Usuários")}
+
+
+class PortalSecurityManager(SecurityManager):
+    user_model = PortalUser
+    userdbmodelview = PortalUserView
+    rolemodelview = PortalRoleView
+
+    def create_db(self) -> None:
+        """Schema comes from Alembic; roles are seeded by ``flask pws init``."""
+
+    # --- permission checks: one query per request instead of one per menu entry ---
+    def _permissions_of(self, user) -> frozenset[tuple[str, str]]:
+        cache = g.setdefault("pws_perm_cache", {})
+        if getattr(user, "is_authenticated", False):
+            key = tuple(sorted(r.id for r in self.get_user_roles(user)))
+        else:
+            if "public" not in cache:
+                public = self.role_by_name(self.auth_role_public)
+                cache["public"] = (public.id,) if public else ()
+            key = cache["public"]
+        if key not in cache:
+            rows = self.session.execute(
+                select(Permission.name, ViewMenu.name)
+                .select_from(PermissionView)
+                .join(Permission, PermissionView.permission_id == Permission.id)
+                .join(ViewMenu, PermissionView.view_menu_id == ViewMenu.id)
+                .join(assoc_permissionview_role,
+                      assoc_permissionview_role.c.permission_view_id == PermissionView.id)
+                .where(assoc_permissionview_role.c.role_id.in_(key))
+            ).all()
+            cache[key] = frozenset((perm, view) for perm, view in rows)
+        return cache[key]
+
+    def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
+        return (permission_name, view_name) in self._permissions_of(user)
+
+    def _get_user_permission_view_menus(self, user, permission_name, view_menus_name):
+        user = user if user is not None else _Anonymous()
+        granted = self._permissions_of(user)
+        return {name for name in view_menus_name if (permission_name, name) in granted}
+
+    def is_item_public(self, permission_name, view_name):
+        return self._has_view_access(_Anonymous(), permission_name, view_name)
+
+    def register_views(self) -> None:
+        """Only what PWS uses: login, own profile and password, users and roles under Config."""
+        appbuilder = self.appbuilder
+        appbuilder.add_api(self.security_api)
+        appbuilder.add_view_no_menu(self.userinfoeditview())
+        appbuilder.add_view_no_menu(self.resetpasswordview())
+        appbuilder.add_view_no_menu(self.resetmypasswordview())
+        self.auth_view = self.authdbview()
+        appbuilder.add_view_no_menu(self.auth_view)
+        if self.is_auth_limited:
+            self.limiter.limit(self.auth_rate_limit, methods=["POST"])(self.auth_view.blueprint)
+        self.user_view = appbuilder.add_view(
+            self.userdbmodelview, "Users", icon="fa-users", label=_l("Administrar usuários"),
+            category="Config", category_label=_l("Configurações"), category_icon="fa-cog",
+        )
+        appbuilder.add_view(
+            self.rolemodelview, "Roles", icon="fa-id-badge", label=_l("Perfis e funções"),
+            category="Config",
+        )
+
+    def role_by_name(self, name: str) -> Role | None:
+        return self.session.execute(select(Role).where(Role.name == name)).scalar_one_or_none()
+
+
+class _Anonymous:
+    is_authenticated = False
+

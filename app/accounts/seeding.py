@@ -1,0 +1,38 @@
+"""Writes the declared profiles and functions (app.accounts.roles) to FAB's role tables."""
+from app.accounts.roles import ADMIN, FUNCTIONS, PROFILE_NAMES, grants_for_role
+
+
+def menu_resources(appbuilder):
+    """(category name, menu entry name, resource) for every menu entry backed by a view."""
+    for category in appbuilder.menu.get_list():
+        for item in category.childs or [category]:
+            if item and item.baseview is not None:
+                parent = category.name if category.childs else None
+                yield parent, item.name, item.baseview.class_permission_name
+
+
+def sync_roles(appbuilder) -> None:
+    """Idempotent: adds what the declaration grants; the admin's extra grants are kept."""
+    sm = appbuilder.sm
+    sm.add_role(ADMIN)
+    sm.add_role(sm.auth_role_public)
+    appbuilder.add_permissions(update_perms=True)
+    entries = list(menu_resources(appbuilder))
+    for role_name in [*PROFILE_NAMES, *FUNCTIONS]:
+        role = sm.add_role(role_name)
+        if role_name == ADMIN:
+            continue
+        grants = grants_for_role(role_name)
+        wanted = {(f"can_{perm}", resource) for resource, perms in grants.items() for perm in perms}
+        for category, name, resource in entries:
+            if resource in grants:
+                wanted.add(("menu_access", name))
+                if category:
+                    wanted.add(("menu_access", category))
+        have = {(pv.permission.name, pv.view_menu.name) for pv in role.permissions}
+        for permission, view in sorted(wanted - have):
+            sm.add_permission_role(role, sm.add_permission_view_menu(permission, view))
+    admin = sm.find_role(ADMIN)
+    missing = set(sm.session.query(sm.permissionview_model).all()) - set(admin.permissions)
+    for pv in missing:
+        sm.add_permission_role(admin, pv)

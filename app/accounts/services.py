@@ -1,0 +1,28 @@
+"""User creation shared by the CLI, demo data and tests."""
+from werkzeug.security import generate_password_hash
+
+from app.accounts.models import PortalUser
+from app.accounts.roles import profile_named
+from app.core.db import db
+
+
+def create_user(*, email, name, password, profile, companies=(), clients=(), technician=None,
+                carrier=None, client_manager=False, can_view_monitoring=False, extra_roles=(),
+                commit=True, **preferences) -> PortalUser:
+    from flask import current_app
+
+    if profile_named(profile) is None:
+        raise ValueError(f"unknown profile {profile!r}")
+    sm = current_app.appbuilder.sm
+    roles = [sm.role_by_name(profile), *(sm.role_by_name(r) for r in extra_roles)]
+    user = PortalUser(
+        first_name=name, last_name="", username=email, email=email, active=True,
+        password=generate_password_hash(password), profile=profile,
+        roles=[r for r in roles if r is not None], companies=list(companies),
+        clients=list(clients), technician=technician, carrier=carrier,
+        client_manager=client_manager, can_view_monitoring=can_view_monitoring, **preferences,
+    )
+    db.session.add(user)
+    if commit:
+        db.session.commit()
+    return user

@@ -1,0 +1,144 @@
+"""Administrar usuários (§3.2): FAB's user screen with the portal's fields and rules."""
+from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.sqla.filters import FilterStartsWith
+from flask_appbuilder.security.views import UserDBModelView
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.validators import DataRequired, ValidationError
+
+from app.accounts.models import EMAIL_PREFERENCES, PortalUser
+from app.accounts.roles import FUNCTION_PREFIX, PROFILES, profile_named
+from app.core.views import READ_WRITE_METHODS, UNEXPOSED_MODELVIEW_ROUTES, ScopedInterface
+
+PREFERENCE_LABELS = {
+    "email_call_opened": _l("Abertura de Chamados"),
+    "email_call_changed": _l("Alteração de Chamado"),
+    "email_contact": _l("Contato"),
+    "email_opportunity": _l("Oportunidade Comercial"),
+    "email_supply_request": _l("Solicitação de Suprimentos"),
+    "email_supply_release": _l("Liberação de Suprimentos"),
+}
+
+
+def _profile_of(form):
+    return profile_named(form.profile.data) if "profile" in form else None
+
+
+def companies_required(form, field):
+    profile = _profile_of(form)
+    if profile and not profile.all_companies and not field.data:
+        raise ValidationError(_l("Informe ao menos uma empresa."))
+
+
+def clients_required(form, field):
+    profile = _profile_of(form)
+    if profile and profile.client_side and not field.data:
+        raise ValidationError(_l("Usuários do cliente precisam de ao menos um cliente."))
+    if profile and not profile.client_side and field.data:
+        raise ValidationError(_l("Somente usuários do cliente são vinculados a clientes."))
+
+
+def technician_required(form, field):
+    profile = _profile_of(form)
+    if profile and profile.own_orders and not field.data:
+        raise ValidationError(_l("Selecione o técnico do ILUX vinculado a este usuário."))
+
+
+def carrier_required(form, field):
+    profile = _profile_of(form)
+    if profile and profile.own_carrier and not field.data:
+        raise ValidationError(_l("Selecione a transportadora vinculada a este usuário."))
+
+
+PROFILE_FIELD = SelectField(
+    _l("Tipo de Usuário"),
+    choices=[(p.name, p.label) for p in PROFILES],
+    validators=[DataRequired()],
+    widget=Select2Widget(),
+)
+USER_FORM_COLUMNS = [
+    "first_name", "email", "profile", "companies", "clients", "client_manager", "technician",
+    "carrier", "roles", "active", "can_view_monitoring", *EMAIL_PREFERENCES,
+]
+
+
+class PortalUserView(UserDBModelView):
+    """Users are admin-only; the profile decides the role and the scope."""
+
+    datamodel = ScopedInterface(PortalUser)
+    exclude_route_methods = UNEXPOSED_MODELVIEW_ROUTES
+    list_title = _l("Usuários")
+    show_title = _l("Dados do usuário")
+    add_title = _l("Adicionar Usuário")
+    edit_title = _l("Editar Usuário")
+    list_columns = ["first_name", "email", "companies", "profile", "active", "created_on", "changed_on"]
+    search_columns = ["id", "email", "first_name"]
+    order_columns = ["first_name", "email", "created_on", "changed_on"]
+    base_order = ("first_name", "asc")
+    show_columns = USER_FORM_COLUMNS + ["last_login", "created_on", "changed_on"]
+    show_fieldsets = None
+    user_show_fieldsets = [
+        (_l("Dados do usuário"), {"fields": ["first_name", "email", "profile", "companies", "clients"]}),
+    ]
+    add_columns = ["email", "password", "conf_password", *USER_FORM_COLUMNS]
+    edit_columns = USER_FORM_COLUMNS
+    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, "profile": PROFILE_FIELD}
+    edit_form_extra_fields = {"profile": PROFILE_FIELD}
+    add_form_query_rel_fields = {"roles": [["name", FilterStartsWith, FUNCTION_PREFIX]]}
+    edit_form_query_rel_fields = add_form_query_rel_fields
+    validators_columns = {
+        "companies": [companies_required],
+        "clients": [clients_required],
+        "technician": [technician_required],
+        "carrier": [carrier_required],
+    }
+    label_columns = {
+        "id": _l("ID"),
+        "first_name": _l("Nome"),
+        "email": _l("Email"),
+        "password": _l("Senha"),
+        "conf_password": _l("Confirmar Senha"),
+        "profile": _l("Tipo de Usuário"),
+        "companies": _l("Empresas"),
+        "clients": _l("Clientes"),
+        "client_manager": _l("Gestor (vê todos os chamados do cliente)"),
+        "technician": _l("Técnico"),
+        "carrier": _l("Entregador / Transportadora"),
+        "roles": _l("Funções adicionais"),
+        "active": _l("Ativo"),
+        "can_view_monitoring": _l("Visualizar monitoramento"),
+        "last_login": _l("Último acesso"),
+        "created_on": _l("Data Inclusão"),
+        "changed_on": _l("Data Alteração"),
+        **{name: _l("Recebe e-mail de: %(kind)s", kind=label) for name, label in PREFERENCE_LABELS.items()},
+    }
+    description_columns = {
+        "email": _l("Usado para acessar o portal."),
+        "companies": _l("Empresa matriz e filiais da revenda que o usuário acessa."),
+        "clients": _l("Para usuários do cliente: os cadastros (matriz/filial) que ele acessa."),
+        "roles": _l("Funções concedidas além do perfil, por exemplo abertura de chamados."),
+    }
+
+    def _sync_identity(self, item):
+        """The e-mail is the login; the profile is the user's one profile role."""
+        item.username = item.email
+        item.last_name = item.last_name or ""
+        profile_role = self.appbuilder.sm.role_by_name(item.profile)
+        extras = [r for r in item.roles if r.name.startswith(FUNCTION_PREFIX)]
+        item.roles = ([profile_role] if profile_role else []) + extras
+        profile = profile_named(item.profile)
+        if profile and not profile.client_side:
+            item.clients = []
+            item.client_manager = False
+        if profile and not profile.own_orders:
+            item.technician = None
+        if profile and not profile.own_carrier:
+            item.carrier = None
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        self._sync_identity(item)
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        self._sync_identity(item)

@@ -1,0 +1,104 @@
+"""Chamados (service orders), their status history, attachments and pre-service thread."""
+from flask_appbuilder import Model
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import relationship
+
+from app.core.db import IdMixin, TimestampMixin, utcnow
+from app.core.scoping import Scope
+
+
+class CallStatus:
+    """The status letters of the manual (§5)."""
+
+    OPEN, DISPATCHED, MAINTENANCE, PENDING = "A", "E", "M", "P"
+    CONCLUDED, ATTENDED, CANCELLED, LOGISTICS, STOCK = "O", "T", "C", "L", "S"
+    ALL = (OPEN, DISPATCHED, MAINTENANCE, PENDING, CONCLUDED, ATTENDED, CANCELLED, LOGISTICS, STOCK)
+    LOGISTICS_ONLY = (LOGISTICS, STOCK)
+
+
+class ServiceCall(IdMixin, TimestampMixin, Model):
+    """A chamado: opened in the portal (id = web number) or in the ERP (erp_id)."""
+
+    __tablename__ = "service_call"
+    __scope__ = Scope(
+        company="company_id", client="client_id", opener="opened_by_id",
+        technician="technician_id", status="status",
+    )
+    erp_id = Column(String(40), unique=True)
+    company_id = Column(Integer, ForeignKey("company.id"), nullable=False)
+    client_id = Column(Integer, ForeignKey("client.id"), nullable=False)
+    equipment_id = Column(Integer, ForeignKey("equipment.id"), index=True)
+    contract_id = Column(Integer, ForeignKey("contract.id"), index=True)
+    defect_type_id = Column(Integer, ForeignKey("defect_type.id"))
+    technician_id = Column(Integer, ForeignKey("technician.id"))
+    opened_by_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    status = Column(String(1), nullable=False, default=CallStatus.OPEN)
+    opened_at = Column(DateTime, nullable=False, default=utcnow)
+    closed_at = Column(DateTime)
+    priority_due = Column(DateTime)
+    priority_updated_at = Column(DateTime)
+    description = Column(Text)
+    contact_name = Column(String(120))
+    contact_phone = Column(String(40))
+    contact_email = Column(String(320))
+    company = relationship("Company")
+    client = relationship("Client")
+    equipment = relationship("Equipment")
+    contract = relationship("Contract")
+    defect_type = relationship("DefectType")
+    technician = relationship("Technician")
+
+    def __str__(self) -> str:
+        return f"{self.id}" + (f" / {self.erp_id}" if self.erp_id else "")
+
+
+# Scope column first, sort column last: every list is "my companies, newest first".
+Index("ix_service_call_company_opened", ServiceCall.company_id, ServiceCall.opened_at)
+Index("ix_service_call_client_opened", ServiceCall.client_id, ServiceCall.opened_at)
+Index("ix_service_call_status_opened", ServiceCall.status, ServiceCall.opened_at)
+Index("ix_service_call_technician_opened", ServiceCall.technician_id, ServiceCall.opened_at)
+
+
+class CallStatusChange(IdMixin, Model):
+    """Histórico do atendimento: who moved the call from which status to which, and why."""
+
+    __tablename__ = "call_status_change"
+    __scope__ = Scope(parent="call")
+    call_id = Column(Integer, ForeignKey("service_call.id", ondelete="CASCADE"), nullable=False, index=True)
+    from_status = Column(String(1))
+    to_status = Column(String(1), nullable=False)
+    changed_at = Column(DateTime, nullable=False, default=utcnow)
+    changed_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    source = Column(String(20), nullable=False, default="web")
+    note = Column(Text)
+    call = relationship("ServiceCall")
+
+
+class PreServiceMessage(IdMixin, Model):
+    """Pré atendimento: the operator and the client writing to each other before a visit."""
+
+    __tablename__ = "pre_service_message"
+    __scope__ = Scope(parent="call")
+    FROM_DEALER, FROM_CLIENT = "dealer", "client"
+    call_id = Column(Integer, ForeignKey("service_call.id", ondelete="CASCADE"), nullable=False, index=True)
+    author_id = Column(Integer, ForeignKey("ab_user.id"))
+    direction = Column(String(10), nullable=False)
+    body = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    call = relationship("ServiceCall")
+
+
+class CallAttachment(IdMixin, Model):
+    """A file sent with a call or a pre-service message, kept in the storage folder."""
+
+    __tablename__ = "call_attachment"
+    __scope__ = Scope(parent="call")
+    call_id = Column(Integer, ForeignKey("service_call.id", ondelete="CASCADE"), nullable=False, index=True)
+    message_id = Column(Integer, ForeignKey("pre_service_message.id", ondelete="CASCADE"), index=True)
+    original_name = Column(String(255), nullable=False)
+    stored_name = Column(String(80), nullable=False, unique=True)
+    content_type = Column(String(100), nullable=False)
+    size = Column(Integer, nullable=False)
+    uploaded_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    uploaded_at = Column(DateTime, nullable=False, default=utcnow)
+    call = relationship("ServiceCall")

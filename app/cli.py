@@ -1,0 +1,48 @@
+"""``flask pws …``: set-up, demo data, tokens and workers."""
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+
+@click.group("pws", help="Comandos do PWS.")
+def pws_cli():
+    pass
+
+
+@pws_cli.command("init")
+@click.option("--no-migrate", is_flag=True, help="Não roda as migrações (banco já criado).")
+@with_appcontext
+def init_command(no_migrate):
+    """Migrate the schema and seed roles and permissions (safe to run again)."""
+    from app.accounts.seeding import sync_roles
+
+    if not no_migrate:
+        upgrade()
+    sync_roles(current_app.appbuilder)
+    click.echo("Perfis e permissões atualizados.")
+
+
+@pws_cli.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", default="Administrador")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def create_admin_command(email, name, password):
+    """Create an Admin Revenda user."""
+    from app.accounts.services import create_user
+    from app.accounts.roles import ADMIN
+
+    create_user(email=email, name=name, password=password, profile=ADMIN)
+    click.echo(f"Admin Revenda criado: {email}")
+
+
+@pws_cli.command("demo")
+@click.option("--scale", default="small", help="small (padrão), medium, large ou um número de chamados.")
+@click.option("--if-empty", is_flag=True, help="Só carrega quando o banco não tem empresas.")
+@with_appcontext
+def demo_command(scale, if_empty):
+    """Load realistic demo data and print the demo logins once."""
+    from app.demo import load_demo
+
+    load_demo(scale=scale, if_empty=if_empty, echo=click.echo)

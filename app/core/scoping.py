@@ -1,0 +1,185 @@
+"""The one scoping mechanism: which rows a user may see and point at.
+
+Every model declares its ``__scope__``; every query that reaches a user (FAB views, APIs,
+downloads, dashboards, services) narrows through :func:`scope_condition` for the current
+:class:`Principal`. Views and APIs never filter by hand.
+
+The rules, in plain words:
+
+* dealer staff see rows of the dealer companies they are linked to (Admin Revenda: all);
+* client-side users also only rows of the clients they are linked to, and a client user who
+  is not "gestor" only the calls he opened himself;
+* a Técnico sees the calls assigned to his ERP technician (and those he opened), a
+  Transportador the invoices of his carrier, the Operador de Logística calls in status L or S;
+* the company chosen in the top bar narrows all of this further, never widens it;
+* outside a request (CLI, rq jobs, the ERP sync) the system sees everything.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g, has_request_context, session
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+LOGISTICS_STATUSES = ("L", "S")
+SELECTED_COMPANY_KEY = "pws_company"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """How a model's rows are scoped: the names of its scope columns.
+
+    A model with ``Scope()`` holds dealer-wide reference data every user may read.
+    """
+
+    company: str | None = None
+    client: str | None = None
+    opener: str | None = None
+    technician: str | None = None
+    carrier: str | None = None
+    status: str | None = None
+    parent: str | None = None
+    dealer_only: bool = False
+    own: str | None = None
+    users: bool = False
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking, reduced to what scoping needs. ``company_ids=None`` means all."""
+
+    user_id: int | None
+    system: bool = False
+    company_ids: frozenset[int] | None = frozenset()
+    linked_company_ids: frozenset[int] | None = frozenset()
+    client_side: bool = False
+    client_ids: frozenset[int] = frozenset()
+    client_manager: bool = False
+    own_orders: bool = False
+    technician_id: int | None = None
+    own_carrier: bool = False
+    carrier_id: int | None = None
+    logistics: bool = False
+
+    @property
+    def is_admin(self) -> bool:
+        return self.system or self.linked_company_ids is None
+
+
+SYSTEM = Principal(user_id=None, system=True, company_ids=None, linked_company_ids=None)
+NOBODY = Principal(user_id=None)
+
+
+class OutOfScope(Exception):
+    """A write pointed at a row the user may not see; answered as 404."""
+
+
+def current_principal() -> Principal:
+    """The principal of this request, computed once; the system outside requests."""
+    if not has_request_context():
+        return SYSTEM
+    principal = g.get("pws_principal")
+    if principal is None:
+        from app.accounts.principal import principal_for_request
+
+        principal = principal_for_request()
+        g.pws_principal = principal
+    return principal
+
+
+def selected_company_id() -> int | None:
+    value = session.get(SELECTED_COMPANY_KEY) if has_request_context() else None
+    return int(value) if value else None
+
+
+def _column(model, name: str):
+    return getattr(model, name)
+
+
+def scope_condition(model, principal: Principal | None = None) -> ColumnElement | None:
+    """The WHERE clause limiting ``model`` to the principal's rows; None when unrestricted."""
+    principal = principal or current_principal()
+    if principal.system:
+        return None
+    if principal.user_id is None:
+        return false()
+    scope: Scope = model.__scope__
+    if scope.users:
+        return None if principal.is_admin else model.id == principal.user_id
+    if scope.own:
+        return None if principal.is_admin else _column(model, scope.own) == principal.user_id
+    if scope.dealer_only and principal.client_side:
+        return false()
+
+    conditions: list[ColumnElement] = []
+    if scope.parent:
+        relation = getattr(model, scope.parent).property
+        parent = relation.mapper.class_
+        parent_condition = scope_condition(parent, principal)
+        if parent_condition is not None:
+            (local_column,) = relation.local_columns
+            conditions.append(local_column.in_(select(parent.id).where(parent_condition)))
+    if scope.company and principal.company_ids is not None:
+        conditions.append(_column(model, scope.company).in_(principal.company_ids))
+    if scope.client and principal.client_side:
+        conditions.append(_column(model, scope.client).in_(principal.client_ids))
+    if scope.opener and principal.client_side and not principal.client_manager:
+        conditions.append(_column(model, scope.opener) == principal.user_id)
+    if scope.technician and principal.own_orders:
+        mine = _column(model, scope.technician) == principal.technician_id
+        if scope.opener:
+            mine = or_(mine, _column(model, scope.opener) == principal.user_id)
+        conditions.append(mine)
+    if scope.carrier and principal.own_carrier:
+        conditions.append(_column(model, scope.carrier) == principal.carrier_id)
+    if scope.status and principal.logistics:
+        conditions.append(_column(model, scope.status).in_(LOGISTICS_STATUSES))
+    if not conditions:
+        return None
+    return and_(*conditions)
+
+
+def scoped(stmt, model, principal: Principal | None = None):
+    """Narrow a select() or Query over ``model`` to the principal's rows."""
+    condition = scope_condition(model, principal)
+    if condition is None:
+        return stmt
+    return stmt.where(condition) if hasattr(stmt, "where") else stmt.filter(condition)
+
+
+def get_scoped(session, model, pk, principal: Principal | None = None):
+    """One row by primary key, or None when it does not exist for this principal."""
+    if pk is None:
+        return None
+    stmt = scoped(select(model).where(model.__mapper__.primary_key[0] == pk), model, principal)
+    return session.execute(stmt).scalars().first()
+
+
+def check_references(session, item, principal: Principal | None = None) -> None:
+    """Refuse a write whose row or whose many-to-one targets lie outside the scope."""
+    principal = principal or current_principal()
+    if principal.system:
+        return
+    mapper = item.__class__.__mapper__
+    for relation in mapper.relationships:
+        if relation.direction.name != "MANYTOONE":
+            continue
+        target = relation.mapper.class_
+        if not hasattr(target, "__scope__"):
+            continue
+        values = [getattr(item, col.key, None) for col in relation.local_columns]
+        related = getattr(item, relation.key, None)
+        pk = related.id if related is not None else (values[0] if values else None)
+        if pk is not None and get_scoped(session, target, pk, principal) is None:
+            raise OutOfScope(f"{target.__name__} {pk}")
+    own = scope_condition(item.__class__, principal)
+    if own is None or item.__class__.__scope__.parent:
+        return
+    session.flush()
+    pk_column = mapper.primary_key[0]
+    visible = session.execute(
+        select(pk_column).where(pk_column == getattr(item, pk_column.key), own)
+    ).first()
+    if visible is None:
+        raise OutOfScope(f"{item.__class__.__name__}")

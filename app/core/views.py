@@ -1,0 +1,131 @@
+"""Base classes every PWS screen and API inherits: scoping, permissions, lean queries."""
+from flask import abort, current_app
+from flask_appbuilder import BaseView, ModelRestApi, ModelView
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from sqlalchemy.orm import joinedload
+
+from app.core.scoping import OutOfScope, check_references, get_scoped, scope_condition
+
+# Every method of a view or API maps to one of two permissions on its resource.
+READ_WRITE_METHODS = {
+    "index": "read", "list": "read", "show": "read",
+    "add": "write", "edit": "write", "delete": "write",
+    "action": "write", "action_post": "write",
+    "get": "read", "get_list": "read", "info": "read", "related": "read", "distinct": "read",
+    "post": "write", "put": "write",
+}
+# FAB's generic file download and its legacy JSON endpoints bypass our scoped downloads.
+UNEXPOSED_MODELVIEW_ROUTES = {"download", "api", "api_read", "api_get", "api_create",
+                              "api_update", "api_delete", "api_column_add", "api_column_edit",
+                              "api_readvalues"}
+
+
+class ScopedInterface(SQLAInterface):
+    """FAB's data layer, narrowed to the current user's scope on every read and write.
+
+    List, count, show, edit, delete, actions, related dropdowns and REST calls all pass
+    through ``apply_filters`` or ``get``; writes pass through ``check_references``.
+    """
+
+    eager_relations: tuple[str, ...] = ()
+
+    def _scope(self, query):
+        condition = scope_condition(self.obj)
+        return query if condition is None else query.filter(condition)
+
+    def apply_filters(self, query, filters):
+        return self._scope(super().apply_filters(query, filters))
+
+    def _get_base_query(self, query, filters=None, order_column="", order_direction=""):
+        return super()._get_base_query(self._scope(query), filters, order_column, order_direction)
+
+    def query_count(self, query, filters=None, select_columns=None):
+        """Counts at most PWS_COUNT_CAP + 1 primary keys: never a subquery of every column."""
+        cap = current_app.config["PWS_COUNT_CAP"]
+        inner = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
+        pk = self.obj.__mapper__.primary_key[0]
+        keys = inner.with_entities(pk).order_by(None).limit(cap + 1).subquery()
+        return self.session.query(keys).count()
+
+    def apply_all(self, query, *args, **kwargs):
+        query = super().apply_all(query, *args, **kwargs)
+        for name in self.eager_relations:
+            query = query.options(joinedload(getattr(self.obj, name)))
+        return query
+
+    def get_related_obj(self, col_name, value):
+        return get_scoped(self.session, self.get_related_model(col_name), value)
+
+    def get_related_interface(self, col_name):
+        return ScopedInterface(self.get_related_model(col_name))
+
+    def add(self, item, commit=True):
+        self._guarded(item, super().add, commit)
+
+    def edit(self, item, commit=True):
+        self._guarded(item, super().edit, commit)
+
+    def _guarded(self, item, write, commit):
+        try:
+            self.session.add(item)
+            check_references(self.session, item)
+        except OutOfScope:
+            self.session.rollback()
+            raise
+        write(item, commit)
+
+
+def _relations_in(datamodel, columns) -> tuple[str, ...]:
+    names = []
+    for column in columns or ():
+        head = column.split(".")[0]
+        if datamodel.is_relation_many_to_one(head) and head not in names:
+            names.append(head)
+    return tuple(names)
+
+
+class PortalModelView(ModelView):
+    """A generated screen: read/write permissions, no relation dropdowns in search by default."""
+
+    method_permission_name = READ_WRITE_METHODS
+    exclude_route_methods = UNEXPOSED_MODELVIEW_ROUTES
+    page_size = 20
+
+    def __init__(self, **kwargs):
+        if self.search_columns is None:
+            self.search_columns = [
+                name for name in self.datamodel.get_search_columns_list()
+                if not self.datamodel.is_relation(name)
+                and name not in (self.search_exclude_columns or [])
+            ]
+        super().__init__(**kwargs)
+        self.datamodel.eager_relations = _relations_in(self.datamodel, self.list_columns)
+
+
+class PortalModelRestApi(ModelRestApi):
+    """A generated REST resource under the same scope; foreign rows in payloads are 404."""
+
+    method_permission_name = READ_WRITE_METHODS
+    allow_browser_login = True
+
+    def post_headless(self):
+        try:
+            return super().post_headless()
+        except OutOfScope:
+            return self.response_404()
+
+    def put_headless(self, pk):
+        try:
+            return super().put_headless(pk)
+        except OutOfScope:
+            return self.response_404()
+
+
+class PortalBaseView(BaseView):
+    """A hand-written screen (dashboards, uploads, threads): same permission names."""
+
+    method_permission_name = READ_WRITE_METHODS
+
+
+def handle_out_of_scope(_error):
+    abort(404)

@@ -1,0 +1,52 @@
+"""NF de saída linked to a carrier, and the carrier's delivery confirmation."""
+from flask_appbuilder import Model
+from sqlalchemy import Column, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import relationship
+
+from app.core.db import ErpMixin, IdMixin, TimestampMixin, utcnow
+from app.core.scoping import Scope
+
+
+class Invoice(IdMixin, ErpMixin, TimestampMixin, Model):
+    __tablename__ = "invoice"
+    __scope__ = Scope(company="company_id", client="client_id", carrier="carrier_id")
+    AUTHORIZED, CANCELLED = "authorized", "cancelled"
+    company_id = Column(Integer, ForeignKey("company.id"), nullable=False, index=True)
+    client_id = Column(Integer, ForeignKey("client.id"), nullable=False, index=True)
+    number = Column(String(20), nullable=False, index=True)
+    series = Column(String(5))
+    issued_at = Column(DateTime, nullable=False)
+    status = Column(String(12), nullable=False, default=AUTHORIZED)
+    carrier_id = Column(Integer, ForeignKey("carrier.id"))
+    supply_request_id = Column(Integer, ForeignKey("supply_request.id"), index=True)
+    total = Column(Numeric(14, 2))
+    company = relationship("Company")
+    client = relationship("Client")
+    carrier = relationship("Carrier")
+    supply_request = relationship("SupplyRequest")
+
+    def __str__(self) -> str:
+        return f"{self.number}/{self.series}" if self.series else self.number
+
+
+Index("ix_invoice_carrier_issued", Invoice.carrier_id, Invoice.issued_at)
+
+
+class Delivery(IdMixin, Model):
+    """The carrier's proof of delivery for one invoice (once)."""
+
+    __tablename__ = "delivery"
+    __scope__ = Scope(parent="invoice")
+    DELIVERED, REFUSED, PARTIAL = "delivered", "refused", "partial"
+    invoice_id = Column(Integer, ForeignKey("invoice.id"), nullable=False, unique=True)
+    outcome = Column(String(10), nullable=False, default=DELIVERED)
+    received_by = Column(String(120), nullable=False)
+    delivered_at = Column(DateTime, nullable=False)
+    reason = Column(Text)
+    confirmed_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    confirmed_at = Column(DateTime, nullable=False, default=utcnow)
+    signature_stored_name = Column(String(80))
+    photo_stored_name = Column(String(80))
+    latitude = Column(Float)
+    longitude = Column(Float)
+    invoice = relationship("Invoice")

@@ -1,0 +1,27 @@
+"""The e-mail outbox: written in the same transaction as the change that causes it."""
+from flask_appbuilder import Model
+from sqlalchemy import Column, DateTime, Index, Integer, String, Text
+
+from app.core.db import IdMixin, utcnow
+from app.core.scoping import Scope
+
+
+class OutboxMessage(IdMixin, Model):
+    __tablename__ = "outbox_message"
+    __scope__ = Scope(dealer_only=True)
+    PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+    kind = Column(String(40), nullable=False, index=True)
+    recipients = Column(Text, nullable=False)
+    subject = Column(String(255), nullable=False)
+    body_text = Column(Text, nullable=False)
+    body_html = Column(Text, nullable=False)
+    status = Column(String(10), nullable=False, default=PENDING)
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(Text)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    next_attempt_at = Column(DateTime, nullable=False, default=utcnow)
+    locked_at = Column(DateTime)
+    sent_at = Column(DateTime)
+
+
+Index("ix_outbox_status_next", OutboxMessage.status, OutboxMessage.next_attempt_at)

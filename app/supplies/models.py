@@ -1,0 +1,59 @@
+"""Solicitações de suprimentos."""
+from flask_appbuilder import Model
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import relationship
+
+from app.core.db import IdMixin, TimestampMixin, utcnow
+from app.core.scoping import Scope
+
+
+class SupplyStatus:
+    PENDING, CONTROL, OUT_OF_STOCK = "pending", "control", "out_of_stock"
+    INVOICED, DELIVERED, CANCELLED = "invoiced", "delivered", "cancelled"
+    ALL = (PENDING, CONTROL, OUT_OF_STOCK, INVOICED, DELIVERED, CANCELLED)
+
+
+class SupplyRequest(IdMixin, TimestampMixin, Model):
+    __tablename__ = "supply_request"
+    __scope__ = Scope(company="company_id", client="client_id")
+    BY_EQUIPMENT, BY_MODEL = "equipment", "model"
+    kind = Column(String(10), nullable=False, default=BY_EQUIPMENT)
+    company_id = Column(Integer, ForeignKey("company.id"), nullable=False)
+    client_id = Column(Integer, ForeignKey("client.id"), nullable=False)
+    equipment_id = Column(Integer, ForeignKey("equipment.id"), index=True)
+    equipment_model_id = Column(Integer, ForeignKey("equipment_model.id"))
+    contract_id = Column(Integer, ForeignKey("contract.id"), index=True)
+    requested_by_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    requested_at = Column(DateTime, nullable=False, default=utcnow)
+    status = Column(String(15), nullable=False, default=SupplyStatus.PENDING)
+    note = Column(Text)
+    warning = Column(Text)
+    carrier_id = Column(Integer, ForeignKey("carrier.id"))
+    tracking_code = Column(String(60))
+    invoice_number = Column(String(20))
+    invoice_date = Column(Date)
+    department = Column(String(120))
+    location = Column(String(120))
+    company = relationship("Company")
+    client = relationship("Client")
+    equipment = relationship("Equipment")
+    equipment_model = relationship("EquipmentModel")
+    contract = relationship("Contract")
+    carrier = relationship("Carrier")
+    items = relationship("SupplyRequestItem", back_populates="request", cascade="all, delete-orphan")
+
+
+Index("ix_supply_request_company_requested", SupplyRequest.company_id, SupplyRequest.requested_at)
+Index("ix_supply_request_client_requested", SupplyRequest.client_id, SupplyRequest.requested_at)
+Index("ix_supply_request_status_requested", SupplyRequest.status, SupplyRequest.requested_at)
+
+
+class SupplyRequestItem(IdMixin, Model):
+    __tablename__ = "supply_request_item"
+    __scope__ = Scope(parent="request")
+    request_id = Column(Integer, ForeignKey("supply_request.id", ondelete="CASCADE"), nullable=False, index=True)
+    supply_item_id = Column(Integer, ForeignKey("supply_item.id"), nullable=False)
+    quantity = Column(Integer, nullable=False, default=1)
+    counter = Column(Integer)
+    request = relationship("SupplyRequest", back_populates="items")
+    supply_item = relationship("SupplyItem")

@@ -1,0 +1,8 @@
+"""Entry point: ``FLASK_APP=run.py`` for the CLI, ``run:app`` for gunicorn."""
+from dotenv import load_dotenv
+
+load_dotenv()
+
+from app import create_app  # noqa: E402
+
+app = create_app()

@@ -1,0 +1,117 @@
+"""Test harness: one schema per run (SQLite or TEST_DATABASE_URL), a fresh app per test.
+
+No app context stays pushed while the test client runs requests (see docs/decisions.md):
+``db_ctx`` opens one only around direct database work.
+"""
+import os
+import re
+import tempfile
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.core.db import db
+
+REQUIRE_SERVICES = os.environ.get("PWS_REQUIRE_SERVICES") == "1"
+_SQLITE_DIR = tempfile.mkdtemp(prefix="pws-tests-")
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_SQLITE_DIR}/test.db"
+# Tables FAB's permission seeding fills once per run; every other table is emptied per test.
+KEEP_TABLES = {"ab_permission", "ab_view_menu", "ab_permission_view", "ab_role",
+               "ab_permission_view_role", "alembic_version"}
+
+TEST_CONFIG = {
+    "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "PWS_BASE_URL": "http://portal.test",
+    "RATELIMIT_ENABLED": False,
+    "FAB_UPDATE_PERMS": False,
+    "SERVER_NAME": None,
+}
+
+
+def make_app(**overrides):
+    storage = tempfile.mkdtemp(prefix="pws-storage-")
+    return create_app({**TEST_CONFIG, "PWS_STORAGE_DIR": storage, **overrides})
+
+
+@pytest.fixture(scope="session")
+def _schema():
+    """Create every table and seed the roles once for the run."""
+    app = make_app()
+    with app.app_context():
+        from flask_appbuilder import Model
+
+        from app.accounts.seeding import sync_roles
+
+        Model.metadata.drop_all(db.engine)
+        Model.metadata.create_all(db.engine)
+        sync_roles(app.appbuilder)
+        db.session.remove()
+    yield
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_tables(app):
+    with app.app_context():
+        from flask_appbuilder import Model
+
+        engine = db.engine
+        tables = [t for t in reversed(Model.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+        with engine.begin() as conn:
+            if engine.dialect.name == "mysql":
+                conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
+            for table in tables:
+                conn.execute(table.delete())
+            if engine.dialect.name == "mysql":
+                conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
+        db.session.remove()
+
+
+@pytest.fixture
+def app(_schema):
+    app = make_app()
+    _empty_tables(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+
+
+@pytest.fixture
+def db_ctx(app):
+    """``with db_ctx():`` — an app context for direct database work, closed afterwards."""
+
+    @contextmanager
+    def ctx():
+        with app.app_context():
+            try:
+                yield db.session
+            finally:
+                db.session.remove()
+
+    return ctx
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(client, url="/login/"):
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def login(client, email, password="senha-demo"):
+    token = csrf_token(client)
+    response = client.post("/login/", data={"username": email, "password": password,
+                                            "csrf_token": token})
+    assert response.status_code == 302, "login failed"
+    return client
