@@ -48,7 +48,8 @@ class Config:
     AUTH_ROLE_ADMIN = "Admin Revenda"
     AUTH_ROLE_PUBLIC = "Public"
     FAB_SECURITY_MANAGER_CLASS = "app.accounts.security.PortalSecurityManager"
-    FAB_UPDATE_PERMS = _bool("FAB_UPDATE_PERMS", True)
+    # Permissions are written by `flask pws init`, never by a starting web worker.
+    FAB_UPDATE_PERMS = False
     FAB_ADD_SECURITY_API = False
     FAB_API_SWAGGER_UI = _bool("FAB_API_SWAGGER_UI", True)
     FAB_API_MAX_PAGE_SIZE = 100
@@ -83,7 +84,6 @@ class Config:
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     FAB_API_SWAGGER_UI = _bool("FAB_API_SWAGGER_UI", False)
-    FAB_UPDATE_PERMS = _bool("FAB_UPDATE_PERMS", False)
 
 
 def config_for(env_name: str | None = None) -> type[Config]:

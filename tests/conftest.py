@@ -3,6 +3,7 @@
 No app context stays pushed while the test client runs requests (see docs/decisions.md):
 ``db_ctx`` opens one only around direct database work.
 """
+import hashlib
 import os
 import re
 import tempfile
@@ -29,6 +30,7 @@ TEST_CONFIG = {
     "RATELIMIT_ENABLED": False,
     "FAB_UPDATE_PERMS": False,
     "SERVER_NAME": None,
+    "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
 }
 
 
@@ -101,7 +103,17 @@ def client(app):
     return app.test_client()
 
 
-def csrf_token(client, url="/login/"):
+def csrf_token(client):
+    """A valid CSRF token for this client's session, as Flask-WTF would render it."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    with client.session_transaction() as session:
+        raw = session.setdefault("csrf_token", hashlib.sha1(os.urandom(64)).hexdigest())
+    return URLSafeTimedSerializer(client.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
+def form_csrf_token(client, url):
+    """The CSRF token exactly as a page renders it (for flows driven like a browser)."""
     html = client.get(url).get_data(as_text=True)
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
         r'name="csrf_token" value="([^"]+)"', html)
@@ -109,8 +121,16 @@ def csrf_token(client, url="/login/"):
     return match.group(1)
 
 
+def login_as(client, user_id):
+    """Open a session for a user without the password round trip (route × role test)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+    return client
+
+
 def login(client, email, password="senha-demo"):
-    token = csrf_token(client)
+    token = form_csrf_token(client, "/login/")
     response = client.post("/login/", data={"username": email, "password": password,
                                             "csrf_token": token})
     assert response.status_code == 302, "login failed"

@@ -113,3 +113,9 @@ def user(profile, companies=(), clients=(), email=None, **kw):
     n = _n()
     return create_user(email=email or f"user{n}@exemplo.com.br", name=f"Usuário {n}",
                        password=PASSWORD, profile=profile, companies=companies, clients=clients, **kw)
+
+
+def role_id(name):
+    from flask import current_app
+
+    return current_app.appbuilder.sm.role_by_name(name).id

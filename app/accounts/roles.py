@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-READ, WRITE = "read", "write"
+READ, WRITE = "can_read", "can_write"
 RW = (READ, WRITE)
 
 
@@ -28,7 +28,13 @@ class Profile:
 MASTER_DATA_READ = {
     "Client": (READ,), "Contract": (READ,), "Equipment": (READ,), "EquipmentModel": (READ,),
 }
-EVERYONE = {"Dashboard": (READ,), "Consent": RW}
+# Every logged-in user: his dashboard, LGPD consent, his own profile and password.
+EVERYONE = {
+    "Dashboard": (READ,), "Consent": RW,
+    "PortalUserView": ("can_userinfo", "userinfoedit", "resetmypassword"),
+    "UserInfoEditView": ("can_this_form_get", "can_this_form_post"),
+    "ResetMyPasswordView": ("can_this_form_get", "can_this_form_post"),
+}
 
 ADMIN = "Admin Revenda"
 ATTENDANCE_OPERATOR = "Operador de Atendimento"

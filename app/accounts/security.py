@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from app.accounts.models import PortalUser
 from app.accounts.views import PortalUserView
-from app.core.views import UNEXPOSED_MODELVIEW_ROUTES
+from app.core.views import UNEXPOSED_MODELVIEW_ROUTES, PostOnlyActions
 
 
-class PortalRoleView(RoleModelView):
+class PortalRoleView(PostOnlyActions, RoleModelView):
+    route_base = "/perfis"
     exclude_route_methods = UNEXPOSED_MODELVIEW_ROUTES
     list_title = _l("Perfis e funções")
     label_columns = {"name": _l("Nome"), "permissions": _l("Permissões"), "user": _l("Usuários")}

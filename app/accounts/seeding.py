@@ -23,7 +23,7 @@ def sync_roles(appbuilder) -> None:
         if role_name == ADMIN:
             continue
         grants = grants_for_role(role_name)
-        wanted = {(f"can_{perm}", resource) for resource, perms in grants.items() for perm in perms}
+        wanted = {(perm, resource) for resource, perms in grants.items() for perm in perms}
         for category, name, resource in entries:
             if resource in grants:
                 wanted.add(("menu_access", name))

@@ -6,6 +6,12 @@ from app.accounts.roles import profile_named
 from app.core.db import db
 
 
+def hash_password(password: str) -> str:
+    from flask import current_app
+
+    return generate_password_hash(password, method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"))
+
+
 def create_user(*, email, name, password, profile, companies=(), clients=(), technician=None,
                 carrier=None, client_manager=False, can_view_monitoring=False, extra_roles=(),
                 commit=True, **preferences) -> PortalUser:
@@ -17,7 +23,7 @@ def create_user(*, email, name, password, profile, companies=(), clients=(), tec
     roles = [sm.role_by_name(profile), *(sm.role_by_name(r) for r in extra_roles)]
     user = PortalUser(
         first_name=name, last_name="", username=email, email=email, active=True,
-        password=generate_password_hash(password), profile=profile,
+        password=hash_password(password), profile=profile,
         roles=[r for r in roles if r is not None], companies=list(companies),
         clients=list(clients), technician=technician, carrier=carrier,
         client_manager=client_manager, can_view_monitoring=can_view_monitoring, **preferences,

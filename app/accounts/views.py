@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from app.accounts.models import EMAIL_PREFERENCES, PortalUser
 from app.accounts.roles import FUNCTION_PREFIX, PROFILES, profile_named
-from app.core.views import READ_WRITE_METHODS, UNEXPOSED_MODELVIEW_ROUTES, ScopedInterface
+from app.core.views import UNEXPOSED_MODELVIEW_ROUTES, PostOnlyActions, ScopedInterface
 
 PREFERENCE_LABELS = {
     "email_call_opened": _l("Abertura de Chamados"),
@@ -62,10 +62,11 @@ USER_FORM_COLUMNS = [
 ]
 
 
-class PortalUserView(UserDBModelView):
+class PortalUserView(PostOnlyActions, UserDBModelView):
     """Users are admin-only; the profile decides the role and the scope."""
 
     datamodel = ScopedInterface(PortalUser)
+    route_base = "/usuarios"
     exclude_route_methods = UNEXPOSED_MODELVIEW_ROUTES
     list_title = _l("Usuários")
     show_title = _l("Dados do usuário")

@@ -32,6 +32,7 @@ class MasterDataView(PortalModelView):
 
 
 class CompanyView(MasterDataView):
+    route_base = "/empresas"
     datamodel = ScopedInterface(Company)
     class_permission_name = "Company"
     list_title = show_title = _l("Empresas")
@@ -41,6 +42,7 @@ class CompanyView(MasterDataView):
 
 
 class ClientView(MasterDataView):
+    route_base = "/clientes"
     datamodel = ScopedInterface(Client)
     class_permission_name = "Client"
     list_title = show_title = _l("Clientes")
@@ -55,6 +57,7 @@ class ClientView(MasterDataView):
 
 
 class ContractView(MasterDataView):
+    route_base = "/contratos"
     datamodel = ScopedInterface(Contract)
     class_permission_name = "Contract"
     list_title = show_title = _l("Contratos")
@@ -66,6 +69,7 @@ class ContractView(MasterDataView):
 
 
 class EquipmentModelView(MasterDataView):
+    route_base = "/modelos"
     datamodel = ScopedInterface(EquipmentModel)
     class_permission_name = "EquipmentModel"
     list_title = show_title = _l("Modelos de equipamento")
@@ -76,6 +80,7 @@ class EquipmentModelView(MasterDataView):
 
 
 class EquipmentView(MasterDataView):
+    route_base = "/equipamentos"
     datamodel = ScopedInterface(Equipment)
     class_permission_name = "Equipment"
     list_title = show_title = _l("Equipamentos")
@@ -88,6 +93,7 @@ class EquipmentView(MasterDataView):
 
 
 class SupplyItemView(MasterDataView):
+    route_base = "/itens-suprimento"
     datamodel = ScopedInterface(SupplyItem)
     class_permission_name = "SupplyItem"
     list_title = show_title = _l("Suprimentos")
@@ -98,6 +104,7 @@ class SupplyItemView(MasterDataView):
 
 
 class TechnicianView(MasterDataView):
+    route_base = "/tecnicos"
     datamodel = ScopedInterface(Technician)
     class_permission_name = "Technician"
     list_title = show_title = _l("Técnicos")
@@ -107,6 +114,7 @@ class TechnicianView(MasterDataView):
 
 
 class CarrierView(MasterDataView):
+    route_base = "/transportadoras"
     datamodel = ScopedInterface(Carrier)
     class_permission_name = "Carrier"
     list_title = show_title = _l("Transportadoras")
@@ -125,6 +133,7 @@ DEFECT_CATEGORY_LABELS = {
 class DefectTypeView(PortalModelView):
     """Tabela de defeitos (§3.1): the admin ticks which ERP defects the portal offers."""
 
+    route_base = "/defeitos"
     datamodel = ScopedInterface(DefectType)
     class_permission_name = "DefectType"
     base_permissions = ["can_read", "can_write"]
@@ -142,6 +151,8 @@ class DefectTypeView(PortalModelView):
     label_columns = {"erp_id": _l("#"), "name": _l("Defeito"), "category": _l("Lista"),
                      "listed_on_portal": _l("Listar no portal"), "active": _l("Ativo")}
     exclude_route_methods = PortalModelView.exclude_route_methods | {"add", "delete"}
+    method_permission_name = {**PortalModelView.method_permission_name,
+                              "list_on_portal": "write", "unlist_on_portal": "write"}
 
     def current_category(self) -> str:
         category = request.args.get("categoria")

@@ -1,6 +1,8 @@
 """Base classes every PWS screen and API inherits: scoping, permissions, lean queries."""
-from flask import abort, current_app
-from flask_appbuilder import BaseView, ModelRestApi, ModelView
+from flask import abort, current_app, redirect, request
+from flask_login import current_user
+from flask_appbuilder import BaseView, ModelRestApi, ModelView, expose
+from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy.orm import joinedload
 
@@ -84,7 +86,42 @@ def _relations_in(datamodel, columns) -> tuple[str, ...]:
     return tuple(names)
 
 
-class PortalModelView(ModelView):
+class PostOnlyActions:
+    """FAB also deletes and runs actions on GET; here both need a POST with its CSRF token.
+
+    Actions answer like every other route: login for visitors, 403 without the permission,
+    404 for a row outside the user's scope (FAB itself would pass ``None`` to the action).
+    """
+
+    def _run_action(self, name, pks, many):
+        if not current_user.is_authenticated:
+            return redirect(self.appbuilder.get_url_for_login)
+        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name),
+                                             self.class_permission_name):
+            abort(403)
+        action_ = self.actions.get(name)
+        if action_ is None or not (action_.multiple if many else action_.single):
+            abort(404)
+        items = [self.datamodel.get(self._deserialize_pk_if_composite(pk)) for pk in pks]
+        if not items or any(item is None for item in items):
+            abort(404)
+        return action_.func(items if many else items[0])
+
+    @expose("/action/<string:name>/<pk>", methods=["POST"])
+    def action(self, name, pk):
+        return self._run_action(name, [pk], many=False)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        return self._run_action(request.form.get("action", ""), request.form.getlist("rowid"), many=True)
+
+    @expose("/delete/<pk>", methods=["POST"])
+    @has_access
+    def delete(self, pk):
+        return super().delete(pk)
+
+
+class PortalModelView(PostOnlyActions, ModelView):
     """A generated screen: read/write permissions, no relation dropdowns in search by default."""
 
     method_permission_name = READ_WRITE_METHODS

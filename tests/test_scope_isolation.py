@@ -1,0 +1,87 @@
+"""Security checklist 3–5: another scope's rows are 404 everywhere and never listed."""
+import pytest
+from sqlalchemy import inspect as sa_inspect
+
+from tests.conftest import csrf_token, login_as
+from tests.scopes import all_cases
+from tests.tenants import tenant_pair, user_for
+
+CASES = all_cases()
+API_CASES = [case for case in CASES if case.api]
+
+
+def _snapshot(row):
+    mapper = sa_inspect(row).mapper
+    return {column.key: getattr(row, column.key) for column in mapper.column_attrs}
+
+
+@pytest.fixture(params=CASES, ids=[case.name for case in CASES])
+def scoped(request, app, db_ctx):
+    case = request.param
+    with db_ctx() as session:
+        ours, foreign = tenant_pair(case.profile)
+        mine, theirs = case.make(ours), case.make(foreign)
+        user = user_for(case.profile, ours)
+        data = {"case": case, "mine_id": mine.id, "theirs_id": theirs.id,
+                "mine_marker": case.marker(mine), "theirs_marker": case.marker(theirs),
+                "theirs_before": _snapshot(theirs) if case.model else None, "user_id": user.id}
+    client = app.test_client()
+    login_as(client, data["user_id"])
+    return client, data
+
+
+def _unchanged(db_ctx, data):
+    case = data["case"]
+    if case.model is None:
+        return
+    with db_ctx() as session:
+        row = session.get(case.model, data["theirs_id"])
+        assert row is not None, "foreign row was deleted"
+        assert _snapshot(row) == data["theirs_before"], "foreign row was changed"
+
+
+def test_list_shows_own_rows_only(scoped):
+    client, data = scoped
+    html = client.get(f"{data['case'].base}/list/").get_data(as_text=True)
+    assert data["mine_marker"] in html
+    assert data["theirs_marker"] not in html
+
+
+def test_search_never_finds_foreign_rows(scoped):
+    client, data = scoped
+    column = data["case"].search
+    base = data["case"].base
+    url = f"{base}/list/?_flt_2_{column}="  # 2 = "contém"
+    mine_link, theirs_link = f"{base}/show/{data['mine_id']}", f"{base}/show/{data['theirs_id']}"
+    assert mine_link in client.get(url + data["mine_marker"]).get_data(as_text=True)
+    assert theirs_link not in client.get(url + data["theirs_marker"]).get_data(as_text=True)
+
+
+def test_foreign_row_is_404_on_every_route(scoped, db_ctx):
+    client, data = scoped
+    base, pk = data["case"].base, data["theirs_id"]
+    for route in data["case"].routes:
+        assert client.get(f"{base}/{route}/{pk}").status_code == 404, route
+    token = csrf_token(client)
+    for route in ("edit", "delete"):
+        if route in data["case"].routes:
+            assert client.post(f"{base}/{route}/{pk}", data={"csrf_token": token}).status_code == 404
+    _unchanged(db_ctx, data)
+
+
+def test_own_row_is_visible(scoped):
+    client, data = scoped
+    assert client.get(f"{data['case'].base}/show/{data['mine_id']}").status_code == 200
+
+
+@pytest.mark.parametrize("scoped", API_CASES, ids=[c.name for c in API_CASES], indirect=True)
+def test_foreign_row_is_404_in_the_api(scoped, db_ctx):
+    client, data = scoped
+    api = data["case"].api
+    pk = data["theirs_id"]
+    assert client.get(f"{api}/{pk}").status_code == 404
+    assert client.put(f"{api}/{pk}", json={}).status_code == 404
+    assert client.delete(f"{api}/{pk}").status_code == 404
+    listed = client.get(f"{api}/").get_json()
+    assert pk not in listed.get("ids", [])
+    _unchanged(db_ctx, data)
