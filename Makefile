@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := run.py
 
-.PHONY: run test worker install translations migrate clean
+.PHONY: run test worker install translations catalog migration clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 não encontrado ($(PYTHON))."; exit 1; }
@@ -17,6 +17,10 @@ install: $(BIN)/activate
 
 translations: install
 	$(BIN)/python -m babel.messages.frontend compile -d babel/translations --use-fuzzy --statistics >/dev/null
+
+## Refresh the pt-BR catalog from the code (then translate what it lists as missing).
+catalog: install
+	$(BIN)/python babel/catalog.py
 
 ## Migrate, seed roles, load demo data when empty, print the logins, serve on 127.0.0.1:5000.
 run: translations

@@ -8,7 +8,10 @@ from wtforms.validators import DataRequired, ValidationError
 
 from app.accounts.models import EMAIL_PREFERENCES, PortalUser
 from app.accounts.roles import FUNCTION_PREFIX, PROFILES, profile_named
-from app.core.views import UNEXPOSED_MODELVIEW_ROUTES, PostOnlyActions, ScopedInterface
+from app.core.views import (
+    UNEXPOSED_MODELVIEW_ROUTES, BrazilianFormatting, PortalListWidget, PostOnlyActions,
+    ScopedInterface,
+)
 
 PREFERENCE_LABELS = {
     "email_call_opened": _l("Abertura de Chamados"),
@@ -62,11 +65,12 @@ USER_FORM_COLUMNS = [
 ]
 
 
-class PortalUserView(PostOnlyActions, UserDBModelView):
+class PortalUserView(PostOnlyActions, BrazilianFormatting, UserDBModelView):
     """Users are admin-only; the profile decides the role and the scope."""
 
     datamodel = ScopedInterface(PortalUser)
     route_base = "/usuarios"
+    list_widget = PortalListWidget
     exclude_route_methods = UNEXPOSED_MODELVIEW_ROUTES
     list_title = _l("Usuários")
     show_title = _l("Dados do usuário")

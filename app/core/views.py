@@ -4,9 +4,12 @@ from flask_login import current_user
 from flask_appbuilder import BaseView, ModelRestApi, ModelView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.widgets import ListWidget
+from flask_babel import gettext
 from sqlalchemy.orm import joinedload
 
 from app.core.scoping import OutOfScope, check_references, get_scoped, scope_condition
+from app.core.timefmt import format_date, format_datetime
 
 # Every method of a view or API maps to one of two permissions on its resource.
 READ_WRITE_METHODS = {
@@ -77,6 +80,47 @@ class ScopedInterface(SQLAInterface):
         write(item, commit)
 
 
+class PortalListWidget(ListWidget):
+    """FAB's table plus the manual's footer: "Página X de Y, mostrando …"."""
+
+    template = "pws/widgets/list.html"
+
+
+def yes_no(value) -> str:
+    return gettext("Sim") if value else gettext("Não")
+
+
+def blank_if_none(value):
+    return "" if value is None else value
+
+
+def brazilian_formatters(datamodel, columns) -> dict:
+    """dd/mm/aaaa hh:mm (São Paulo) for dates and times, Sim/Não for flags, blank for null."""
+    formatters = {}
+    for name in columns or ():
+        if name not in datamodel.list_properties:
+            formatters[name] = blank_if_none
+        elif datamodel.is_datetime(name):
+            formatters[name] = format_datetime
+        elif datamodel.is_date(name):
+            formatters[name] = format_date
+        elif datamodel.is_boolean(name):
+            formatters[name] = yes_no
+        else:
+            formatters[name] = blank_if_none
+    return formatters
+
+
+class BrazilianFormatting:
+    """Applies brazilian_formatters to every listed or shown column a view did not format."""
+
+    def _init_properties(self):
+        super()._init_properties()
+        columns = {*(self.list_columns or ()), *(self.show_columns or ())}
+        self.formatters_columns = {**brazilian_formatters(self.datamodel, columns),
+                                   **(self.formatters_columns or {})}
+
+
 def _relations_in(datamodel, columns) -> tuple[str, ...]:
     names = []
     for column in columns or ():
@@ -121,11 +165,12 @@ class PostOnlyActions:
         return super().delete(pk)
 
 
-class PortalModelView(PostOnlyActions, ModelView):
+class PortalModelView(PostOnlyActions, BrazilianFormatting, ModelView):
     """A generated screen: read/write permissions, no relation dropdowns in search by default."""
 
     method_permission_name = READ_WRITE_METHODS
     exclude_route_methods = UNEXPOSED_MODELVIEW_ROUTES
+    list_widget = PortalListWidget
     page_size = 20
 
     def __init__(self, **kwargs):
