@@ -56,7 +56,8 @@ def equipment_model(name=None):
 def equipment(client, model=None, contract=None, **kw):
     n = _n()
     model = model or equipment_model()
-    row = Equipment(erp_id=f"eq{n}", serial=f"SER{n:06d}", model_id=model.id,
+    kw.setdefault("serial", f"SER{n:06d}")
+    row = Equipment(erp_id=f"eq{n}", model_id=model.id,
                     company_id=client.company_id, client_id=client.id,
                     contract_id=contract.id if contract else None, **kw)
     db.session.add(row)

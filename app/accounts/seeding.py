@@ -25,7 +25,7 @@ def sync_roles(appbuilder) -> None:
         grants = grants_for_role(role_name)
         wanted = {(perm, resource) for resource, perms in grants.items() for perm in perms}
         for category, name, resource in entries:
-            if resource in grants:
+            if {"can_read", "can_list"} & set(grants.get(resource, ())):
                 wanted.add(("menu_access", name))
                 if category:
                     wanted.add(("menu_access", category))

@@ -3,7 +3,7 @@ from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterStartsWith
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, ValidationError
 
 from app.accounts.models import EMAIL_PREFERENCES, PortalUser
@@ -41,28 +41,26 @@ def clients_required(form, field):
         raise ValidationError(_l("Somente usuários do cliente são vinculados a clientes."))
 
 
-def technician_required(form, field):
-    profile = _profile_of(form)
-    if profile and profile.own_orders and not field.data:
+def profile_links_required(form, field):
+    """Técnico and Transportador need their ERP record (optional selects skip own validators)."""
+    profile = profile_named(field.data)
+    if profile and profile.own_orders and not form.technician.data:
         raise ValidationError(_l("Selecione o técnico do ILUX vinculado a este usuário."))
-
-
-def carrier_required(form, field):
-    profile = _profile_of(form)
-    if profile and profile.own_carrier and not field.data:
+    if profile and profile.own_carrier and not form.carrier.data:
         raise ValidationError(_l("Selecione a transportadora vinculada a este usuário."))
 
 
 PROFILE_FIELD = SelectField(
     _l("Tipo de Usuário"),
     choices=[(p.name, p.label) for p in PROFILES],
-    validators=[DataRequired()],
+    validators=[DataRequired(), profile_links_required],
     widget=Select2Widget(),
 )
-USER_FORM_COLUMNS = [
-    "first_name", "email", "profile", "companies", "clients", "client_manager", "technician",
-    "carrier", "roles", "active", "can_view_monitoring", *EMAIL_PREFERENCES,
+USER_LINK_COLUMNS = [
+    "profile", "companies", "clients", "client_manager", "technician", "carrier", "roles", "active",
+    "can_view_monitoring", *EMAIL_PREFERENCES,
 ]
+FLAG_COLUMNS = ("client_manager", "can_view_monitoring", *EMAIL_PREFERENCES)
 
 
 class PortalUserView(PostOnlyActions, BrazilianFormatting, UserDBModelView):
@@ -80,22 +78,18 @@ class PortalUserView(PostOnlyActions, BrazilianFormatting, UserDBModelView):
     search_columns = ["id", "email", "first_name"]
     order_columns = ["first_name", "email", "created_on", "changed_on"]
     base_order = ("first_name", "asc")
-    show_columns = USER_FORM_COLUMNS + ["last_login", "created_on", "changed_on"]
+    show_columns = ["first_name", "email", *USER_LINK_COLUMNS, "last_login", "created_on", "changed_on"]
     show_fieldsets = None
     user_show_fieldsets = [
         (_l("Dados do usuário"), {"fields": ["first_name", "email", "profile", "companies", "clients"]}),
     ]
-    add_columns = ["email", "password", "conf_password", *USER_FORM_COLUMNS]
-    edit_columns = USER_FORM_COLUMNS
-    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, "profile": PROFILE_FIELD}
-    edit_form_extra_fields = {"profile": PROFILE_FIELD}
+    add_columns = ["email", "password", "conf_password", "first_name", *USER_LINK_COLUMNS]
+    edit_columns = ["first_name", "email", *USER_LINK_COLUMNS]
     add_form_query_rel_fields = {"roles": [["name", FilterStartsWith, FUNCTION_PREFIX]]}
     edit_form_query_rel_fields = add_form_query_rel_fields
     validators_columns = {
         "companies": [companies_required],
         "clients": [clients_required],
-        "technician": [technician_required],
-        "carrier": [carrier_required],
     }
     label_columns = {
         "id": _l("ID"),
@@ -123,6 +117,14 @@ class PortalUserView(PostOnlyActions, BrazilianFormatting, UserDBModelView):
         "clients": _l("Para usuários do cliente: os cadastros (matriz/filial) que ele acessa."),
         "roles": _l("Funções concedidas além do perfil, por exemplo abertura de chamados."),
     }
+
+    def __init__(self, **kwargs):
+        # NOT NULL flags must not become required checkboxes; the profile is a choice.
+        flags = {name: BooleanField(self.label_columns[name], default=False) for name in FLAG_COLUMNS}
+        self.add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, **flags,
+                                      "profile": PROFILE_FIELD}
+        self.edit_form_extra_fields = {**flags, "profile": PROFILE_FIELD}
+        super().__init__(**kwargs)
 
     def _sync_identity(self, item):
         """The e-mail is the login; the profile is the user's one profile role."""
