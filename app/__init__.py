@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from config import DEV_SECRET_KEY, config_for
 
-migrate = Migrate()
+migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 
 

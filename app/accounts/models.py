@@ -47,8 +47,8 @@ class PortalUser(User):
     email_opportunity = Column(Boolean, default=False, nullable=False)
     email_supply_request = Column(Boolean, default=False, nullable=False)
     email_supply_release = Column(Boolean, default=False, nullable=False)
-    companies = relationship("Company", secondary=user_company, lazy="selectin")
-    clients = relationship("Client", secondary=user_client, lazy="selectin")
+    companies = relationship("Company", secondary=user_company)
+    clients = relationship("Client", secondary=user_client)
     technician = relationship("Technician")
     carrier = relationship("Carrier")
 

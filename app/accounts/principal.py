@@ -26,14 +26,15 @@ def _request_user():
     return None
 
 
-def principal_for_user_id(user_id: int, selected: int | None = None) -> Principal:
+def principal_for_user_id(user_id: int, selected: int | None = None, row=None) -> Principal:
     """Reads the user's profile and links by id (never through FAB's base User class)."""
-    row = db.session.execute(
-        select(
-            PortalUser.profile, PortalUser.active, PortalUser.client_manager,
-            PortalUser.technician_id, PortalUser.carrier_id,
-        ).where(User.id == user_id)
-    ).first()
+    if row is None:
+        row = db.session.execute(
+            select(
+                PortalUser.profile, PortalUser.active, PortalUser.client_manager,
+                PortalUser.technician_id, PortalUser.carrier_id,
+            ).where(User.id == user_id)
+        ).first()
     if row is None or not row.active:
         return NOBODY
     profile = profile_named(row.profile)
@@ -72,4 +73,6 @@ def principal_for_request() -> Principal:
     user = _request_user()
     if user is None:
         return NOBODY
-    return principal_for_user_id(user.id, selected_company_id())
+    # The request already loaded the user; a base-class instance is re-read by id.
+    row = user if isinstance(user, PortalUser) else None
+    return principal_for_user_id(user.id, selected_company_id(), row=row)

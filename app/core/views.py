@@ -6,7 +6,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.scoping import OutOfScope, check_references, get_scoped, scope_condition
 from app.core.timefmt import format_date, format_datetime
@@ -55,7 +55,8 @@ class ScopedInterface(SQLAInterface):
     def apply_all(self, query, *args, **kwargs):
         query = super().apply_all(query, *args, **kwargs)
         for name in self.eager_relations:
-            query = query.options(joinedload(getattr(self.obj, name)))
+            loader = selectinload if self.is_relation_many_to_many(name) else joinedload
+            query = query.options(loader(getattr(self.obj, name)))
         return query
 
     def get_related_obj(self, col_name, value):
@@ -112,20 +113,23 @@ def brazilian_formatters(datamodel, columns) -> dict:
 
 
 class BrazilianFormatting:
-    """Applies brazilian_formatters to every listed or shown column a view did not format."""
+    """Brazilian formats for every listed or shown column a view did not format, and the
+    relations a list displays loaded with the page (no query per row)."""
 
     def _init_properties(self):
         super()._init_properties()
         columns = {*(self.list_columns or ()), *(self.show_columns or ())}
         self.formatters_columns = {**brazilian_formatters(self.datamodel, columns),
                                    **(self.formatters_columns or {})}
+        self.datamodel.eager_relations = _relations_in(self.datamodel, self.list_columns)
 
 
 def _relations_in(datamodel, columns) -> tuple[str, ...]:
     names = []
     for column in columns or ():
         head = column.split(".")[0]
-        if datamodel.is_relation_many_to_one(head) and head not in names:
+        is_loadable = datamodel.is_relation_many_to_one(head) or datamodel.is_relation_many_to_many(head)
+        if is_loadable and head not in names:
             names.append(head)
     return tuple(names)
 
@@ -181,7 +185,6 @@ class PortalModelView(PostOnlyActions, BrazilianFormatting, ModelView):
                 and name not in (self.search_exclude_columns or [])
             ]
         super().__init__(**kwargs)
-        self.datamodel.eager_relations = _relations_in(self.datamodel, self.list_columns)
 
 
 class PortalModelRestApi(ModelRestApi):

@@ -1,0 +1,35 @@
+"""The Alembic migrations build exactly the schema the models declare (SQLite and MariaDB)."""
+import tempfile
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.core.db import db
+from tests.conftest import DATABASE_URL, make_app
+
+
+def _fresh_database_url() -> str:
+    url = make_url(DATABASE_URL)
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite:///{tempfile.mkdtemp(prefix='pws-mig-')}/migrated.db"
+    name = f"{url.database}_migrations"
+    server = create_engine(url.set(database=None))
+    with server.begin() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+    server.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def test_migrations_match_the_models():
+    app = make_app(SQLALCHEMY_DATABASE_URI=_fresh_database_url())
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
+                                    db.metadata)
+        db.engine.dispose()
+    assert diff == [], "models and migrations disagree; add a migration:\n" + "\n".join(map(str, diff))
