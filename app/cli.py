@@ -46,3 +46,15 @@ def demo_command(scale, if_empty):
     from app.demo import load_demo
 
     load_demo(scale=scale, if_empty=if_empty, echo=click.echo)
+
+
+@pws_cli.command("roles")
+@with_appcontext
+def roles_command():
+    """Print each profile and function with the resources it may read or write."""
+    from app.accounts.roles import FUNCTIONS, PROFILES
+
+    for name, grants in [(p.name, p.grants) for p in PROFILES] + list(FUNCTIONS.items()):
+        click.echo(name)
+        for resource, perms in sorted(grants.items()):
+            click.echo(f"  {resource}: {', '.join(perms)}")
