@@ -9,8 +9,11 @@ import re
 import tempfile
 from contextlib import contextmanager
 
+import sqlite3
+
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 
 from app import create_app
 from app.core.db import db
@@ -32,6 +35,16 @@ TEST_CONFIG = {
     "SERVER_NAME": None,
     "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
 }
+
+
+@event.listens_for(Engine, "connect")
+def _fast_sqlite(dbapi_connection, _record):
+    """Test databases are throwaway: skip SQLite's fsyncs."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.execute("PRAGMA journal_mode=MEMORY")
+        cursor.close()
 
 
 def make_app(**overrides):

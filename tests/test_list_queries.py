@@ -51,3 +51,19 @@ def test_list_queries_do_not_grow_with_rows(app, db_ctx, profile, url):
     many = _queries_for(app, client, url)
     assert len(many) == len(few), many[len(few):]
     assert len(few) <= LIMIT, few
+
+
+def test_starts_with_search_uses_an_indexable_like(app, db_ctx):
+    with db_ctx():
+        company = f.company()
+        f.client(company, "ACME IMPRESSAO")
+        f.client(company, "BETA_CAFE 50% OFF")
+        f.user("Admin Revenda", email="u@x.test")
+    client = app.test_client()
+    login(client, "u@x.test")
+    with count_queries(app) as statements:
+        html = client.get("/clientes/list/?_flt_0_name=acme").get_data(as_text=True)
+    assert "ACME IMPRESSAO" in html and "BETA_CAFE" not in html
+    assert not any("lower(client.name)" in s for s in statements)
+    html = client.get("/clientes/list/?_flt_0_name=BETA_CAFE 50%").get_data(as_text=True)
+    assert "BETA_CAFE" in html and "ACME" not in html

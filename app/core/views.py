@@ -8,6 +8,7 @@ from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.core.filters import PortalFilterConverter
 from app.core.scoping import OutOfScope, check_references, get_scoped, scope_condition
 from app.core.timefmt import format_date, format_datetime
 
@@ -33,6 +34,7 @@ class ScopedInterface(SQLAInterface):
     """
 
     eager_relations: tuple[str, ...] = ()
+    filter_converter_class = PortalFilterConverter
 
     def _scope(self, query):
         condition = scope_condition(self.obj)
