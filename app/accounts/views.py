@@ -3,13 +3,13 @@ from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterStartsWith
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField
+from wtforms import SelectField
 from wtforms.validators import DataRequired, ValidationError
 
 from app.accounts.models import EMAIL_PREFERENCES, PortalUser
 from app.accounts.roles import FUNCTION_PREFIX, PROFILES, profile_named
 from app.core.views import (
-    UNEXPOSED_MODELVIEW_ROUTES, BrazilianFormatting, PortalListWidget, PostOnlyActions,
+    UNEXPOSED_MODELVIEW_ROUTES, BrazilianFormatting, FlagFields, PortalListWidget, PostOnlyActions,
     ScopedInterface,
 )
 
@@ -60,10 +60,9 @@ USER_LINK_COLUMNS = [
     "profile", "companies", "clients", "client_manager", "technician", "carrier", "roles", "active",
     "can_view_monitoring", *EMAIL_PREFERENCES,
 ]
-FLAG_COLUMNS = ("client_manager", "can_view_monitoring", *EMAIL_PREFERENCES)
 
 
-class PortalUserView(PostOnlyActions, BrazilianFormatting, UserDBModelView):
+class PortalUserView(PostOnlyActions, FlagFields, BrazilianFormatting, UserDBModelView):
     """Users are admin-only; the profile decides the role and the scope."""
 
     datamodel = ScopedInterface(PortalUser)
@@ -85,6 +84,8 @@ class PortalUserView(PostOnlyActions, BrazilianFormatting, UserDBModelView):
     ]
     add_columns = ["email", "password", "conf_password", "first_name", *USER_LINK_COLUMNS]
     edit_columns = ["first_name", "email", *USER_LINK_COLUMNS]
+    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, "profile": PROFILE_FIELD}
+    edit_form_extra_fields = {"profile": PROFILE_FIELD}
     add_form_query_rel_fields = {"roles": [["name", FilterStartsWith, FUNCTION_PREFIX]]}
     edit_form_query_rel_fields = add_form_query_rel_fields
     validators_columns = {
@@ -117,14 +118,6 @@ class PortalUserView(PostOnlyActions, BrazilianFormatting, UserDBModelView):
         "clients": _l("Para usuários do cliente: os cadastros (matriz/filial) que ele acessa."),
         "roles": _l("Funções concedidas além do perfil, por exemplo abertura de chamados."),
     }
-
-    def __init__(self, **kwargs):
-        # NOT NULL flags must not become required checkboxes; the profile is a choice.
-        flags = {name: BooleanField(self.label_columns[name], default=False) for name in FLAG_COLUMNS}
-        self.add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, **flags,
-                                      "profile": PROFILE_FIELD}
-        self.edit_form_extra_fields = {**flags, "profile": PROFILE_FIELD}
-        super().__init__(**kwargs)
 
     def _sync_identity(self, item):
         """The e-mail is the login; the profile is the user's one profile role."""

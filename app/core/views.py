@@ -6,6 +6,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext
+from wtforms import BooleanField
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.filters import PortalFilterConverter
@@ -126,6 +127,21 @@ class BrazilianFormatting:
         self.datamodel.eager_relations = _relations_in(self.datamodel, self.list_columns)
 
 
+class FlagFields:
+    """NOT NULL booleans would become required checkboxes in FAB forms (unticking = error)."""
+
+    def _init_forms(self):
+        def flags(columns):
+            return {name: BooleanField(self.label_columns.get(name, name), default=False,
+                                       description=(self.description_columns or {}).get(name, ""))
+                    for name in columns or ()
+                    if name in self.datamodel.list_columns and self.datamodel.is_boolean(name)}
+
+        self.add_form_extra_fields = {**flags(self.add_columns), **(self.add_form_extra_fields or {})}
+        self.edit_form_extra_fields = {**flags(self.edit_columns), **(self.edit_form_extra_fields or {})}
+        super()._init_forms()
+
+
 def _relations_in(datamodel, columns) -> tuple[str, ...]:
     names = []
     for column in columns or ():
@@ -171,7 +187,7 @@ class PostOnlyActions:
         return super().delete(pk)
 
 
-class PortalModelView(PostOnlyActions, BrazilianFormatting, ModelView):
+class PortalModelView(PostOnlyActions, FlagFields, BrazilianFormatting, ModelView):
     """A generated screen: read/write permissions, no relation dropdowns in search by default."""
 
     method_permission_name = READ_WRITE_METHODS

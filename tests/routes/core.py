@@ -55,7 +55,7 @@ ROUTES = {
     ("GET", "/defeitos/list/"): allow(ADMIN),
     ("GET", "/defeitos/show/{defect}"): allow(ADMIN),
     ("GET", "/defeitos/edit/{defect}"): allow(ADMIN),
-    ("POST", "/defeitos/edit/{defect}"): allow(ADMIN),
+    ("POST", "/defeitos/edit/{defect}"): allow(ADMIN, ok=302),
     ("POST", "/defeitos/action/list_on_portal/{defect}"): allow(ADMIN, ok=404),  # a list-only action
     ("POST", "/defeitos/action_post#action=list_on_portal&rowid={defect}"): allow(ADMIN, ok=302),
     # Cadastros ILUX (read-only)
