@@ -94,6 +94,7 @@ def app(_schema):
     yield app
     with app.app_context():
         db.session.remove()
+        db.engine.dispose()  # one pool per test app: close it, or MariaDB runs out of connections
 
 
 @pytest.fixture
