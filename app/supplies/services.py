@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
+from app.accounts.roles import PROFILES
 from app.catalog.models import Contract, Equipment, EquipmentModel, SupplyItem, supply_item_model
 from app.core.db import db, utcnow
 from app.core.scoping import check_references
@@ -26,6 +27,9 @@ EDITABLE_FIELDS = ("status", "carrier_id", "tracking_code", "invoice_number", "i
 MAX_QUANTITY = 99
 MIN_HISTORY_DAYS = 7
 SUPPLY_PATH = "/suprimentos/acompanhar"  # the operator's screen, linked from e-mails
+# Supply e-mails go only to profiles that may follow supply requests (never the Operador de
+# Chamados, whatever his preferences say).
+SUPPLY_MAIL_PROFILES = tuple(p.name for p in PROFILES if p.all_companies or "SupplyRequest" in p.grants)
 
 
 class SupplyError(ValueError):
@@ -251,7 +255,8 @@ def create_supply_request(draft: SupplyRequestDraft, *, actor_id: int | None) ->
     record_change("supply_request", "create", web_id=request.id, company_id=request.company_id,
                   data=_create_feed_data(request, supplies))
     queue_email("supply_request",
-                recipients_for("supply_request", company_id=request.company_id, client_id=request.client_id),
+                recipients_for("supply_request", company_id=request.company_id, client_id=request.client_id,
+                               profiles=SUPPLY_MAIL_PROFILES),
                 _email_context(request, supplies))
     return request
 
@@ -334,6 +339,6 @@ def update_supply_request(request: SupplyRequest, *, actor_id: int | None = None
     if request.status == SupplyStatus.INVOICED and previous_status != SupplyStatus.INVOICED:
         queue_email("supply_release",
                     recipients_for("supply_release", company_id=request.company_id,
-                                   client_id=request.client_id),
+                                   client_id=request.client_id, profiles=SUPPLY_MAIL_PROFILES),
                     _email_context(request))
     return request

@@ -210,8 +210,8 @@ class SupplyOpeningView(PortalBaseView):
             values = request.form
             draft.items, errors = _typed_items(request.form, supplies, counters=draft.equipment is not None)
             draft.note = request.form.get("observacao", "")
-            draft.department = request.form.get("departamento", "")
-            draft.location = request.form.get("local", "")
+            draft.department = request.form.get("departamento", draft.department)
+            draft.location = request.form.get("local", draft.location)
             if not errors:
                 try:
                     created = create_supply_request(draft, actor_id=g.user.id)
