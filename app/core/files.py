@@ -52,7 +52,7 @@ def read_limited(stream, max_bytes: int) -> bytes:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):g}"
+    return f"{round(size / (1024 * 1024), 2):g}".replace(".", ",")
 
 
 def check_pdf(data: bytes, max_bytes: int) -> int:
