@@ -141,6 +141,10 @@ def test_upload_form_errors(app, db_ctx, world):
 
 
 def test_only_the_admin_uploads(app, db_ctx, world):
+    from app.accounts.roles import FUNCTIONS, PROFILES
+
+    grants = [p.grants for p in PROFILES] + list(FUNCTIONS.values())
+    assert not any("can_write" in g.get("BillingFile", ()) for g in grants)  # admin has all
     for user in ("client_user", "billing"):
         assert _upload(_as(app, world[user]), world["client"], [("a.pdf", pdf_bytes())]).status_code == 403
     assert _files(db_ctx) == []

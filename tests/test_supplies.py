@@ -41,7 +41,7 @@ def world(db_ctx):
             "calls": f.user(CALLS_OPERATOR, [company], email="chamados@revenda.test",
                             email_supply_request=True),
         }
-        return {"company": company.id, "client": customer.id, "other": other.id,
+        return {"company": company.id, "customer": customer.id, "other": other.id,
                 "contract": contract.id, "model": model.id, "equipment": equipment.id,
                 "other_equipment": other_equipment.id, "black": black.id, "cyan": cyan.id,
                 "unrelated": unrelated.id, "carrier": carrier.id, "serial": equipment.serial,
@@ -92,7 +92,7 @@ def test_client_requests_toner_with_counter(app, db_ctx, world):
     (row,) = _requests(db_ctx)
     assert response.headers["Location"].endswith(f"/suprimentos/acompanhar/show/{row.id}")
     assert (row.status, row.client_id, row.equipment_id, row.note, row.department) == (
-        SupplyStatus.PENDING, world["client"], world["equipment"], "Toner acabando", "ADMINISTRATIVO")
+        SupplyStatus.PENDING, world["customer"], world["equipment"], "Toner acabando", "ADMINISTRATIVO")
     assert row.requested_by_id == world["client"] and row.warning is None
     with db_ctx() as session:
         items = [(i.supply_item_id, i.quantity, i.counter) for i in session.get(SupplyRequest, row.id).items]

@@ -14,10 +14,11 @@ from app.billing.services import (
     log_download,
 )
 from app.catalog.models import Client, Contract
-from app.core.db import db
+from app.core.db import db, utcnow
 from app.core.files import read_limited, send_stored
 from app.core.filters import FilteredInterface, FilterExact, FilterField, FilterFormMixin, related_text
 from app.core.scoping import get_scoped, scoped
+from app.core.timefmt import to_local
 from app.core.views import PortalBaseView, PortalModelView
 from app.dashboard.views import selectable_companies
 
@@ -120,6 +121,7 @@ class BillingUploadView(PortalBaseView):
             scoped(select(Contract).where(Contract.client_id == client.id, Contract.active.is_(True)),
                    Contract).order_by(Contract.number)).scalars().all()
         context = {"client": client, "contracts": contracts, "months": MONTH_CHOICES,
+                   "current_year": to_local(utcnow()).year,
                    "values": request.form, "errors": [], "result": None}
         if request.method == "GET":
             return self.render_template("billing/upload.html", **context)

@@ -1,7 +1,7 @@
 """NF de saída linked to a carrier, and the carrier's delivery confirmation."""
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import Column, DateTime, Double, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import relationship
 
 from app.core.db import ErpMixin, IdMixin, TimestampMixin, utcnow
@@ -50,8 +50,8 @@ class Delivery(IdMixin, Model):
     confirmed_at = Column(DateTime, nullable=False, default=utcnow)
     signature_stored_name = Column(String(80))
     photo_stored_name = Column(String(80))
-    latitude = Column(Float)
-    longitude = Column(Float)
+    latitude = Column(Double)  # MySQL FLOAT keeps ~7 digits: metres off
+    longitude = Column(Double)
     invoice = relationship("Invoice")
 
     @property

@@ -85,6 +85,7 @@ class DeliveryView(FilterFormMixin, PortalModelView):
         "add", "edit", "delete", "action", "action_post"}
     base_filters = [["status", FilterEqual, Invoice.AUTHORIZED], ["carrier_id", FilterHasCarrier, ""]]
     list_widget = DeliveryCardsWidget
+    list_template = "deliveries/list.html"
     list_title = _l("Entregas")
     show_title = _l("Entrega da NF")
     list_columns = ["id", "number", "series", "issued_at", "client.display_name", "client.address",
