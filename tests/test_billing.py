@@ -10,7 +10,8 @@ from app.accounts.roles import ADMIN, BILLING_OPERATOR, CALL_OPENER, CLIENT
 from app.billing.models import BillingDownload, BillingFile
 from app.notifications.models import OutboxMessage
 from tests import factories as f
-from tests.conftest import csrf_token, login_as, make_app
+from tests.conftest import csrf_token, login_as
+from tests.test_supplies import app_with  # noqa: F401  fixture
 
 
 def pdf_bytes(pages=1, password=None, padding=0) -> bytes:
@@ -75,8 +76,8 @@ def _outbox(db_ctx):
             select(OutboxMessage).where(OutboxMessage.kind == "billing_files")).scalars()]
 
 
-def test_batch_upload_reports_each_file_exactly(db_ctx, world):
-    app = make_app(PWS_BILLING_MAX_MB=0.02)  # 20 KB
+def test_batch_upload_reports_each_file_exactly(app_with, db_ctx, world):
+    app = app_with(PWS_BILLING_MAX_MB=0.02)  # 20 KB
     admin = _as(app, world["admin"])
     good, second = pdf_bytes(), pdf_bytes(pages=3)
     batch = [

@@ -49,6 +49,24 @@ def world(db_ctx):
                 **{name: user.id for name, user in users.items()}}
 
 
+@pytest.fixture
+def app_with(_schema):
+    """An app with other settings; its connection pool is closed afterwards."""
+    from tests.conftest import make_app
+
+    apps = []
+
+    def make(**overrides):
+        apps.append(make_app(**overrides))
+        return apps[-1]
+
+    yield make
+    for made in apps:
+        with made.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def _as(app, user_id):
     client = app.test_client()
     login_as(client, user_id)
@@ -185,10 +203,8 @@ def test_request_before_the_yield_share_was_printed_warns(app, db_ctx, world):
     assert _requests(db_ctx)[-1].warning is None  # 8,000 pages = 80 % of the yield
 
 
-def test_the_yield_share_is_configurable(db_ctx, world):
-    from tests.conftest import make_app
-
-    app = make_app(PWS_SUPPLY_YIELD_SHARE=0.5)
+def test_the_yield_share_is_configurable(app_with, db_ctx, world):
+    app = app_with(PWS_SUPPLY_YIELD_SHARE=0.5)
     from app.catalog.models import Equipment, SupplyItem
 
     with db_ctx() as session:
