@@ -32,6 +32,14 @@ class Config:
     PWS_DEALER_NAME = os.environ.get("PWS_DEALER_NAME", "PWS - Portal Web de Serviços")
     # Lists never count past this many rows exactly ("mais de N registros").
     PWS_COUNT_CAP = int(os.environ.get("PWS_COUNT_CAP", "10000"))
+    # Supply requests (docs/supplies.md): warn when fewer pages than this share of a supply's
+    # yield were printed since its last delivery; flag counters above the equipment's history.
+    PWS_SUPPLY_YIELD_SHARE = float(os.environ.get("PWS_SUPPLY_YIELD_SHARE", "0.8"))
+    PWS_SUPPLY_COUNTER_FACTOR = float(os.environ.get("PWS_SUPPLY_COUNTER_FACTOR", "3"))
+    PWS_SUPPLY_MAX_PAGES_PER_DAY = int(os.environ.get("PWS_SUPPLY_MAX_PAGES_PER_DAY", "5000"))
+    # Billing PDFs: the largest accepted file; delivery photos and signatures are re-encoded.
+    PWS_BILLING_MAX_MB = float(os.environ.get("PWS_BILLING_MAX_MB", "20"))
+    PWS_PROOF_MAX_MB = float(os.environ.get("PWS_PROOF_MAX_MB", "10"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

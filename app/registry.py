@@ -6,10 +6,13 @@ from app.core.scoping import OutOfScope, selected_company_id
 
 
 def register_all(app, appbuilder):
+    from app.billing import views as billing_views
     from app.catalog import views as catalog_views
     from app.dashboard import views as dashboard_views
+    from app.deliveries import views as deliveries_views
+    from app.supplies import views as supplies_views
 
-    for area in (catalog_views, dashboard_views):
+    for area in (catalog_views, dashboard_views, supplies_views, deliveries_views, billing_views):
         area.register(appbuilder)
 
     app.jinja_env.filters["datahora"] = timefmt.format_datetime

@@ -120,3 +120,53 @@ def role_id(name):
     from flask import current_app
 
     return current_app.appbuilder.sm.role_by_name(name).id
+
+
+def supply_request(equipment, items=(), status="pending", requested_at=None, **kw):
+    """A request for ``items`` = [(supply_item, quantity, counter)] on ``equipment``."""
+    from app.supplies.models import SupplyRequest, SupplyRequestItem
+
+    row = SupplyRequest(kind=SupplyRequest.BY_EQUIPMENT, company_id=equipment.company_id,
+                        client_id=equipment.client_id, equipment_id=equipment.id,
+                        equipment_model_id=equipment.model_id, contract_id=equipment.contract_id,
+                        status=status, requested_at=requested_at or datetime(2026, 11, 3, 12, 0),
+                        items=[SupplyRequestItem(supply_item_id=s.id, quantity=q, counter=c)
+                               for s, q, c in items], **kw)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def meter_reading(equipment, counter, read_at):
+    from app.supplies.models import MeterReading
+
+    row = MeterReading(equipment_id=equipment.id, counter=counter, read_at=read_at)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def invoice(client, carrier=None, number=None, status="authorized", supply_request=None, **kw):
+    from app.deliveries.models import Invoice
+
+    n = _n()
+    row = Invoice(erp_id=f"nf{n}", company_id=client.company_id, client_id=client.id,
+                  number=number or f"{100000 + n}", series="1",
+                  issued_at=kw.pop("issued_at", datetime(2026, 11, 4, 12, 0)), status=status,
+                  carrier_id=carrier.id if carrier else None,
+                  supply_request_id=supply_request.id if supply_request else None, **kw)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def billing_file(client, stored_name=None, month=11, year=2026, **kw):
+    from app.billing.models import BillingFile
+
+    n = _n()
+    row = BillingFile(company_id=client.company_id, client_id=client.id, month=month, year=year,
+                      original_name=kw.pop("original_name", f"fatura_{n}.pdf"),
+                      stored_name=stored_name or f"{n:032x}.pdf", size=kw.pop("size", 100), **kw)
+    db.session.add(row)
+    db.session.commit()
+    return row

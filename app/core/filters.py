@@ -1,28 +1,143 @@
-"""Search filters tuned for large tables.
+"""Filter forms for generated lists ("Filtrar resultados"), without relation dropdowns.
 
-FAB's "Começa com" uses ``lower(col) LIKE 'x%'``, which no index can serve (118 ms against 9 ms
-at 1M rows). MariaDB's utf8mb4 collations already compare case-insensitively, so a plain LIKE
-keeps the search case-insensitive and lets the index work.
+FAB's search widget offers every relation as a ``<select>`` of all its rows and parses
+``_flt_<index>_<column>`` against the filters its converter derives from column types. Here a
+view declares its filter fields; each field names a column and the filter classes that column
+accepts (a subquery on a related table's text, a local date boundary, an exact match), so the
+same URL parameters drive FAB's query and a plain GET form renders them. Filters only ever add
+conditions to the already scoped query.
 """
-from flask_appbuilder.models.sqla.filters import (
-    FilterStartsWith, SQLAFilterConverter, get_field_setup_query,
-)
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from wtforms import StringField
+
+from app.core.search import IndexedFilterConverter
+from app.core.timefmt import local_tz
+from app.core.views import ScopedInterface
 
 
-def escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+class PortalFilterConverter(IndexedFilterConverter):
+    """Columns with declared filters use them; the rest keep FAB's type-based ones."""
+
+    def convert(self, col_name):
+        declared = getattr(self.datamodel, "declared_filters", {}).get(col_name)
+        if declared is not None:
+            return [flt(col_name, self.datamodel) for flt in declared]
+        return super().convert(col_name)
 
 
-class FilterStartsWithIndexed(FilterStartsWith):
-    arg_name = "comeca"  # FAB keeps one process-wide table of names: never reuse a built-in one
+class FilteredInterface(ScopedInterface):
+    """A scoped data layer whose columns may declare their own filter classes."""
+
+    filter_converter_class = PortalFilterConverter
+
+    def __init__(self, obj, filters: dict | None = None, session=None):
+        super().__init__(obj, session)
+        self.declared_filters = filters or {}
+
+
+def related_text(fk: str, model, *columns: str, name=_l("Contém")):
+    """``fk`` IN (ids of ``model`` whose text columns contain the value): no join, no dropdown."""
+
+    class RelatedTextFilter(BaseFilter):
+        def apply(self, query, value):
+            value = (value or "").strip()
+            if not value:
+                return query
+            pattern = f"%{value}%"
+            matching = select(model.id).where(or_(*(getattr(model, c).like(pattern) for c in columns)))
+            return query.filter(getattr(self.model, fk).in_(matching))
+
+    RelatedTextFilter.name = name
+    return RelatedTextFilter
+
+
+def _local_day(value: str):
+    """A date typed as aaaa-mm-dd (date input) or dd/mm/aaaa; None when unreadable."""
+    value = (value or "").strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _utc_start_of(day) -> datetime:
+    from datetime import timezone
+
+    local = datetime.combine(day, time.min).replace(tzinfo=local_tz())
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+class FilterLocalDateFrom(BaseFilter):
+    """On or after the start of the day, in São Paulo time, of a stored UTC timestamp."""
+
+    name = _l("A partir de")
 
     def apply(self, query, value):
-        query, field = get_field_setup_query(query, self.model, self.column_name)
-        return query.filter(field.like(escape_like(value) + "%", escape="\\"))
+        day = _local_day(value)
+        return query if day is None else query.filter(getattr(self.model, self.column_name) >= _utc_start_of(day))
 
 
-class PortalFilterConverter(SQLAFilterConverter):
-    conversion_table = tuple(
-        (kind, [FilterStartsWithIndexed if f is FilterStartsWith else f for f in filters])
-        for kind, filters in SQLAFilterConverter.conversion_table
-    )
+class FilterLocalDateUntil(BaseFilter):
+    """Up to the end of the day, in São Paulo time."""
+
+    name = _l("Até")
+
+    def apply(self, query, value):
+        day = _local_day(value)
+        if day is None:
+            return query
+        return query.filter(getattr(self.model, self.column_name) < _utc_start_of(day + timedelta(days=1)))
+
+
+class FilterExact(FilterEqual):
+    """Exact match that ignores an empty value (a blank select means "todos")."""
+
+    name = _l("Igual a")
+
+    def apply(self, query, value):
+        if value in (None, ""):
+            return query
+        return super().apply(query, value)
+
+
+@dataclass(frozen=True)
+class FilterField:
+    """One input of the filter form: ``_flt_<index>_<column>`` in the URL."""
+
+    column: str
+    label: object
+    index: int = 0
+    kind: str = "text"            # text, number, date or select
+    choices: tuple = ()
+
+    @property
+    def param(self) -> str:
+        return f"_flt_{self.index}_{self.column}"
+
+
+class FilterFormMixin:
+    """For a PortalModelView: search columns and search form fields follow ``filter_fields``."""
+
+    filter_fields: tuple[FilterField, ...] = ()
+    list_template = "pws/cards_list.html"
+
+    def __init__(self, **kwargs):
+        columns = []
+        for field in self.filter_fields:
+            if field.column not in columns:
+                columns.append(field.column)
+        self.search_columns = columns
+        self.search_form_extra_fields = {column: StringField(column) for column in columns}
+        super().__init__(**kwargs)
+
+    def render_template(self, template, **kwargs):
+        kwargs.setdefault("filter_fields", self.filter_fields)
+        return super().render_template(template, **kwargs)

@@ -9,7 +9,7 @@ from flask_babel import gettext
 from wtforms import BooleanField
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.core.filters import PortalFilterConverter
+from app.core.search import IndexedFilterConverter, SafeFilters
 from app.core.scoping import OutOfScope, check_references, get_scoped, scope_condition
 from app.core.timefmt import format_date, format_datetime
 
@@ -35,7 +35,11 @@ class ScopedInterface(SQLAInterface):
     """
 
     eager_relations: tuple[str, ...] = ()
-    filter_converter_class = PortalFilterConverter
+    filter_converter_class = IndexedFilterConverter
+
+    def get_filters(self, search_columns=None, search_filters=None):
+        return SafeFilters(self.filter_converter_class, self, search_columns=search_columns or [],
+                           search_filters=search_filters)
 
     def _scope(self, query):
         condition = scope_condition(self.obj)

@@ -1,6 +1,7 @@
 """NF de saída linked to a carrier, and the carrier's delivery confirmation."""
 from flask_appbuilder import Model
-from sqlalchemy import Column, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column, DateTime, Double, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import relationship
 
 from app.core.db import ErpMixin, IdMixin, TimestampMixin, utcnow
@@ -24,6 +25,7 @@ class Invoice(IdMixin, ErpMixin, TimestampMixin, Model):
     client = relationship("Client")
     carrier = relationship("Carrier")
     supply_request = relationship("SupplyRequest")
+    delivery = relationship("Delivery", uselist=False, viewonly=True)
 
     def __str__(self) -> str:
         return f"{self.number}/{self.series}" if self.series else self.number
@@ -38,6 +40,7 @@ class Delivery(IdMixin, Model):
     __tablename__ = "delivery"
     __scope__ = Scope(parent="invoice")
     DELIVERED, REFUSED, PARTIAL = "delivered", "refused", "partial"
+    OUTCOME_LABELS = {DELIVERED: _l("Entregue"), REFUSED: _l("Recusada"), PARTIAL: _l("Entrega parcial")}
     invoice_id = Column(Integer, ForeignKey("invoice.id"), nullable=False, unique=True)
     outcome = Column(String(10), nullable=False, default=DELIVERED)
     received_by = Column(String(120), nullable=False)
@@ -47,6 +50,10 @@ class Delivery(IdMixin, Model):
     confirmed_at = Column(DateTime, nullable=False, default=utcnow)
     signature_stored_name = Column(String(80))
     photo_stored_name = Column(String(80))
-    latitude = Column(Float)
-    longitude = Column(Float)
+    latitude = Column(Double)  # MySQL FLOAT keeps ~7 digits: metres off
+    longitude = Column(Double)
     invoice = relationship("Invoice")
+
+    @property
+    def outcome_label(self) -> str:
+        return str(self.OUTCOME_LABELS.get(self.outcome, self.outcome))

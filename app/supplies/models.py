@@ -1,5 +1,6 @@
 """Solicitações de suprimentos."""
 from flask_appbuilder import Model
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import relationship
 
@@ -11,12 +12,19 @@ class SupplyStatus:
     PENDING, CONTROL, OUT_OF_STOCK = "pending", "control", "out_of_stock"
     INVOICED, DELIVERED, CANCELLED = "invoiced", "delivered", "cancelled"
     ALL = (PENDING, CONTROL, OUT_OF_STOCK, INVOICED, DELIVERED, CANCELLED)
+    # Still on its way to the client: a new request for the same supply is suspicious.
+    OPEN = (PENDING, CONTROL, OUT_OF_STOCK, INVOICED)
+    LABELS = {
+        PENDING: _l("Pendente"), CONTROL: _l("Controle"), OUT_OF_STOCK: _l("Em falta"),
+        INVOICED: _l("Faturado"), DELIVERED: _l("Entregue"), CANCELLED: _l("Cancelado"),
+    }
 
 
 class SupplyRequest(IdMixin, TimestampMixin, Model):
     __tablename__ = "supply_request"
     __scope__ = Scope(company="company_id", client="client_id")
     BY_EQUIPMENT, BY_MODEL = "equipment", "model"
+    KIND_LABELS = {BY_EQUIPMENT: _l("Equipamento / Série"), BY_MODEL: _l("Modelo / Contrato")}
     kind = Column(String(10), nullable=False, default=BY_EQUIPMENT)
     company_id = Column(Integer, ForeignKey("company.id"), nullable=False)
     client_id = Column(Integer, ForeignKey("client.id"), nullable=False)
@@ -40,7 +48,19 @@ class SupplyRequest(IdMixin, TimestampMixin, Model):
     equipment_model = relationship("EquipmentModel")
     contract = relationship("Contract")
     carrier = relationship("Carrier")
-    items = relationship("SupplyRequestItem", back_populates="request", cascade="all, delete-orphan")
+    items = relationship("SupplyRequestItem", back_populates="request", cascade="all, delete-orphan",
+                         order_by="SupplyRequestItem.id")
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+    @property
+    def status_label(self) -> str:
+        return str(SupplyStatus.LABELS.get(self.status, self.status))
+
+    @property
+    def kind_label(self) -> str:
+        return str(self.KIND_LABELS.get(self.kind, self.kind))
 
 
 Index("ix_supply_request_company_requested", SupplyRequest.company_id, SupplyRequest.requested_at)
@@ -57,3 +77,24 @@ class SupplyRequestItem(IdMixin, Model):
     counter = Column(Integer)
     request = relationship("SupplyRequest", back_populates="items")
     supply_item = relationship("SupplyItem")
+
+
+class MeterReading(IdMixin, Model):
+    """A page counter read on an equipment (typed with a supply request, or from elsewhere).
+
+    The supply rules compare a new counter with the latest reading and with the equipment's
+    history; readings of a cancelled request are dropped so a typo cannot block the next one.
+    """
+
+    __tablename__ = "meter_reading"
+    __scope__ = Scope(parent="equipment")
+    SUPPLY_REQUEST = "supply_request"
+    equipment_id = Column(Integer, ForeignKey("equipment.id", ondelete="CASCADE"), nullable=False)
+    counter = Column(Integer, nullable=False)
+    read_at = Column(DateTime, nullable=False, default=utcnow)
+    source = Column(String(20), nullable=False, default=SUPPLY_REQUEST)
+    supply_request_id = Column(Integer, ForeignKey("supply_request.id", ondelete="CASCADE"), index=True)
+    equipment = relationship("Equipment")
+
+
+Index("ix_meter_reading_equipment_read", MeterReading.equipment_id, MeterReading.read_at)

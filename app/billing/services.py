@@ -1,0 +1,122 @@
+"""Arquivos de faturamento: the dealer's monthly PDFs for a client, and their downloads.
+
+Each file of a batch is judged on its own (a real, unencrypted PDF within PWS_BILLING_MAX_MB);
+good files are stored under random names and listed in one e-mail to the client's billing
+users, bad ones are reported with the reason. Every download is logged.
+"""
+import os
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.accounts.roles import BILLING_OPERATOR, CLIENT
+from app.billing.models import BillingDownload, BillingFile
+from app.catalog.models import Client, Contract
+from app.core.db import db, utcnow
+from app.core.files import FileRejected, check_pdf, discard, store_bytes
+from app.notifications.outbox import queue_email
+from app.notifications.recipients import recipients_for
+
+STORAGE_AREA = "billing"
+LIST_PATH = "/faturamento"
+# Who is told about new billing files: the client's Operador Faturamento users and the
+# Cliente users linked to the contract's client.
+RECIPIENT_PROFILES = (BILLING_OPERATOR, CLIENT)
+
+
+class BillingError(ValueError):
+    """The batch as a whole cannot be imported (period, contract); shown as is."""
+
+    def __init__(self, *messages: str):
+        super().__init__(" ".join(messages))
+        self.messages = list(messages)
+
+
+@dataclass
+class Upload:
+    name: str
+    data: bytes
+
+
+@dataclass
+class ImportResult:
+    imported: list[BillingFile] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    emailed: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"imported": len(self.imported), "failed": len(self.errors),
+                "files": [f.original_name for f in self.imported],
+                "errors": [{"file": name, "reason": reason} for name, reason in self.errors],
+                "emailed": self.emailed}
+
+
+def display_name(filename: str) -> str:
+    """The name as the user chose it, without any folder part."""
+    name = os.path.basename((filename or "").replace("\\", "/")).strip()
+    return (name or _("arquivo.pdf"))[:255]
+
+
+def import_billing_files(client: Client, *, contract: Contract | None, month: int, year: int,
+                         note: str | None, uploads: list[Upload], send_email: bool,
+                         actor_id: int | None) -> ImportResult:
+    """Store the good PDFs of a batch and, when asked, queue the e-mail listing them.
+
+    The caller commits; if the commit fails it calls ``discard_stored(result)``.
+    """
+    errors = []
+    if not 1 <= month <= 12:
+        errors.append(_("Escolha o mês."))
+    if not 2000 <= year <= 2100:
+        errors.append(_("Informe o ano com quatro dígitos."))
+    if contract is not None and contract.client_id != client.id:
+        errors.append(_("O contrato escolhido não é deste cliente."))
+    if not uploads:
+        errors.append(_("Escolha ao menos um arquivo PDF."))
+    if errors:
+        raise BillingError(*errors)
+    max_bytes = int(current_app.config["PWS_BILLING_MAX_MB"] * 1024 * 1024)
+    result = ImportResult()
+    for upload in uploads:
+        name = display_name(upload.name)
+        try:
+            check_pdf(upload.data, max_bytes)
+        except FileRejected as error:
+            result.errors.append((name, str(error)))
+            continue
+        row = BillingFile(company_id=client.company_id, client_id=client.id,
+                          contract_id=contract.id if contract else None, month=month, year=year,
+                          note=(note or "").strip() or None, original_name=name,
+                          stored_name=store_bytes(STORAGE_AREA, upload.data, ".pdf"),
+                          size=len(upload.data), uploaded_by_id=actor_id, uploaded_at=utcnow())
+        db.session.add(row)
+        result.imported.append(row)
+    if result.imported and send_email:
+        db.session.flush()
+        result.emailed = recipients_for("billing_files", company_id=client.company_id,
+                                        client_id=client.id, profiles=RECIPIENT_PROFILES)
+        queue_email("billing_files", result.emailed, _email_context(client, month, year, note, result.imported))
+    return result
+
+
+def discard_stored(result: ImportResult) -> None:
+    discard(STORAGE_AREA, [row.stored_name for row in result.imported])
+
+
+def _email_context(client, month, year, note, files) -> dict:
+    base = current_app.config["PWS_BASE_URL"]
+    return {
+        "company_name": client.company.display_name, "client_name": client.display_name,
+        "month": month, "year": year, "note": (note or "").strip(),
+        "files": [(row.original_name, f"{base}{LIST_PATH}/baixar/{row.id}") for row in files],
+        "url": f"{base}{LIST_PATH}/list/?_flt_0_year={year}&_flt_0_month={month}",
+    }
+
+
+def log_download(billing_file: BillingFile, *, user_id: int, ip: str | None) -> BillingDownload:
+    """Who downloaded which file, when and from where (the caller commits)."""
+    row = BillingDownload(file_id=billing_file.id, user_id=user_id, downloaded_at=utcnow(),
+                          ip=(ip or "")[:45] or None)
+    db.session.add(row)
+    return row

@@ -1,0 +1,175 @@
+"""Faturamento (manual §3.3.3 and the upload of §3.3.3.4): list, download and import PDFs."""
+from flask import abort, current_app, g, jsonify, request
+from flask_appbuilder import expose
+from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.widgets import ListWidget
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from app.billing.models import BillingFile
+from app.billing.services import (
+    LIST_PATH, STORAGE_AREA, BillingError, Upload, discard_stored, import_billing_files,
+    log_download,
+)
+from app.catalog.models import Client, Contract
+from app.core.db import db, utcnow
+from app.core.files import read_limited, send_stored
+from app.core.filters import FilteredInterface, FilterExact, FilterField, FilterFormMixin, related_text
+from app.core.scoping import get_scoped, scoped
+from app.core.timefmt import to_local
+from app.core.views import PortalBaseView, PortalModelView
+from app.dashboard.views import selectable_companies
+
+MONTHS = (_l("Janeiro"), _l("Fevereiro"), _l("Março"), _l("Abril"), _l("Maio"), _l("Junho"),
+          _l("Julho"), _l("Agosto"), _l("Setembro"), _l("Outubro"), _l("Novembro"), _l("Dezembro"))
+MONTH_CHOICES = tuple((str(n), label) for n, label in enumerate(MONTHS, start=1))
+SEARCH_LIMIT = 20
+
+
+class BillingCardsWidget(ListWidget):
+    template = "billing/cards.html"
+
+
+class BillingFileView(FilterFormMixin, PortalModelView):
+    """Arquivos: the client's billing users list their files by period and download them."""
+
+    route_base = LIST_PATH
+    datamodel = FilteredInterface(BillingFile, filters={
+        "year": [FilterExact], "month": [FilterExact],
+        "client": [related_text("client_id", Client, "name", "trade_name", name=_l("Cliente"))],
+        "contract": [related_text("contract_id", Contract, "number", name=_l("Contrato"))],
+    })
+    class_permission_name = "BillingFile"
+    base_permissions = ["can_read", "can_write"]
+    method_permission_name = {**PortalModelView.method_permission_name, "baixar": "read"}
+    exclude_route_methods = PortalModelView.exclude_route_methods | {
+        "add", "edit", "delete", "action", "action_post"}
+    list_widget = BillingCardsWidget
+    list_template = "billing/list.html"
+    list_title = _l("Arquivos de faturamento")
+    show_title = _l("Arquivo de faturamento")
+    list_columns = ["id", "original_name", "month", "year", "client.display_name", "contract.number",
+                    "note", "uploaded_at", "size"]
+    show_columns = ["original_name", "month", "year", "client", "contract", "note", "uploaded_at", "size"]
+    order_columns = ["uploaded_at", "year", "original_name"]
+    base_order = ("uploaded_at", "desc")
+    label_columns = {"original_name": _l("Arquivo"), "month": _l("Mês"), "year": _l("Ano"),
+                     "client": _l("Cliente"), "contract": _l("Contrato"), "note": _l("Observação"),
+                     "uploaded_at": _l("Enviado em"), "size": _l("Tamanho (bytes)")}
+    filter_fields = (
+        FilterField("month", _l("Mês"), kind="select", choices=MONTH_CHOICES),
+        FilterField("year", _l("Ano"), kind="number"),
+        FilterField("contract", _l("Contrato")),
+        FilterField("client", _l("Cliente")),
+    )
+
+    def render_template(self, template, **kwargs):
+        kwargs.setdefault("months", MONTHS)
+        kwargs.setdefault("can_upload", self.appbuilder.sm.has_access("can_write", self.class_permission_name))
+        return super().render_template(template, **kwargs)
+
+    @expose("/baixar/<int:pk>", methods=["GET"])
+    @has_access
+    def baixar(self, pk):
+        """The PDF as an attachment, after the scope check; every download is logged."""
+        billing_file = get_scoped(db.session, BillingFile, pk)
+        if billing_file is None:
+            abort(404)
+        response = send_stored(STORAGE_AREA, billing_file.stored_name,
+                               download_name=billing_file.original_name, mimetype="application/pdf")
+        log_download(billing_file, user_id=g.user.id, ip=request.remote_addr)
+        db.session.commit()
+        return response
+
+
+class BillingUploadView(PortalBaseView):
+    """Importar arquivos: the Admin Revenda sends a month of PDFs for one client."""
+
+    route_base = LIST_PATH + "/importar"
+    class_permission_name = "BillingFile"
+    base_permissions = ["can_read", "can_write"]
+    method_permission_name = {"index": "write", "upload": "write"}
+    default_view = "index"
+
+    @expose("/", methods=["GET"])
+    @has_access
+    def index(self):
+        companies = selectable_companies()
+        company_id = request.args.get("empresa", "")
+        query = request.args.get("cliente", "").strip()
+        stmt = scoped(select(Client).options(joinedload(Client.company))
+                      .where(Client.active.is_(True)), Client)
+        if company_id.isdigit():
+            stmt = stmt.where(Client.company_id == int(company_id))
+        if query:
+            stmt = stmt.where(or_(Client.name.like(f"%{query}%"), Client.trade_name.like(f"%{query}%"),
+                                  Client.cnpj_cpf.like(f"{query}%"), Client.erp_id == query))
+        clients = db.session.execute(stmt.order_by(Client.name).limit(SEARCH_LIMIT)).scalars().all() \
+            if (query or company_id) else []
+        return self.render_template("billing/upload_start.html", companies=companies, clients=clients,
+                                    company_id=company_id, query=query, limit=SEARCH_LIMIT)
+
+    @expose("/<int:client_id>", methods=["GET", "POST"])
+    @has_access
+    def upload(self, client_id):
+        client = get_scoped(db.session, Client, client_id)
+        if client is None:
+            abort(404)
+        contracts = db.session.execute(
+            scoped(select(Contract).where(Contract.client_id == client.id, Contract.active.is_(True)),
+                   Contract).order_by(Contract.number)).scalars().all()
+        context = {"client": client, "contracts": contracts, "months": MONTH_CHOICES,
+                   "current_year": to_local(utcnow()).year,
+                   "values": request.form, "errors": [], "result": None}
+        if request.method == "GET":
+            return self.render_template("billing/upload.html", **context)
+        result, errors = self._import(client, contracts)
+        wants_json = request.accept_mimetypes.best == "application/json"
+        if errors:
+            if wants_json:
+                return jsonify({"errors": errors}), 422
+            return self.render_template("billing/upload.html", **{**context, "errors": errors}), 422
+        if wants_json:
+            return jsonify(result.as_json())
+        return self.render_template("billing/upload.html", **{**context, "result": result})
+
+    def _import(self, client, contracts):
+        form = request.form
+        contract_id = form.get("contrato", "")
+        contract = next((c for c in contracts if str(c.id) == contract_id), None)
+        if contract_id and contract is None:
+            return None, [_("O contrato escolhido não é deste cliente.")]
+        max_bytes = int(current_app.config["PWS_BILLING_MAX_MB"] * 1024 * 1024)
+        uploads = [Upload(name=item.filename, data=read_limited(item.stream, max_bytes))
+                   for item in request.files.getlist("arquivos") if item and item.filename]
+        try:
+            result = import_billing_files(
+                client, contract=contract, month=_int(form.get("mes")), year=_int(form.get("ano")),
+                note=form.get("observacao"), uploads=uploads, send_email=bool(form.get("enviar_email")),
+                actor_id=g.user.id)
+        except BillingError as error:
+            db.session.rollback()
+            return None, error.messages
+        try:
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            discard_stored(result)
+            raise
+        return result, []
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def register(appbuilder):
+    appbuilder.add_view(BillingFileView, "BillingFiles", label=_l("Arquivos"), icon="fa-file-pdf-o",
+                        category="Billing", category_label=_l("Faturamento"),
+                        category_icon="fa-file-text-o")
+    appbuilder.add_view_no_menu(BillingUploadView())

@@ -1,0 +1,114 @@
+"""Uploaded files: checked by content, stored under random names outside ``static/``, served
+only as attachments by views that already checked the row's scope.
+
+Layout: ``PWS_STORAGE_DIR/<area>/<random name>``; the database keeps the random name and the
+original one. Several app servers can share the folder (nothing is kept in process memory).
+"""
+import io
+import os
+import secrets
+from pathlib import Path
+
+from flask import abort, current_app, send_file
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+class FileRejected(ValueError):
+    """The upload is not what it claims or breaks a limit; the message is shown as is."""
+
+
+def area_dir(area: str) -> Path:
+    folder = Path(current_app.config["PWS_STORAGE_DIR"]) / area
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def store_bytes(area: str, data: bytes, suffix: str) -> str:
+    """Write ``data`` under a fresh random name in the area folder and return that name."""
+    name = secrets.token_hex(16) + suffix
+    path = area_dir(area) / name
+    with open(path, "xb") as handle:
+        handle.write(data)
+    return name
+
+
+def discard(area: str, names) -> None:
+    """Remove files written for a change that did not commit."""
+    for name in names:
+        try:
+            (area_dir(area) / name).unlink()
+        except FileNotFoundError:
+            pass
+
+
+def read_limited(stream, max_bytes: int) -> bytes:
+    """At most ``max_bytes`` + 1 bytes of an upload: enough to tell that it is too large."""
+    return stream.read(max_bytes + 1)
+
+
+def _megabytes(size: int) -> str:
+    return f"{round(size / (1024 * 1024), 2):g}".replace(".", ",")
+
+
+def check_pdf(data: bytes, max_bytes: int) -> int:
+    """A real, readable, unencrypted PDF within the size limit; returns its page count."""
+    if not data:
+        raise FileRejected(_("arquivo vazio"))
+    if len(data) > max_bytes:
+        raise FileRejected(_("maior que o limite de %(mb)s MB", mb=_megabytes(max_bytes)))
+    if not data.startswith(b"%PDF-"):
+        raise FileRejected(_("não é um arquivo PDF"))
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise FileRejected(_("PDF protegido por senha"))
+        pages = len(reader.pages)
+    except FileRejected:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            RecursionError, OSError):
+        raise FileRejected(_("PDF inválido ou corrompido")) from None
+    if pages < 1:
+        raise FileRejected(_("PDF sem páginas"))
+    return pages
+
+
+def reencode_image(data: bytes, *, max_side: int, fmt: str) -> bytes:
+    """Decode and re-encode an image (JPEG or PNG): drops EXIF/GPS metadata and any payload
+    hidden after the picture, keeps the orientation, shrinks it to ``max_side`` pixels."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ("JPEG", "PNG", "WEBP"):
+                raise FileRejected(_("imagem deve ser JPEG ou PNG"))
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise FileRejected(_("imagem grande demais"))
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail((max_side, max_side))
+            if fmt == "JPEG":
+                image = image.convert("RGB")
+            elif image.mode not in ("RGB", "RGBA", "L", "LA"):
+                image = image.convert("RGBA")
+            out = io.BytesIO()
+            image.save(out, format=fmt, **({"quality": 85} if fmt == "JPEG" else {"optimize": True}))
+            return out.getvalue()
+    except FileRejected:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise FileRejected(_("imagem inválida")) from None
+
+
+def send_stored(area: str, stored_name: str, *, download_name: str, mimetype: str):
+    """The file as an attachment with its real type; 404 when it is missing on disk."""
+    path = area_dir(area) / stored_name
+    if not stored_name or os.sep in stored_name or not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=mimetype, as_attachment=True,
+                         download_name=download_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
