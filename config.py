@@ -32,6 +32,12 @@ class Config:
     PWS_DEALER_NAME = os.environ.get("PWS_DEALER_NAME", "PWS - Portal Web de Serviços")
     # Lists never count past this many rows exactly ("mais de N registros").
     PWS_COUNT_CAP = int(os.environ.get("PWS_COUNT_CAP", "10000"))
+    # Chamados: attachments, pre-service links, SLA highlight, monitoring.
+    PWS_CALL_ATTACHMENT_MAX_MB = int(os.environ.get("PWS_CALL_ATTACHMENT_MAX_MB", "10"))
+    PWS_CALL_ATTACHMENT_MAX_FILES = int(os.environ.get("PWS_CALL_ATTACHMENT_MAX_FILES", "5"))
+    PWS_PRE_SERVICE_LINK_DAYS = int(os.environ.get("PWS_PRE_SERVICE_LINK_DAYS", "7"))
+    PWS_SLA_NEAR_MINUTES = int(os.environ.get("PWS_SLA_NEAR_MINUTES", "120"))
+    PWS_SYNC_STALE_MINUTES = int(os.environ.get("PWS_SYNC_STALE_MINUTES", "5"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
