@@ -24,7 +24,8 @@ def _checked_files(form, field):
 
 
 class OpenCallForm(FlaskForm):
-    defect_type = SelectField(_l("Tipo de defeito"), coerce=int,
+    # The service checks the defect against the equipment's listed defects (pt-BR message).
+    defect_type = SelectField(_l("Tipo de defeito"), coerce=int, validate_choice=False,
                               validators=[DataRequired(_l("Selecione o tipo de defeito."))])
     description = TextAreaField(_l("Descrição do problema"), validators=[
         DataRequired(_l("Descreva o problema.")), Length(max=4000)])
