@@ -124,37 +124,36 @@ def test_foreign_or_unknown_equipment_is_404(app, db_ctx, desk):
     assert count_calls(db_ctx) == 0
 
 
-@pytest.mark.parametrize("changes,message", [
+INVALID_FORMS = [
     ({"defect_type": "unlisted"}, "Selecione um tipo de defeito da lista."),
     ({"defect_type": "loose"}, "Selecione um tipo de defeito da lista."),
     ({"defect_type": "0"}, "Selecione o tipo de defeito."),
     ({"description": ""}, "Descreva o problema."),
     ({"contact_email": "luciano"}, "Informe um e-mail válido."),
     ({"contact_phone": ""}, "Informe o telefone do contato."),
-])
-def test_invalid_form_is_refused_with_a_clear_message(app, db_ctx, desk, changes, message):
-    defects = {"unlisted": desk.unlisted_defect, "loose": desk.loose_defect}
-    changes = {k: defects.get(v, v) for k, v in changes.items()}
-    client = as_user(app, desk.users[CLIENT])
-    response = post(client, open_url(desk.equipment), form(desk, **changes))
-    assert response.status_code == 200
-    assert message in response.get_data(as_text=True)
-    assert count_calls(db_ctx) == 0
-
-
-@pytest.mark.parametrize("name,data,message", [
+]
+BAD_FILES = [
     ("foto.png", b"isto nao e uma imagem", "Tipo de arquivo não permitido"),
     ("script.html", b"<html><script>alert(1)</script></html>", "Tipo de arquivo não permitido"),
     ("nota.pdf", b"%PDF-1.7 lixo sem estrutura", "não é um PDF válido"),
     ("vazio.pdf", b"", "está vazio"),
-])
-def test_attachments_are_validated_by_content(app, db_ctx, desk, name, data, message):
+]
+
+
+def test_invalid_forms_are_refused_with_a_clear_message(app, db_ctx, desk):
+    defects = {"unlisted": desk.unlisted_defect, "loose": desk.loose_defect}
     client = as_user(app, desk.users[CLIENT])
-    response = post(client, open_url(desk.equipment),
-                    {**form(desk), "attachments": [(io.BytesIO(data), name)]},
-                    content_type="multipart/form-data")
-    assert response.status_code == 200
-    assert message in response.get_data(as_text=True)
+    for changes, message in INVALID_FORMS:
+        changes = {k: defects.get(v, v) for k, v in changes.items()}
+        response = post(client, open_url(desk.equipment), form(desk, **changes))
+        assert response.status_code == 200, changes
+        assert message in response.get_data(as_text=True), changes
+    for name, data, message in BAD_FILES:
+        response = post(client, open_url(desk.equipment),
+                        {**form(desk), "attachments": [(io.BytesIO(data), name)]},
+                        content_type="multipart/form-data")
+        assert response.status_code == 200, name
+        assert message in response.get_data(as_text=True), name
     assert count_calls(db_ctx) == 0
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from app.accounts.models import PortalUser
 from app.calls.models import CallAttachment, CallStatus, CallStatusChange, PreServiceMessage, ServiceCall
-from app.catalog.models import Client, Contract, Equipment, EquipmentModel, Technician
+from app.catalog.models import Client, Contract, Equipment, Technician
 from app.core.db import db
 from app.core.scoping import scoped
 from app.core.timefmt import local_tz

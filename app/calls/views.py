@@ -24,7 +24,7 @@ from app.calls import files, queries, services
 from app.calls.forms import OpenCallForm, PreServiceForm, StatusForm
 from app.calls.models import BusinessCalendar, CallAttachment, CallStatus, Holiday, PreServiceMessage
 from app.calls.services import STATUS_LABELS, CallError, TransitionForbidden
-from app.catalog.models import Client, Equipment, Technician
+from app.catalog.models import Equipment, Technician
 from app.core.db import db, utcnow
 from app.core.scoping import current_principal, get_scoped, scoped
 from app.core.views import PortalBaseView, PortalModelView, ScopedInterface

@@ -3,7 +3,6 @@
 from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_appbuilder import IndexView, expose
 from flask_appbuilder.security.decorators import has_access
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.calls import queries as call_queries
