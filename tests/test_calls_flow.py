@@ -226,3 +226,12 @@ def test_late_and_near_calls_are_highlighted(app, db_ctx, desk):
 def _row(html, key):
     start = html.index(f"<td>{key}</td>")
     return html[html.rindex("<tr", 0, start):html.index("</tr>", start)]
+
+
+def test_state_changes_need_the_csrf_token(app, db_ctx, desk):
+    with db_ctx():
+        call_id = new_call(desk, "A")
+    client = as_user(app, desk.users[ADMIN])
+    assert client.post(f"/chamados/{call_id}/status", data={"para": "E"}).status_code == 400
+    assert client.get(f"/chamados/{call_id}/status?para=E").status_code == 405
+    assert status_of(db_ctx, call_id) == "A"

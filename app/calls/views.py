@@ -274,9 +274,6 @@ class PreServiceView(PortalBaseView):
         message = get_scoped(db.session, PreServiceMessage, pk)
         if message is None:
             abort(404)
-        form = PreServiceForm()
-        if not form.is_submitted() or "csrf_token" in form.errors:
-            abort(400)
         services.revoke_link(message)
         db.session.commit()
         flash(_("O link enviado por e-mail para esta mensagem foi revogado."), "success")
