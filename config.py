@@ -40,6 +40,12 @@ class Config:
     # Billing PDFs: the largest accepted file; delivery photos and signatures are re-encoded.
     PWS_BILLING_MAX_MB = float(os.environ.get("PWS_BILLING_MAX_MB", "20"))
     PWS_PROOF_MAX_MB = float(os.environ.get("PWS_PROOF_MAX_MB", "10"))
+    # Chamados: attachments, pre-service links, SLA highlight, monitoring.
+    PWS_CALL_ATTACHMENT_MAX_MB = int(os.environ.get("PWS_CALL_ATTACHMENT_MAX_MB", "10"))
+    PWS_CALL_ATTACHMENT_MAX_FILES = int(os.environ.get("PWS_CALL_ATTACHMENT_MAX_FILES", "5"))
+    PWS_PRE_SERVICE_LINK_DAYS = int(os.environ.get("PWS_PRE_SERVICE_LINK_DAYS", "7"))
+    PWS_SLA_NEAR_MINUTES = int(os.environ.get("PWS_SLA_NEAR_MINUTES", "120"))
+    PWS_SYNC_STALE_MINUTES = int(os.environ.get("PWS_SYNC_STALE_MINUTES", "5"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -7,18 +7,22 @@ from app.core.scoping import OutOfScope, selected_company_id
 
 def register_all(app, appbuilder):
     from app.billing import views as billing_views
+    from app.calls import labels as call_labels
+    from app.calls import views as call_views
     from app.catalog import views as catalog_views
     from app.dashboard import views as dashboard_views
     from app.deliveries import views as deliveries_views
     from app.supplies import views as supplies_views
 
-    for area in (catalog_views, dashboard_views, supplies_views, deliveries_views, billing_views):
+    for area in (catalog_views, dashboard_views, call_views, call_labels, supplies_views,
+                 deliveries_views, billing_views):
         area.register(appbuilder)
 
     app.jinja_env.filters["datahora"] = timefmt.format_datetime
     app.jinja_env.filters["data"] = timefmt.format_date
     app.jinja_env.globals["pws_selectable_companies"] = dashboard_views.selectable_companies
     app.jinja_env.globals["pws_selected_company_id"] = selected_company_id
+    app.jinja_env.globals["pws_can_view_monitoring"] = dashboard_views.can_view_monitoring
 
     @app.errorhandler(OutOfScope)
     def out_of_scope(_error):

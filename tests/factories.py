@@ -170,3 +170,48 @@ def billing_file(client, stored_name=None, month=11, year=2026, **kw):
     db.session.add(row)
     db.session.commit()
     return row
+
+
+def business_calendar(company, **kw):
+    from app.calls.models import BusinessCalendar
+
+    row = BusinessCalendar(company_id=company.id, **kw)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def holiday(day, company=None, name="Feriado"):
+    from app.calls.models import Holiday
+
+    row = Holiday(company_id=company.id if company else None, day=day, name=name)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def pre_service_message(call, author, body="Pode enviar uma foto do painel?", direction="dealer",
+                        token=None, expires_at=None):
+    """A thread message; with ``token`` its e-mailed link answers to that token."""
+    from app.calls.models import PreServiceMessage
+    from app.calls.services import hash_token
+
+    row = PreServiceMessage(call_id=call.id, author_id=author.id, body=body, direction=direction,
+                            link_token_hash=hash_token(token) if token else None,
+                            link_expires_at=expires_at or datetime(2100, 1, 1))
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def call_attachment(call, data=b"%PDF-1.4 demo", name="laudo.pdf", content_type="application/pdf"):
+    """An attachment with its file really written in the storage folder."""
+    from app.calls import files
+    from app.calls.models import CallAttachment
+
+    stored = files.store(files.CheckedFile(name, data, content_type, name.rsplit(".", 1)[-1]))
+    row = CallAttachment(call_id=call.id, original_name=name, stored_name=stored,
+                         content_type=content_type, size=len(data))
+    db.session.add(row)
+    db.session.commit()
+    return row

@@ -47,39 +47,44 @@ CLIENT = "Cliente"
 CALL_OPENER = "Abertura de Chamados"
 BILLING_OPERATOR = "Operador Faturamento"
 
+# "ServiceCall" write means "may move the call through the flow": which move each profile may
+# make is declared in app.calls.services.TRANSITIONS.
 PROFILES: tuple[Profile, ...] = (
     Profile(ADMIN, _l("Admin Revenda"), all_companies=True),
     Profile(ATTENDANCE_OPERATOR, _l("Operador de Atendimento"), grants={
-        **EVERYONE, **MASTER_DATA_READ, "Monitoring": (READ,),
+        **EVERYONE, **MASTER_DATA_READ, "Monitoring": (READ,), "SlaReport": (READ,),
+        "EquipmentLabel": (READ,),
         "ServiceCall": RW, "CallOpening": (WRITE,), "PreService": RW, "Attendance": (READ,),
         "TechnicianTracking": (READ,), "SupplyRequest": RW, "SupplyOpening": (WRITE,),
         "Delivery": (READ,), "Survey": (READ,),
     }),
     Profile(CALLS_OPERATOR, _l("Operador de Chamados"), grants={
-        **EVERYONE, **MASTER_DATA_READ, "Monitoring": (READ,),
+        **EVERYONE, **MASTER_DATA_READ, "Monitoring": (READ,), "SlaReport": (READ,),
+        "EquipmentLabel": (READ,),
         "ServiceCall": RW, "CallOpening": (WRITE,), "PreService": RW, "Attendance": (READ,),
     }),
     Profile(SUPPLIES_OPERATOR, _l("Operador de Suprimentos"), grants={
         **EVERYONE, **MASTER_DATA_READ, "SupplyRequest": RW, "SupplyOpening": (WRITE,),
+        "EquipmentLabel": (READ,),
     }),
     Profile(LOGISTICS_OPERATOR, _l("Operador de Logística"), logistics=True, grants={
-        **EVERYONE, "ServiceCall": (READ,),
+        **EVERYONE, "ServiceCall": RW,
     }),
     Profile(TECHNICIAN, _l("Técnico"), own_orders=True, grants={
-        **EVERYONE, "Equipment": (READ,), "ServiceCall": (READ,), "CallOpening": (WRITE,),
+        **EVERYONE, "Equipment": (READ,), "ServiceCall": RW, "CallOpening": (WRITE,),
         "Attendance": RW, "TechnicianApp": RW, "SupplyOpening": (WRITE,),
     }),
     Profile(CARRIER, _l("Transportador"), own_carrier=True, grants={
         **EVERYONE, "Delivery": RW,
     }),
     Profile(CLIENT, _l("Cliente"), client_side=True, grants={
-        **EVERYONE, "Equipment": (READ,), "ServiceCall": (READ,), "CallOpening": (WRITE,),
+        **EVERYONE, "Equipment": (READ,), "ServiceCall": RW, "CallOpening": (WRITE,),
         "PreService": RW, "Attendance": (READ,), "SupplyRequest": (READ,),
         "SupplyOpening": (WRITE,), "ContactMessage": (WRITE,), "BillingFile": (READ,),
         "Survey": (WRITE,), "Delivery": (READ,),
     }),
     Profile(CALL_OPENER, _l("Abertura de Chamados"), client_side=True, grants={
-        **EVERYONE, "Equipment": (READ,), "ServiceCall": (READ,), "CallOpening": (WRITE,),
+        **EVERYONE, "Equipment": (READ,), "ServiceCall": RW, "CallOpening": (WRITE,),
         "PreService": RW,
     }),
     Profile(BILLING_OPERATOR, _l("Operador Faturamento"), client_side=True, grants={

@@ -1,6 +1,8 @@
 """Chamados (service orders), their status history, attachments and pre-service thread."""
 from flask_appbuilder import Model
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+)
 from sqlalchemy.orm import relationship
 
 from app.core.db import IdMixin, TimestampMixin, utcnow
@@ -14,6 +16,9 @@ class CallStatus:
     CONCLUDED, ATTENDED, CANCELLED, LOGISTICS, STOCK = "O", "T", "C", "L", "S"
     ALL = (OPEN, DISPATCHED, MAINTENANCE, PENDING, CONCLUDED, ATTENDED, CANCELLED, LOGISTICS, STOCK)
     LOGISTICS_ONLY = (LOGISTICS, STOCK)
+    # The SLA clock stands still while the call waits for something outside the dealer's hands.
+    PAUSED = (PENDING, LOGISTICS, STOCK)
+    CLOSED = (CONCLUDED, ATTENDED, CANCELLED)
 
 
 class ServiceCall(IdMixin, TimestampMixin, Model):
@@ -37,6 +42,10 @@ class ServiceCall(IdMixin, TimestampMixin, Model):
     closed_at = Column(DateTime)
     priority_due = Column(DateTime)
     priority_updated_at = Column(DateTime)
+    sla_hours = Column(Integer)
+    sla_paused_at = Column(DateTime)
+    sla_paused_seconds = Column(Integer, nullable=False, default=0)
+    resolved_in_pre_service = Column(Boolean, nullable=False, default=False)
     description = Column(Text)
     contact_name = Column(String(120))
     contact_phone = Column(String(40))
@@ -85,6 +94,10 @@ class PreServiceMessage(IdMixin, Model):
     direction = Column(String(10), nullable=False)
     body = Column(Text, nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    # The e-mailed link to this message: stored hashed, expiring, revocable.
+    link_token_hash = Column(String(64), unique=True)
+    link_expires_at = Column(DateTime)
+    link_revoked_at = Column(DateTime)
     call = relationship("ServiceCall")
 
 
@@ -102,3 +115,41 @@ class CallAttachment(IdMixin, Model):
     uploaded_by_id = Column(Integer, ForeignKey("ab_user.id"))
     uploaded_at = Column(DateTime, nullable=False, default=utcnow)
     call = relationship("ServiceCall")
+
+
+class BusinessCalendar(IdMixin, Model):
+    """Expediente of one dealer company: the working days and hours the SLA clock runs in."""
+
+    __tablename__ = "business_calendar"
+    __scope__ = Scope(company="company_id", dealer_only=True)
+    DAYS = ("works_mon", "works_tue", "works_wed", "works_thu", "works_fri", "works_sat", "works_sun")
+    company_id = Column(Integer, ForeignKey("company.id", ondelete="CASCADE"), nullable=False, unique=True)
+    works_mon = Column(Boolean, nullable=False, default=True)
+    works_tue = Column(Boolean, nullable=False, default=True)
+    works_wed = Column(Boolean, nullable=False, default=True)
+    works_thu = Column(Boolean, nullable=False, default=True)
+    works_fri = Column(Boolean, nullable=False, default=True)
+    works_sat = Column(Boolean, nullable=False, default=False)
+    works_sun = Column(Boolean, nullable=False, default=False)
+    starts_at = Column(String(5), nullable=False, default="08:00")
+    ends_at = Column(String(5), nullable=False, default="18:00")
+    near_minutes = Column(Integer, nullable=False, default=120)
+    company = relationship("Company")
+
+    def __str__(self) -> str:
+        return str(self.company) if self.company else ""
+
+
+class Holiday(IdMixin, Model):
+    """A day without business hours, for one company or (company empty) for all of them."""
+
+    __tablename__ = "holiday"
+    __scope__ = Scope(company="company_id", dealer_only=True)
+    __table_args__ = (UniqueConstraint("company_id", "day"),)
+    company_id = Column(Integer, ForeignKey("company.id", ondelete="CASCADE"), index=True)
+    day = Column(Date, nullable=False, index=True)
+    name = Column(String(120), nullable=False)
+    company = relationship("Company")
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,35 +1,444 @@
-"""Domain actions on chamados, shared by the web screens, the APIs and the ERP sync."""
-from app.calls.models import CallStatus, CallStatusChange, ServiceCall
+"""Domain actions on chamados, shared by the web screens, the APIs and the ERP sync.
+
+Every action works in the caller's transaction: it adds rows, outbox messages and change-feed
+entries to the session and never commits (views and the sync commit once).
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import PortalUser
+from app.accounts.roles import (
+    ADMIN, ATTENDANCE_OPERATOR, CALL_OPENER, CALLS_OPERATOR, CLIENT, LOGISTICS_OPERATOR, TECHNICIAN,
+)
+from app.calls import files, sla
+from app.calls.models import (
+    BusinessCalendar, CallAttachment, CallStatus, CallStatusChange, Holiday, PreServiceMessage,
+    ServiceCall,
+)
+from app.catalog.models import DefectType, Equipment, Technician
 from app.core.db import db, utcnow
+from app.core.scoping import check_references, get_scoped
+from app.notifications.outbox import queue_email
+from app.notifications.recipients import recipients_for
 from app.sync.feed import record_change
 
-CLOSED_STATUSES = (CallStatus.CONCLUDED, CallStatus.ATTENDED, CallStatus.CANCELLED)
+CLOSED_STATUSES = CallStatus.CLOSED
+
+STATUS_LABELS = {
+    CallStatus.OPEN: _l("Abertura"), CallStatus.DISPATCHED: _l("Despachado"),
+    CallStatus.MAINTENANCE: _l("Manutenção"), CallStatus.PENDING: _l("Pendente"),
+    CallStatus.CONCLUDED: _l("Concluído"), CallStatus.ATTENDED: _l("Atendido"),
+    CallStatus.CANCELLED: _l("Cancelado"), CallStatus.LOGISTICS: _l("Logística"),
+    CallStatus.STOCK: _l("Estoque"),
+}
+
+DEALER_DESK = (ADMIN, ATTENDANCE_OPERATOR, CALLS_OPERATOR)
+CLIENT_DESK = (CLIENT, CALL_OPENER)
+A, E, M, P, O, T, C, L, S = (CallStatus.OPEN, CallStatus.DISPATCHED, CallStatus.MAINTENANCE,
+                             CallStatus.PENDING, CallStatus.CONCLUDED, CallStatus.ATTENDED,
+                             CallStatus.CANCELLED, CallStatus.LOGISTICS, CallStatus.STOCK)
+
+# The status flow (§5): (from, to) -> the profiles that may make that move in the portal.
+# The ERP (source="erp") is the master of the call and may set any status.
+TRANSITIONS: dict[tuple[str, str], tuple[str, ...]] = {
+    (A, E): DEALER_DESK,                        # despachar para atendimento técnico
+    (A, O): DEALER_DESK,                        # resolvido no pré atendimento, sem visita
+    (A, C): DEALER_DESK + CLIENT_DESK,          # cancelado pelo cliente ou pela revenda
+    (E, A): DEALER_DESK,                        # devolvido para abertura
+    (E, M): DEALER_DESK + (TECHNICIAN,),        # técnico aceitou e iniciou o deslocamento
+    (E, C): DEALER_DESK,
+    (M, P): DEALER_DESK + (TECHNICIAN,),        # pendência: peças, ponto de rede/energia…
+    (M, O): DEALER_DESK + (TECHNICIAN,),        # concluído sem pendência
+    (M, T): DEALER_DESK + (TECHNICIAN,),        # atendido, falta ação interna da revenda
+    (M, L): DEALER_DESK,
+    (M, S): DEALER_DESK,
+    (P, E): DEALER_DESK,                        # retorno para finalização
+    (P, M): DEALER_DESK + (TECHNICIAN,),
+    (P, L): DEALER_DESK,                        # aguardando peças: logística
+    (P, S): DEALER_DESK,                        # aguardando peças: estoque
+    (P, C): DEALER_DESK,
+    (L, S): DEALER_DESK + (LOGISTICS_OPERATOR,),
+    (S, L): DEALER_DESK + (LOGISTICS_OPERATOR,),
+    (L, E): DEALER_DESK + (LOGISTICS_OPERATOR,),  # peças disponíveis: despachar de novo
+    (S, E): DEALER_DESK + (LOGISTICS_OPERATOR,),
+    (T, O): DEALER_DESK,                        # ação interna concluída
+}
+
+RESOLVED_IN_PRE_SERVICE_NOTE = _l("Resolvido no pré atendimento, sem visita técnica.")
+_STORED_FILES_KEY = "pws_stored_call_files"
+AWAITING_INTERACTION = _l("Aguardando interação")
+AWAITING_ANSWER = _l("Aguardando resposta")
 
 
-class TransitionError(ValueError):
+class CallError(ValueError):
+    """A request the call cannot take; the message is shown to the user."""
+
+
+class TransitionError(CallError):
     """A status change the flow does not allow; the message is shown to the user."""
 
+
+class TransitionForbidden(TransitionError):
+    """The flow has this move, but not for the user's profile (answered as 403)."""
+
+
+class LinkUnavailable(Exception):
+    """An e-mailed pre-service link that expired or was revoked."""
+
+
+def status_label(status: str | None) -> str:
+    return str(STATUS_LABELS.get(status, status or ""))
+
+
+# --- business calendar -------------------------------------------------------------------
+
+def _clock(value: str, fallback: time) -> time:
+    try:
+        hours, minutes = (int(part) for part in (value or "").split(":"))
+        return time(hours, minutes)
+    except ValueError:
+        return fallback
+
+
+def _calendar(row: BusinessCalendar | None, holidays: Iterable, tz: ZoneInfo) -> sla.Calendar:
+    near = timedelta(minutes=current_app.config["PWS_SLA_NEAR_MINUTES"])
+    if row is None:
+        return sla.Calendar(tz=tz, holidays=frozenset(holidays), near=near)
+    workdays = frozenset(i for i, name in enumerate(BusinessCalendar.DAYS) if getattr(row, name))
+    return sla.Calendar(tz=tz, workdays=workdays, start=_clock(row.starts_at, time(8)),
+                        end=_clock(row.ends_at, time(18)), holidays=frozenset(holidays),
+                        near=timedelta(minutes=row.near_minutes))
+
+
+def calendars_for(company_ids: Iterable[int]) -> dict[int, sla.Calendar]:
+    """The business calendar of each company, in two queries whatever their number."""
+    ids = {pk for pk in company_ids if pk}
+    if not ids:
+        return {}
+    tz = ZoneInfo(current_app.config["PWS_TIMEZONE"])
+    rows = {row.company_id: row for row in db.session.execute(
+        select(BusinessCalendar).where(BusinessCalendar.company_id.in_(ids))).scalars()}
+    days: dict[int | None, set] = {}
+    for company_id, day in db.session.execute(
+            select(Holiday.company_id, Holiday.day).where(
+                or_(Holiday.company_id.in_(ids), Holiday.company_id.is_(None)))):
+        days.setdefault(company_id, set()).add(day)
+    common = days.get(None, set())
+    return {pk: _calendar(rows.get(pk), common | days.get(pk, set()), tz) for pk in ids}
+
+
+def calendar_for(company_id: int) -> sla.Calendar:
+    return calendars_for([company_id])[company_id]
+
+
+def deadline_states(calls: Iterable[ServiceCall], now: datetime | None = None) -> dict[int, str]:
+    """ok / near / late / paused / met / missed / none for each call (constant queries)."""
+    calls = list(calls)
+    now = now or utcnow()
+    calendars = calendars_for(call.company_id for call in calls if call.priority_due)
+    states = {}
+    for call in calls:
+        if call.priority_due is None or call.status == CallStatus.CANCELLED:
+            states[call.id] = sla.NONE
+            continue
+        states[call.id] = sla.deadline_state(
+            call.priority_due, now, calendars[call.company_id],
+            paused=call.status in CallStatus.PAUSED,
+            closed_at=call.closed_at if call.status in CLOSED_STATUSES else None)
+    return states
+
+
+def set_priority_due(call: ServiceCall, due: datetime | None, at: datetime | None = None) -> None:
+    """Change the prazo de atendimento; a change of an existing one is "prioridade atualizada"."""
+    if due == call.priority_due:
+        return
+    if call.priority_due is not None:
+        call.priority_updated_at = at or utcnow()
+    call.priority_due = due
+
+
+# --- change feed and e-mails ---------------------------------------------------------------
 
 def call_feed_data(call: ServiceCall) -> dict:
     return {
         "status": call.status, "company_id": call.company_id, "client_id": call.client_id,
-        "equipment_id": call.equipment_id, "technician_id": call.technician_id,
-        "description": call.description,
+        "equipment_id": call.equipment_id, "contract_id": call.contract_id,
+        "defect_type_id": call.defect_type_id, "technician_id": call.technician_id,
+        "company_erp_id": call.company.erp_id if call.company else None,
+        "client_erp_id": call.client.erp_id if call.client else None,
+        "equipment_erp_id": call.equipment.erp_id if call.equipment else None,
+        "contract_erp_id": call.contract.erp_id if call.contract else None,
+        "defect_erp_id": call.defect_type.erp_id if call.defect_type else None,
+        "technician_erp_id": call.technician.erp_id if call.technician else None,
+        "opened_at": call.opened_at.isoformat() if call.opened_at else None,
+        "priority_due": call.priority_due.isoformat() if call.priority_due else None,
+        "description": call.description, "contact_name": call.contact_name,
+        "contact_phone": call.contact_phone, "contact_email": call.contact_email,
     }
 
 
-def change_status(call: ServiceCall, to_status: str, *, actor_id: int | None = None,
-                  source: str = "web", note: str | None = None) -> CallStatusChange:
-    """Move a call to ``to_status``: history row, close date and, for portal-side changes, the
-    ERP change feed — all in the caller's transaction (the caller commits)."""
+def call_url(call: ServiceCall, tab: str | None = None) -> str:
+    """Links in e-mails come from PWS_BASE_URL, never from the request's Host."""
+    url = f"{current_app.config['PWS_BASE_URL']}/chamados/show/{call.id}"
+    return f"{url}?aba={tab}" if tab else url
+
+
+def _call_recipients(kind: str, call: ServiceCall) -> list[str]:
+    return [*recipients_for(kind, company_id=call.company_id, client_id=call.client_id),
+            call.contact_email or ""]
+
+
+def _user_name(user_id: int | None) -> str:
+    if user_id is None:
+        return ""
+    user = db.session.get(PortalUser, user_id)
+    return user.name if user else ""
+
+
+# --- opening -------------------------------------------------------------------------------
+
+def defect_category(equipment: Equipment) -> str:
+    return DefectType.WITH_CONTRACT if equipment.contract_id else DefectType.WITHOUT_CONTRACT
+
+
+def defects_for(equipment: Equipment) -> list[DefectType]:
+    """Only the defects the admin listed on the portal for the equipment's category (§3.1)."""
+    return list(db.session.execute(
+        select(DefectType).where(DefectType.category == defect_category(equipment),
+                                 DefectType.listed_on_portal.is_(True), DefectType.active.is_(True))
+        .order_by(DefectType.name)).scalars())
+
+
+def open_call(*, equipment: Equipment, defect_type_id: int | None, description: str,
+              contact_name: str, contact_phone: str, contact_email: str,
+              opener_id: int | None, uploads: Iterable[files.CheckedFile] = ()) -> ServiceCall:
+    """Abrir chamado: company, client and contract come from the equipment, never the form."""
+    defect = next((d for d in defects_for(equipment) if d.id == defect_type_id), None)
+    if defect is None:
+        raise CallError(_("Selecione um tipo de defeito da lista."))
+    now = utcnow()
+    contract = equipment.contract
+    sla_hours = contract.sla_hours if contract is not None and contract.active else None
+    call = ServiceCall(
+        company_id=equipment.company_id, client_id=equipment.client_id, equipment=equipment,
+        contract_id=equipment.contract_id if contract is not None else None,
+        defect_type=defect, opened_by_id=opener_id, status=CallStatus.OPEN, opened_at=now,
+        sla_hours=sla_hours, sla_paused_seconds=0, description=description,
+        contact_name=contact_name, contact_phone=contact_phone, contact_email=contact_email,
+        priority_due=sla.deadline(now, sla_hours, calendar_for(equipment.company_id)),
+    )
+    db.session.add(call)
+    check_references(db.session, call)
+    db.session.flush()
+    db.session.add(CallStatusChange(call_id=call.id, from_status=None, to_status=CallStatus.OPEN,
+                                    changed_by_id=opener_id, changed_at=now, source="web",
+                                    note=str(_l("Chamado aberto no portal."))))
+    attach(call, uploads, uploader_id=opener_id)
+    record_change("service_order", "create", web_id=call.id, company_id=call.company_id,
+                  data=call_feed_data(call))
+    queue_email("call_opened", _call_recipients("call_opened", call), {
+        "call": call, "status": status_label(call.status), "url": call_url(call),
+        "opener": _user_name(opener_id),
+    })
+    return call
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_stored_files(session):
+    session.info.pop(_STORED_FILES_KEY, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _discard_stored_files(session, _previous_transaction):
+    stored = session.info.pop(_STORED_FILES_KEY, [])
+    if stored and has_app_context():
+        files.discard(stored)
+
+
+def attach(call: ServiceCall, uploads: Iterable[files.CheckedFile], *, uploader_id: int | None,
+           message: PreServiceMessage | None = None) -> list[CallAttachment]:
+    rows = []
+    for checked in uploads:
+        stored = files.store(checked)
+        db.session.info.setdefault(_STORED_FILES_KEY, []).append(stored)
+        row = CallAttachment(call_id=call.id, message_id=message.id if message else None,
+                             original_name=checked.original_name, stored_name=stored,
+                             content_type=checked.content_type, size=len(checked.data),
+                             uploaded_by_id=uploader_id, uploaded_at=utcnow())
+        db.session.add(row)
+        rows.append(row)
+    return rows
+
+
+# --- status flow ---------------------------------------------------------------------------
+
+def profile_of(user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    return db.session.execute(select(PortalUser.profile).where(PortalUser.id == user_id)).scalar()
+
+
+def allowed_targets(call: ServiceCall, profile: str | None) -> list[str]:
+    """The statuses this profile may move the call to, in the order of the flow."""
+    return [to for (frm, to), roles in TRANSITIONS.items() if frm == call.status and profile in roles]
+
+
+def _check_transition(call: ServiceCall, to_status: str, actor_id: int | None, source: str) -> None:
     if to_status not in CallStatus.ALL:
-        raise TransitionError(f"Status inválido: {to_status}")
-    change = CallStatusChange(call_id=call.id, from_status=call.status, to_status=to_status,
-                              changed_by_id=actor_id, source=source, note=note, changed_at=utcnow())
+        raise TransitionError(_("Status inválido: %(status)s", status=to_status))
+    if source == "erp":
+        return
+    roles = TRANSITIONS.get((call.status, to_status))
+    if roles is None:
+        raise TransitionError(_("O chamado em %(current)s não pode passar para %(target)s.",
+                                current=status_label(call.status), target=status_label(to_status)))
+    if actor_id is not None and profile_of(actor_id) not in roles:
+        raise TransitionForbidden(_("Seu perfil não pode passar o chamado de %(current)s para "
+                                    "%(target)s.", current=status_label(call.status),
+                                    target=status_label(to_status)))
+
+
+def _run_sla_clock(call: ServiceCall, to_status: str, now: datetime) -> None:
+    """Pause the SLA clock in P, L and S; on leaving them push the deadline by the pause."""
+    was_paused, pauses = call.status in CallStatus.PAUSED, to_status in CallStatus.PAUSED
+    if pauses and not was_paused:
+        call.sla_paused_at = now
+    elif was_paused and not pauses:
+        if call.sla_paused_at is not None and call.priority_due is not None:
+            due, paused = sla.resumed_deadline(call.priority_due, call.sla_paused_at, now,
+                                               calendar_for(call.company_id))
+            call.sla_paused_seconds = (call.sla_paused_seconds or 0) + int(paused.total_seconds())
+            set_priority_due(call, due, now)
+        call.sla_paused_at = None
+
+
+def change_status(call: ServiceCall, to_status: str, *, actor_id: int | None = None,
+                  source: str = "web", note: str | None = None,
+                  technician_id: int | None = None) -> CallStatusChange | None:
+    """Move a call to ``to_status``: the flow and role check (portal side), history, SLA
+    clock, close date, "Alteração de chamado" e-mails and, for portal-side changes, the ERP
+    change feed — all in the caller's transaction (the caller commits).
+
+    The ERP may set any status; an ERP change to the status the call already has is a no-op.
+    """
+    if source == "erp" and to_status == call.status:
+        return None
+    _check_transition(call, to_status, actor_id, source)
+    if technician_id is not None:
+        technician = get_scoped(db.session, Technician, technician_id)
+        if technician is None or not technician.active:
+            raise CallError(_("Selecione um técnico ativo."))
+        call.technician = technician
+    now = utcnow()
+    from_status = call.status
+    change = CallStatusChange(call_id=call.id, from_status=from_status, to_status=to_status,
+                              changed_by_id=actor_id, source=source, note=note, changed_at=now)
+    _run_sla_clock(call, to_status, now)
     call.status = to_status
-    call.closed_at = utcnow() if to_status in CLOSED_STATUSES else None
+    call.closed_at = now if to_status in CLOSED_STATUSES else None
+    if source != "erp" and (from_status, to_status) == (A, O):
+        call.resolved_in_pre_service = True
     db.session.add(change)
     if source != "erp":
         record_change("service_order", "update", web_id=call.id, erp_id=call.erp_id,
                       company_id=call.company_id, data=call_feed_data(call))
+    queue_email("call_changed", _call_recipients("call_changed", call), {
+        "call": call, "from_status": status_label(from_status), "status": status_label(to_status),
+        "note": note, "actor": _user_name(actor_id) if source != "erp" else "ILUX",
+        "changed_at": now, "url": call_url(call),
+    })
     return change
+
+
+# --- pré atendimento -----------------------------------------------------------------------
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def thread_state(messages: list[PreServiceMessage]) -> str | None:
+    """Aguardando interação (the client's turn) or Aguardando resposta (the dealer's turn)."""
+    if not messages:
+        return None
+    last = max(messages, key=lambda m: (m.created_at, m.id))
+    return str(AWAITING_INTERACTION if last.direction == PreServiceMessage.FROM_DEALER
+               else AWAITING_ANSWER)
+
+
+def pre_service_url(token: str) -> str:
+    return f"{current_app.config['PWS_BASE_URL']}/chamados/pre-atendimento/{token}"
+
+
+def post_pre_service_message(call: ServiceCall, *, author_id: int, body: str, client_side: bool,
+                             uploads: Iterable[files.CheckedFile] = ()) -> PreServiceMessage:
+    """A message of the pre-service thread, its e-mailed link and the other side's e-mail."""
+    if call.status != CallStatus.OPEN:
+        raise CallError(_("O pré atendimento só é possível para chamados em Abertura."))
+    body = (body or "").strip()
+    if not body:
+        raise CallError(_("Escreva a mensagem."))
+    now = utcnow()
+    token = secrets.token_urlsafe(32)
+    message = PreServiceMessage(
+        call_id=call.id, author_id=author_id, body=body, created_at=now,
+        direction=PreServiceMessage.FROM_CLIENT if client_side else PreServiceMessage.FROM_DEALER,
+        link_token_hash=hash_token(token),
+        link_expires_at=now + timedelta(days=current_app.config["PWS_PRE_SERVICE_LINK_DAYS"]),
+    )
+    db.session.add(message)
+    db.session.flush()
+    attach(call, uploads, uploader_id=author_id, message=message)
+    record_change("pre_service_message", "create", web_id=message.id, erp_id=call.erp_id,
+                  company_id=call.company_id, data={
+                      "call_web_id": call.id, "call_erp_id": call.erp_id,
+                      "direction": message.direction, "body": body, "at": now.isoformat()})
+    context = {"call": call, "message": message, "url": pre_service_url(token),
+               "author": _user_name(author_id)}
+    if client_side:
+        queue_email("pre_service_answer", _dealer_side_of(call), context)
+    else:
+        queue_email("pre_service_message", _client_side_of(call), context)
+    return message
+
+
+def _client_side_of(call: ServiceCall) -> list[str]:
+    opener = db.session.get(PortalUser, call.opened_by_id) if call.opened_by_id else None
+    return [opener.email if opener is not None and opener.active else "", call.contact_email or ""]
+
+
+def _dealer_side_of(call: ServiceCall) -> list[str]:
+    """The operators who wrote in the thread; before anyone did, those who follow the call."""
+    authors = select(PreServiceMessage.author_id).where(
+        PreServiceMessage.call_id == call.id,
+        PreServiceMessage.direction == PreServiceMessage.FROM_DEALER)
+    emails = list(db.session.execute(select(PortalUser.email).where(
+        PortalUser.id.in_(authors), PortalUser.active.is_(True))).scalars())
+    return emails or recipients_for("call_changed", company_id=call.company_id,
+                                    client_id=call.client_id, profiles=DEALER_DESK)
+
+
+def message_for_link(token: str) -> PreServiceMessage | None:
+    """The message an e-mailed link points to; LinkUnavailable when expired or revoked."""
+    message = db.session.execute(select(PreServiceMessage).where(
+        PreServiceMessage.link_token_hash == hash_token(token))).scalar_one_or_none()
+    if message is None:
+        return None
+    if message.link_revoked_at is not None or message.link_expires_at <= utcnow():
+        raise LinkUnavailable()
+    return message
+
+
+def revoke_link(message: PreServiceMessage) -> None:
+    if message.link_revoked_at is None:
+        message.link_revoked_at = utcnow()

@@ -1,26 +1,85 @@
-"""Tela inicial (§1.2): shortcuts to the user's functions and the company selector."""
-from flask import g, redirect, request, session, url_for
+"""Tela inicial (§1.2): shortcuts and the role's panels; the Dashboard de monitoramento
+(§3.2.1.8); the company selector."""
+from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_appbuilder import IndexView, expose
 from flask_appbuilder.security.decorators import has_access
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.calls import queries as call_queries
+from app.calls import services as call_services
 from app.catalog.models import Company
-from app.core.db import db
-from app.core.scoping import SELECTED_COMPANY_KEY, current_principal, scoped
+from app.core.db import db, utcnow
+from app.core.scoping import SELECTED_COMPANY_KEY, current_principal
 from app.core.views import PortalBaseView
+from app.dashboard import services
+
+# Panel -> the resource whose read permission shows it.
+PANELS = (
+    ("calls", "ServiceCall"),
+    ("attendances", "Attendance"),
+    ("pre_service", "PreService"),
+    ("supplies", "SupplyRequest"),
+)
+PANEL_QUERIES = {
+    "calls": lambda: call_queries.latest_calls(services.PANEL_SIZE),
+    "attendances": services.latest_attendances,
+    "pre_service": services.latest_pre_service_messages,
+    "supplies": services.latest_supply_requests,
+}
+
+
+def _has_read(resource: str) -> bool:
+    return current_app.appbuilder.sm.has_access("can_read", resource)
+
+
+def can_view_monitoring() -> bool:
+    """The Monitoring permission and the user's own "Visualizar monitoramento" flag."""
+    user = g.get("user")
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(getattr(user, "can_view_monitoring", False)) and _has_read("Monitoring")
 
 
 class PortalIndexView(IndexView):
     """Anonymous visitors go to the login; everyone else sees his dashboard."""
 
-    index_template = "pws/dashboard.html"
+    index_template = "dashboard/index.html"
 
     @expose("/")
     def index(self):
         if not g.user or not g.user.is_authenticated:
             return redirect(self.appbuilder.get_url_for_login)
-        return self.render_template(self.index_template, appbuilder=self.appbuilder)
+        panels = {name: PANEL_QUERIES[name]() for name, resource in PANELS if _has_read(resource)}
+        calls = panels.get("calls", [])
+        return self.render_template(
+            self.index_template, appbuilder=self.appbuilder, panels=panels,
+            states=call_services.deadline_states(calls), status_labels=call_services.STATUS_LABELS,
+            thread_labels={"dealer": call_services.AWAITING_INTERACTION,
+                           "client": call_services.AWAITING_ANSWER})
+
+
+class MonitoringView(PortalBaseView):
+    """Dashboard de monitoração: the last 20 calls with their deadlines and the last sync."""
+
+    route_base = "/monitoramento"
+    class_permission_name = "Monitoring"
+    base_permissions = ["can_read"]
+    method_permission_name = {"monitor": "read"}
+    default_view = "monitor"
+
+    @expose("/")
+    @has_access
+    def monitor(self):
+        if not can_view_monitoring():
+            abort(403)
+        now = utcnow()
+        calls = call_queries.latest_calls(services.MONITORING_SIZE)
+        last_sync = services.last_sync_at()
+        return self.render_template(
+            "dashboard/monitoring.html", calls=calls, now=now,
+            states=call_services.deadline_states(calls, now),
+            status_labels=call_services.STATUS_LABELS, last_sync=last_sync,
+            sync_stale=services.sync_is_stale(last_sync, now))
 
 
 def selectable_companies() -> list[Company]:
@@ -56,3 +115,4 @@ class CompanySelectorView(PortalBaseView):
 
 def register(appbuilder):
     appbuilder.add_view_no_menu(CompanySelectorView())
+    appbuilder.add_view_no_menu(MonitoringView())

@@ -1,0 +1,120 @@
+"""Attachments of calls and pre-service messages: validated by content, stored under random names.
+
+Images are decoded and re-encoded with Pillow (whatever else the file carried is dropped);
+PDFs must start with ``%PDF-`` and parse with pypdf. Files live in PWS_STORAGE_DIR/calls/,
+outside ``static``, and are served only by the scoped download view.
+"""
+from __future__ import annotations
+
+import io
+import secrets
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image
+from pypdf import PdfReader
+
+STORAGE_SUBDIR = "calls"
+MAX_IMAGE_PIXELS = 40_000_000
+# Formats kept as JPEG; every other accepted image becomes PNG.
+JPEG_SOURCES = {"JPEG", "MPO"}
+IMAGE_FORMATS = {"JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP"}
+
+
+class UploadError(ValueError):
+    """A file the portal refuses; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    original_name: str
+    data: bytes
+    content_type: str
+    extension: str
+
+
+def max_bytes() -> int:
+    return current_app.config["PWS_CALL_ATTACHMENT_MAX_MB"] * 1024 * 1024
+
+
+def _clean_name(name: str, extension: str) -> str:
+    stem = Path(name or "arquivo").name.rsplit(".", 1)[0][:180] or "arquivo"
+    return f"{stem}.{extension}"
+
+
+def check_upload(name: str, stream) -> CheckedFile:
+    """Read one uploaded file and return its safe content, or raise UploadError."""
+    limit = max_bytes()
+    raw = stream.read(limit + 1)
+    if not raw:
+        raise UploadError(_("O arquivo %(name)s está vazio.", name=name))
+    if len(raw) > limit:
+        raise UploadError(_("O arquivo %(name)s excede o limite de %(mb)d MB.", name=name,
+                            mb=current_app.config["PWS_CALL_ATTACHMENT_MAX_MB"]))
+    if raw.startswith(b"%PDF-"):
+        return CheckedFile(_clean_name(name, "pdf"), _checked_pdf(name, raw), "application/pdf", "pdf")
+    return _reencoded_image(name, raw)
+
+
+def _checked_pdf(name: str, raw: bytes) -> bytes:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(raw), strict=False)
+            if len(reader.pages) < 1:
+                raise ValueError("no pages")
+    except Exception as error:  # pypdf raises many kinds for broken files
+        raise UploadError(_("O arquivo %(name)s não é um PDF válido.", name=name)) from error
+    return raw
+
+
+def _reencoded_image(name: str, raw: bytes) -> CheckedFile:
+    refused = UploadError(_("Tipo de arquivo não permitido: %(name)s. Envie imagens (JPG, PNG) "
+                            "ou documentos PDF.", name=name))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(raw))
+            if image.format not in IMAGE_FORMATS:
+                raise refused
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise refused
+            image.load()
+    except UploadError:
+        raise
+    except Exception as error:  # not an image Pillow can decode
+        raise refused from error
+    out = io.BytesIO()
+    if image.format in JPEG_SOURCES:
+        image.convert("RGB").save(out, "JPEG", quality=90)
+        return CheckedFile(_clean_name(name, "jpg"), out.getvalue(), "image/jpeg", "jpg")
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):
+        image = image.convert("RGBA")
+    image.save(out, "PNG")
+    return CheckedFile(_clean_name(name, "png"), out.getvalue(), "image/png", "png")
+
+
+def storage_dir() -> Path:
+    path = Path(current_app.config["PWS_STORAGE_DIR"]) / STORAGE_SUBDIR
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store(checked: CheckedFile) -> str:
+    """Write the file under a random name and return that name."""
+    stored_name = f"{secrets.token_hex(16)}.{checked.extension}"
+    (storage_dir() / stored_name).write_bytes(checked.data)
+    return stored_name
+
+
+def path_of(stored_name: str) -> Path:
+    return storage_dir() / Path(stored_name).name
+
+
+def discard(stored_names) -> None:
+    """Remove files written for a transaction that did not commit."""
+    for name in stored_names:
+        path_of(name).unlink(missing_ok=True)

@@ -1,0 +1,51 @@
+"""Forms of the chamados screens (Flask-WTF: every POST carries its CSRF token)."""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from app.calls import files
+
+
+def _checked_files(form, field):
+    """Validates every uploaded file by content; the safe copies go to ``field.checked``."""
+    uploads = [f for f in (field.data or []) if getattr(f, "filename", "")]
+    limit = current_app.config["PWS_CALL_ATTACHMENT_MAX_FILES"]
+    if len(uploads) > limit:
+        raise ValidationError(_l("Envie no máximo %(count)d arquivos.", count=limit))
+    checked = []
+    for upload in uploads:
+        try:
+            checked.append(files.check_upload(upload.filename, upload.stream))
+        except files.UploadError as error:
+            raise ValidationError(str(error)) from error
+    field.checked = checked
+
+
+class OpenCallForm(FlaskForm):
+    # The service checks the defect against the equipment's listed defects (pt-BR message).
+    defect_type = SelectField(_l("Tipo de defeito"), coerce=int, validate_choice=False,
+                              validators=[DataRequired(_l("Selecione o tipo de defeito."))])
+    description = TextAreaField(_l("Descrição do problema"), validators=[
+        DataRequired(_l("Descreva o problema.")), Length(max=4000)])
+    contact_name = StringField(_l("Nome do contato"), validators=[
+        DataRequired(_l("Informe o nome do contato.")), Length(max=120)])
+    contact_phone = StringField(_l("Telefone do contato"), validators=[
+        DataRequired(_l("Informe o telefone do contato.")), Length(max=40)])
+    contact_email = StringField(_l("E-mail do contato"), validators=[
+        DataRequired(_l("Informe o e-mail do contato.")),
+        Email(_l("Informe um e-mail válido."), check_deliverability=False), Length(max=320)])
+    attachments = MultipleFileField(_l("Anexos (imagens ou PDF)"), validators=[_checked_files])
+
+
+class PreServiceForm(FlaskForm):
+    body = TextAreaField(_l("Mensagem"), validators=[
+        DataRequired(_l("Escreva a mensagem.")), Length(max=4000)])
+    attachments = MultipleFileField(_l("Anexos (imagens ou PDF)"), validators=[_checked_files])
+
+
+class StatusForm(FlaskForm):
+    note = TextAreaField(_l("Observação"), validators=[Optional(), Length(max=2000)])
+    technician = SelectField(_l("Técnico"), coerce=int, validators=[Optional()],
+                             validate_choice=False)

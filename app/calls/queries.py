@@ -1,0 +1,265 @@
+"""Read side of chamados: the searchable list, the detail and the SLA report, all scoped.
+
+Each page costs a fixed number of queries whatever the number of rows: the displayed relations
+are joined, children are loaded in one query per kind, and the list count is capped.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask import current_app
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager, joinedload
+
+from app.accounts.models import PortalUser
+from app.calls.models import CallAttachment, CallStatus, CallStatusChange, PreServiceMessage, ServiceCall
+from app.catalog.models import Client, Contract, Equipment, Technician
+from app.core.db import db
+from app.core.scoping import scoped
+from app.core.timefmt import local_tz
+
+# Sort by status in the order of the flow, not alphabetically.
+STATUS_ORDER = {status: index for index, status in enumerate(
+    (CallStatus.OPEN, CallStatus.DISPATCHED, CallStatus.MAINTENANCE, CallStatus.PENDING,
+     CallStatus.LOGISTICS, CallStatus.STOCK, CallStatus.ATTENDED, CallStatus.CONCLUDED,
+     CallStatus.CANCELLED))}
+SORTS = ("-abertura", "abertura", "status", "-status", "prazo", "-prazo")
+
+
+def starts_with(column, value: str):
+    """``column LIKE 'value%'``: a prefix search that can use the column's index."""
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(escaped + "%", escape="\\")
+
+
+def local_midnight_utc(day: date) -> datetime:
+    """00:00 of ``day`` in the portal's time zone, as naive UTC."""
+    return datetime.combine(day, time(0), local_tz()).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass
+class CallSearch:
+    """The list's filters, as typed in the search form (all optional)."""
+
+    numero: str = ""
+    serie: str = ""
+    contrato: str = ""
+    tecnico: str = ""
+    cliente: str = ""
+    status: str = ""
+    de: date | None = None
+    ate: date | None = None
+    ordem: str = "-abertura"
+    pagina: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> CallSearch:
+        def text(name):
+            return (args.get(name) or "").strip()[:60]
+
+        def day(name):
+            try:
+                return date.fromisoformat(text(name))
+            except ValueError:
+                return None
+
+        page = text("pagina")
+        status = text("status").upper()
+        return cls(numero=text("numero"), serie=text("serie"), contrato=text("contrato"),
+                   tecnico=text("tecnico"), cliente=text("cliente"),
+                   status=status if status in CallStatus.ALL else "",
+                   de=day("de"), ate=day("ate"),
+                   ordem=text("ordem") if text("ordem") in SORTS else "-abertura",
+                   pagina=max(int(page), 1) if page.isdigit() else 1)
+
+    def args(self, **changes) -> dict:
+        """The query string of this search with some values changed (pagination, sorting)."""
+        values = {"numero": self.numero, "serie": self.serie, "contrato": self.contrato,
+                  "tecnico": self.tecnico, "cliente": self.cliente, "status": self.status,
+                  "de": self.de.isoformat() if self.de else "",
+                  "ate": self.ate.isoformat() if self.ate else "", "ordem": self.ordem,
+                  "pagina": self.pagina, **changes}
+        return {key: value for key, value in values.items() if value not in ("", None)}
+
+
+@dataclass
+class Page:
+    rows: list
+    number: int
+    size: int
+    total: int
+    capped: bool
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+def _listed_calls():
+    """ServiceCall with the displayed relations joined (one query for the whole page)."""
+    return (select(ServiceCall)
+            .outerjoin(ServiceCall.equipment).outerjoin(Equipment.model)
+            .join(ServiceCall.client).outerjoin(ServiceCall.contract)
+            .outerjoin(ServiceCall.technician)
+            .options(contains_eager(ServiceCall.equipment).contains_eager(Equipment.model),
+                     contains_eager(ServiceCall.client), contains_eager(ServiceCall.contract),
+                     contains_eager(ServiceCall.technician)))
+
+
+def _conditions(search: CallSearch) -> list:
+    conditions = []
+    if search.numero:
+        by_number = [ServiceCall.erp_id == search.numero]
+        if search.numero.isdigit() and len(search.numero) < 10:
+            by_number.append(ServiceCall.id == int(search.numero))
+        conditions.append(or_(*by_number))
+    if search.serie:
+        conditions.append(or_(starts_with(Equipment.serial, search.serie),
+                              starts_with(Equipment.asset_tag, search.serie)))
+    if search.contrato:
+        conditions.append(starts_with(Contract.number, search.contrato))
+    if search.tecnico:
+        conditions.append(starts_with(Technician.name, search.tecnico))
+    if search.cliente:
+        conditions.append(or_(starts_with(Client.name, search.cliente),
+                              starts_with(Client.trade_name, search.cliente)))
+    if search.status:
+        conditions.append(ServiceCall.status == search.status)
+    if search.de:
+        conditions.append(ServiceCall.opened_at >= local_midnight_utc(search.de))
+    if search.ate:
+        conditions.append(ServiceCall.opened_at < local_midnight_utc(search.ate + timedelta(days=1)))
+    return conditions
+
+
+def _ordering(sort: str) -> list:
+    status_rank = case(STATUS_ORDER, value=ServiceCall.status)
+    columns = {"abertura": [ServiceCall.opened_at], "status": [status_rank, ServiceCall.opened_at],
+               "prazo": [ServiceCall.priority_due]}
+    descending = sort.startswith("-")
+    chosen = columns[sort.lstrip("-")] + [ServiceCall.id]
+    return [column.desc() if descending else column.asc() for column in chosen]
+
+
+def search_calls(search: CallSearch, page_size: int) -> Page:
+    """One page of the user's calls: one capped count and one query for the rows."""
+    conditions = _conditions(search)
+    base = scoped(_listed_calls().where(*conditions), ServiceCall)
+    cap = current_app.config["PWS_COUNT_CAP"]
+    keys = base.with_only_columns(ServiceCall.id).order_by(None).limit(cap + 1).subquery()
+    total = db.session.execute(select(func.count()).select_from(keys)).scalar_one()
+    pages = max(1, math.ceil(min(total, cap) / page_size))
+    number = min(search.pagina, pages)
+    rows = list(db.session.execute(
+        base.order_by(*_ordering(search.ordem)).offset((number - 1) * page_size).limit(page_size)
+    ).unique().scalars())
+    return Page(rows=rows, number=number, size=page_size, total=min(total, cap), capped=total > cap)
+
+
+def latest_calls(limit: int) -> list[ServiceCall]:
+    """The newest calls the user may see (dashboards, monitoring)."""
+    stmt = scoped(_listed_calls(), ServiceCall).order_by(
+        ServiceCall.opened_at.desc(), ServiceCall.id.desc()).limit(limit)
+    return list(db.session.execute(stmt).unique().scalars())
+
+
+@dataclass
+class CallDetail:
+    call: ServiceCall
+    history: list = field(default_factory=list)
+    messages: list = field(default_factory=list)
+    attachments: list = field(default_factory=list)
+    users: dict = field(default_factory=dict)
+
+
+def call_detail(call: ServiceCall) -> CallDetail:
+    """History, pre-service thread and attachments of a call already fetched with its scope."""
+    history = list(db.session.execute(
+        select(CallStatusChange).where(CallStatusChange.call_id == call.id)
+        .order_by(CallStatusChange.changed_at, CallStatusChange.id)).scalars())
+    messages = list(db.session.execute(
+        select(PreServiceMessage).where(PreServiceMessage.call_id == call.id)
+        .order_by(PreServiceMessage.created_at, PreServiceMessage.id)).scalars())
+    attachments = list(db.session.execute(
+        select(CallAttachment).where(CallAttachment.call_id == call.id)
+        .order_by(CallAttachment.uploaded_at, CallAttachment.id)).scalars())
+    user_ids = ({h.changed_by_id for h in history} | {m.author_id for m in messages}
+                | {a.uploaded_by_id for a in attachments}) - {None}
+    users = dict(db.session.execute(
+        select(PortalUser.id, PortalUser.first_name).where(PortalUser.id.in_(user_ids))).all()
+    ) if user_ids else {}
+    return CallDetail(call=call, history=history, messages=messages, attachments=attachments,
+                      users=users)
+
+
+def load_call(pk: int) -> ServiceCall | None:
+    """One call within the user's scope, with what the detail shows."""
+    stmt = scoped(select(ServiceCall).where(ServiceCall.id == pk), ServiceCall).options(
+        joinedload(ServiceCall.equipment).joinedload(Equipment.model),
+        joinedload(ServiceCall.client), joinedload(ServiceCall.contract),
+        joinedload(ServiceCall.technician), joinedload(ServiceCall.defect_type),
+        joinedload(ServiceCall.company))
+    return db.session.execute(stmt).unique().scalar_one_or_none()
+
+
+@dataclass
+class ComplianceRow:
+    contract_id: int | None
+    contract_number: str
+    client_name: str
+    closed: int
+    met: int
+    missed: int
+    open_late: int
+
+    @property
+    def percent(self) -> float | None:
+        return round(100.0 * self.met / self.closed, 1) if self.closed else None
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    first = date(year, month, 1)
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return local_midnight_utc(first), local_midnight_utc(following)
+
+
+def sla_compliance(year: int, month: int, now: datetime) -> list[ComplianceRow]:
+    """Per contract: calls closed (O/T) in the month within and past their deadline, and calls
+    opened in the month still open past their deadline now. One grouped query."""
+    start, end = month_bounds(year, month)
+    closed_in_month = and_(ServiceCall.status.in_((CallStatus.CONCLUDED, CallStatus.ATTENDED)),
+                           ServiceCall.closed_at >= start, ServiceCall.closed_at < end)
+    still_open = and_(ServiceCall.status.not_in(CallStatus.CLOSED),
+                      ServiceCall.status.not_in(CallStatus.PAUSED),
+                      ServiceCall.opened_at >= start, ServiceCall.opened_at < end,
+                      ServiceCall.priority_due < now)
+    met = and_(closed_in_month, ServiceCall.closed_at <= ServiceCall.priority_due)
+    missed = and_(closed_in_month, ServiceCall.closed_at > ServiceCall.priority_due)
+    contract_client = aliased(Client)
+    stmt = scoped(
+        select(ServiceCall.contract_id, Contract.number, func.coalesce(
+                   contract_client.trade_name, contract_client.name),
+               func.sum(case((closed_in_month, 1), else_=0)),
+               func.sum(case((met, 1), else_=0)),
+               func.sum(case((missed, 1), else_=0)),
+               func.sum(case((still_open, 1), else_=0)))
+        .join(Contract, ServiceCall.contract_id == Contract.id)
+        .join(contract_client, Contract.client_id == contract_client.id)
+        .where(ServiceCall.priority_due.is_not(None), or_(closed_in_month, still_open))
+        .group_by(ServiceCall.contract_id, Contract.number, contract_client.trade_name,
+                  contract_client.name)
+        .order_by(Contract.number), ServiceCall)
+    return [ComplianceRow(contract_id=row[0], contract_number=row[1], client_name=row[2] or "",
+                          closed=int(row[3] or 0), met=int(row[4] or 0), missed=int(row[5] or 0),
+                          open_late=int(row[6] or 0))
+            for row in db.session.execute(stmt)]

@@ -1,0 +1,371 @@
+"""Chamados screens: Acompanhar chamados, detail with tabs, Abrir chamado, pré atendimento,
+attachments, the SLA report, the business calendar and the equipment QR labels.
+
+The list and the detail are hand-written (PortalBaseView): the search crosses relations
+(série, contrato, técnico, cliente) that FAB's search widget would turn into dropdowns of every
+row, and the detail needs tabs, the status flow and the thread. Calendars and holidays are
+plain FAB model views.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+from wtforms.validators import Regexp
+
+from app.calls import files, queries, services
+from app.calls.forms import OpenCallForm, PreServiceForm, StatusForm
+from app.calls.models import BusinessCalendar, CallAttachment, CallStatus, Holiday, PreServiceMessage
+from app.calls.services import STATUS_LABELS, CallError, TransitionForbidden
+from app.catalog.models import Equipment, Technician
+from app.core.db import db, utcnow
+from app.core.scoping import current_principal, get_scoped, scoped
+from app.core.views import PortalBaseView, PortalModelView, ScopedInterface
+
+READ_WRITE = ["can_read", "can_write"]
+TABS = ("detalhes", "pre-atendimento", "historico", "anexos")
+EQUIPMENT_RESULTS = 20
+
+
+def _principal_profile() -> str | None:
+    return services.profile_of(current_principal().user_id)
+
+
+class CallView(PortalBaseView):
+    """Acompanhar chamados (§3.3.2.1) and the call's detail with its tabs."""
+
+    route_base = "/chamados"
+    class_permission_name = "ServiceCall"
+    base_permissions = READ_WRITE
+    method_permission_name = {"list": "read", "show": "read", "status": "write",
+                              "attachment": "read"}
+    default_view = "list"
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        search = queries.CallSearch.from_args(request.args)
+        page = queries.search_calls(search, current_app.config["PAGE_SIZE"])
+        return self.render_template(
+            "calls/list.html", search=search, page=page, status_labels=STATUS_LABELS,
+            states=services.deadline_states(page.rows), sorts=queries.SORTS,
+            can_open=self.appbuilder.sm.has_access("can_write", "CallOpening"))
+
+    @expose("/show/<int:pk>")
+    @has_access
+    def show(self, pk):
+        call = queries.load_call(pk)
+        if call is None:
+            abort(404)
+        detail = queries.call_detail(call)
+        principal = current_principal()
+        targets = services.allowed_targets(call, _principal_profile())
+        can_write_status = self.appbuilder.sm.has_access("can_write", "ServiceCall")
+        can_pre_service = (call.status == CallStatus.OPEN
+                           and self.appbuilder.sm.has_access("can_write", "PreService"))
+        technicians = []
+        if CallStatus.DISPATCHED in targets and can_write_status:
+            technicians = list(db.session.execute(scoped(
+                select(Technician).where(Technician.active.is_(True)).order_by(Technician.name),
+                Technician)).scalars())
+        tab = request.args.get("aba")
+        return self.render_template(
+            "calls/show.html", detail=detail, call=call, status_labels=STATUS_LABELS,
+            state=services.deadline_states([call])[call.id],
+            targets=targets if can_write_status else [], technicians=technicians,
+            status_form=StatusForm(), pre_service_form=PreServiceForm(),
+            can_pre_service=can_pre_service,
+            can_see_pre_service=self.appbuilder.sm.has_access("can_read", "PreService"),
+            dealer_side=not principal.client_side,
+            thread_state=services.thread_state(detail.messages),
+            tab=tab if tab in TABS else "detalhes",
+            resolved_note=services.RESOLVED_IN_PRE_SERVICE_NOTE)
+
+    @expose("/<int:pk>/status", methods=["POST"])
+    @has_access
+    def status(self, pk):
+        call = queries.load_call(pk)
+        if call is None:
+            abort(404)
+        target = request.form.get("para", "")
+        if target not in CallStatus.ALL:
+            abort(400)
+        form = StatusForm()
+        if not form.validate_on_submit():
+            flash(_("Não foi possível alterar o status: confira os campos."), "danger")
+            return redirect(url_for(".show", pk=pk))
+        note = form.note.data or None
+        if (call.status, target) == (CallStatus.OPEN, CallStatus.CONCLUDED) and not note:
+            note = str(services.RESOLVED_IN_PRE_SERVICE_NOTE)
+        try:
+            services.change_status(call, target, actor_id=current_user.id, note=note,
+                                   technician_id=form.technician.data or None)
+        except TransitionForbidden:
+            db.session.rollback()
+            abort(403)
+        except CallError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+            return redirect(url_for(".show", pk=pk))
+        db.session.commit()
+        flash(_("Chamado Nº %(number)s: status alterado para %(status)s.", number=call.id,
+                status=services.status_label(target)), "success")
+        return redirect(url_for(".show", pk=pk, aba="historico"))
+
+    @expose("/anexo/<int:pk>")
+    @has_access
+    def attachment(self, pk):
+        row = get_scoped(db.session, CallAttachment, pk)
+        if row is None:
+            abort(404)
+        path = files.path_of(row.stored_name)
+        if not path.is_file():
+            abort(404)
+        response = send_file(path, mimetype=row.content_type, as_attachment=True,
+                             download_name=row.original_name, max_age=0)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class CallOpenView(PortalBaseView):
+    """Abrir chamado: find the equipment by série or patrimônio, then describe the defect."""
+
+    route_base = "/chamados/abrir"
+    class_permission_name = "CallOpening"
+    base_permissions = ["can_write"]
+    method_permission_name = {"open": "write"}
+    default_view = "open"
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    def open(self):
+        equipment_id = request.values.get("equipamento", "")
+        if not equipment_id:
+            return self._search_equipment()
+        equipment = self._equipment(equipment_id)
+        form = OpenCallForm()
+        form.defect_type.choices = [(0, _("Selecione…"))] + [
+            (d.id, d.name) for d in services.defects_for(equipment)]
+        if request.method == "GET":
+            self._prefill(form, equipment)
+        elif form.validate_on_submit():
+            try:
+                call = services.open_call(
+                    equipment=equipment, defect_type_id=form.defect_type.data,
+                    description=form.description.data.strip(),
+                    contact_name=form.contact_name.data.strip(),
+                    contact_phone=form.contact_phone.data.strip(),
+                    contact_email=form.contact_email.data.strip(),
+                    opener_id=current_user.id, uploads=getattr(form.attachments, "checked", []))
+            except CallError as error:
+                db.session.rollback()
+                form.defect_type.errors = [*form.defect_type.errors, str(error)]
+            else:
+                db.session.commit()
+                flash(_("Chamado Nº %(number)s aberto com sucesso.", number=call.id), "success")
+                if self.appbuilder.sm.has_access("can_read", "ServiceCall"):
+                    return redirect(url_for("CallView.show", pk=call.id))
+                return redirect(url_for(".open"))
+        return self.render_template("calls/open.html", equipment=equipment, form=form)
+
+    def _equipment(self, equipment_id: str) -> Equipment:
+        if not equipment_id.isdigit():
+            abort(404)
+        stmt = scoped(select(Equipment).where(Equipment.id == int(equipment_id),
+                                              Equipment.active.is_(True)), Equipment).options(
+            joinedload(Equipment.model), joinedload(Equipment.client),
+            joinedload(Equipment.contract))
+        equipment = db.session.execute(stmt).scalar_one_or_none()
+        if equipment is None:
+            abort(404)
+        return equipment
+
+    def _prefill(self, form: OpenCallForm, equipment: Equipment) -> None:
+        user = current_user
+        principal = current_principal()
+        if principal.client_side:
+            form.contact_name.data = user.first_name
+            form.contact_email.data = user.email
+        else:
+            form.contact_name.data = equipment.client.contact_name
+            form.contact_email.data = equipment.client.email
+        form.contact_phone.data = equipment.client.phone
+
+    def _search_equipment(self):
+        term = (request.args.get("busca") or "").strip()[:60]
+        kind = request.args.get("tipo", "")
+        results = []
+        if term:
+            stmt = (select(Equipment).join(Equipment.client).join(Equipment.model)
+                    .options(joinedload(Equipment.client), joinedload(Equipment.model),
+                             joinedload(Equipment.contract))
+                    .where(Equipment.active.is_(True),
+                           or_(queries.starts_with(Equipment.serial, term),
+                               queries.starts_with(Equipment.asset_tag, term))))
+            if kind == "com":
+                stmt = stmt.where(Equipment.contract_id.is_not(None))
+            elif kind == "sem":
+                stmt = stmt.where(Equipment.contract_id.is_(None))
+            stmt = scoped(stmt, Equipment).order_by(Equipment.serial).limit(EQUIPMENT_RESULTS)
+            results = list(db.session.execute(stmt).scalars())
+        return self.render_template("calls/open_search.html", term=term, kind=kind,
+                                    results=results, limit=EQUIPMENT_RESULTS)
+
+
+class PreServiceView(PortalBaseView):
+    """Pré atendimento (§3.3.2.2): the thread of a call in Abertura and its e-mailed links."""
+
+    route_base = "/chamados/pre-atendimento"
+    class_permission_name = "PreService"
+    base_permissions = READ_WRITE
+    method_permission_name = {"post": "write", "follow": "read", "revoke": "write"}
+
+    @expose("/<int:pk>/mensagem", methods=["POST"])
+    @has_access
+    def post(self, pk):
+        call = queries.load_call(pk)
+        if call is None:
+            abort(404)
+        form = PreServiceForm()
+        thread = url_for("CallView.show", pk=pk, aba="pre-atendimento")
+        if not form.validate_on_submit():
+            for errors in form.errors.values():
+                for error in errors:
+                    flash(str(error), "danger")
+            return redirect(thread)
+        try:
+            services.post_pre_service_message(
+                call, author_id=current_user.id, body=form.body.data,
+                client_side=current_principal().client_side,
+                uploads=getattr(form.attachments, "checked", []))
+        except CallError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+            return redirect(thread)
+        db.session.commit()
+        flash(_("Mensagem enviada."), "success")
+        return redirect(thread)
+
+    @expose("/<token>")
+    @has_access
+    def follow(self, token):
+        """The e-mailed link: after login, straight to the thread of a call the user sees."""
+        try:
+            message = services.message_for_link(token)
+        except services.LinkUnavailable:
+            return self.render_template("calls/link_unavailable.html"), 410
+        if message is None or queries.load_call(message.call_id) is None:
+            abort(404)
+        return redirect(url_for("CallView.show", pk=message.call_id, aba="pre-atendimento",
+                                _anchor=f"mensagem-{message.id}"))
+
+    @expose("/mensagem/<int:pk>/revogar", methods=["POST"])
+    @has_access
+    def revoke(self, pk):
+        if current_principal().client_side:
+            abort(403)
+        message = get_scoped(db.session, PreServiceMessage, pk)
+        if message is None:
+            abort(404)
+        services.revoke_link(message)
+        db.session.commit()
+        flash(_("O link enviado por e-mail para esta mensagem foi revogado."), "success")
+        return redirect(url_for("CallView.show", pk=message.call_id, aba="pre-atendimento"))
+
+
+class SlaReportView(PortalBaseView):
+    """Cumprimento do SLA: per contract and month, calls closed within and past the deadline."""
+
+    route_base = "/chamados/sla"
+    class_permission_name = "SlaReport"
+    base_permissions = ["can_read"]
+    method_permission_name = {"report": "read"}
+    default_view = "report"
+
+    @expose("/")
+    @has_access
+    def report(self):
+        today = date.today()
+        try:
+            year, month = (int(part) for part in request.args.get("mes", "").split("-"))
+            date(year, month, 1)
+        except ValueError:
+            year, month = today.year, today.month
+        rows = queries.sla_compliance(year, month, utcnow())
+        return self.render_template("calls/sla_report.html", rows=rows,
+                                    month=f"{year:04d}-{month:02d}", month_label=f"{month:02d}/{year}")
+
+
+HHMM = Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Use o formato hh:mm, por exemplo 08:00."))
+DAY_LABELS = {"works_mon": _l("Segunda-feira"), "works_tue": _l("Terça-feira"),
+              "works_wed": _l("Quarta-feira"), "works_thu": _l("Quinta-feira"),
+              "works_fri": _l("Sexta-feira"), "works_sat": _l("Sábado"), "works_sun": _l("Domingo")}
+
+
+class BusinessCalendarView(PortalModelView):
+    """Expediente per company: the SLA deadline counts only these hours."""
+
+    route_base = "/calendarios"
+    datamodel = ScopedInterface(BusinessCalendar)
+    class_permission_name = "BusinessCalendar"
+    base_permissions = READ_WRITE
+    exclude_route_methods = PortalModelView.exclude_route_methods | {"action", "action_post"}
+    list_title = _l("Expediente das empresas")
+    show_title = add_title = edit_title = _l("Expediente")
+    list_columns = ["company", "starts_at", "ends_at", *BusinessCalendar.DAYS, "near_minutes"]
+    add_columns = edit_columns = show_columns = list_columns
+    search_columns = ["starts_at", "ends_at"]
+    validators_columns = {"starts_at": [HHMM], "ends_at": [HHMM]}
+    label_columns = {"company": _l("Empresa"), "starts_at": _l("Início do expediente"),
+                     "ends_at": _l("Fim do expediente"),
+                     "near_minutes": _l("Alerta de prazo (minutos antes)"), **DAY_LABELS}
+    description_columns = {"near_minutes": _l("Chamados a menos deste tempo útil do prazo "
+                                              "aparecem destacados.")}
+
+    def pre_add(self, item):
+        self._check_hours(item)
+
+    def pre_update(self, item):
+        self._check_hours(item)
+
+    def _check_hours(self, item):
+        if item.ends_at <= item.starts_at:
+            raise ValueError(_("O fim do expediente deve ser depois do início."))
+
+
+class HolidayView(PortalModelView):
+    route_base = "/feriados"
+    datamodel = ScopedInterface(Holiday)
+    class_permission_name = "BusinessCalendar"
+    base_permissions = READ_WRITE
+    exclude_route_methods = PortalModelView.exclude_route_methods | {"action", "action_post"}
+    list_title = _l("Feriados")
+    show_title = add_title = edit_title = _l("Feriado")
+    list_columns = ["day", "name", "company"]
+    add_columns = edit_columns = show_columns = list_columns
+    search_columns = ["day", "name"]
+    base_order = ("day", "desc")
+    label_columns = {"day": _l("Data"), "name": _l("Feriado"), "company": _l("Empresa")}
+    description_columns = {"company": _l("Deixe em branco para um feriado de todas as empresas.")}
+
+
+def register(appbuilder):
+    appbuilder.add_view(CallView, "Calls", label=_l("Acompanhar chamados"), icon="fa-ticket",
+                        category="Calls", category_label=_l("Chamados"), category_icon="fa-ticket")
+    appbuilder.add_view(CallOpenView, "OpenCall", label=_l("Abrir chamado"), icon="fa-plus-circle",
+                        category="Calls")
+    appbuilder.add_view(SlaReportView, "SlaReport", label=_l("Cumprimento do SLA"),
+                        icon="fa-line-chart", category="Calls")
+    appbuilder.add_view_no_menu(PreServiceView())
+    appbuilder.add_view(BusinessCalendarView, "BusinessCalendars", label=_l("Expediente (SLA)"),
+                        icon="fa-clock-o", category="Config", category_label=_l("Configurações"),
+                        category_icon="fa-cog")
+    appbuilder.add_view(HolidayView, "Holidays", label=_l("Feriados"), icon="fa-calendar",
+                        category="Config")

@@ -1,0 +1,84 @@
+"""Routes of chamados, pré atendimento, SLA, calendars, monitoring and QR labels."""
+from datetime import date
+
+from app.calls.labels import label_code
+from tests import factories as f
+from tests.access import (
+    ADMIN, ATTENDANCE_OPERATOR, CALL_OPENER, CALLS_OPERATOR, CLIENT, LOGGED_IN,
+    LOGISTICS_OPERATOR, SUPPLIES_OPERATOR, TECHNICIAN, allow,
+)
+
+# Everyone who sees the world's call (status L: the logistics operator sees it too).
+CALL_READERS = (ADMIN, ATTENDANCE_OPERATOR, CALLS_OPERATOR, LOGISTICS_OPERATOR, TECHNICIAN,
+                CLIENT, CALL_OPENER)
+OPENERS = (ADMIN, ATTENDANCE_OPERATOR, CALLS_OPERATOR, TECHNICIAN, CLIENT, CALL_OPENER)
+PRE_SERVICE = (ADMIN, ATTENDANCE_OPERATOR, CALLS_OPERATOR, CLIENT, CALL_OPENER)
+DEALER_DESK = (ADMIN, ATTENDANCE_OPERATOR, CALLS_OPERATOR)
+PRE_SERVICE_TOKEN = "token-de-teste-do-pre-atendimento"
+
+
+def build(ids, users):
+    from app.calls.models import ServiceCall
+    from app.catalog.models import Client, Company, Equipment, Technician
+    from app.core.db import db
+
+    customer = db.session.get(Client, ids["client"])
+    equipment = db.session.get(Equipment, ids["equipment"])
+    company = db.session.get(Company, ids["company"])
+    tech = db.session.get(Technician, ids["technician"])
+    open_call = f.call(customer, equipment, status="A", technician=tech,
+                       opened_by=users[CALL_OPENER])
+    world_call = db.session.get(ServiceCall, ids["call"])
+    message = f.pre_service_message(open_call, users[CALLS_OPERATOR], token=PRE_SERVICE_TOKEN)
+    for profile in (ADMIN, ATTENDANCE_OPERATOR):
+        users[profile].can_view_monitoring = True
+    return {
+        "call_open": open_call.id,
+        "call_attachment": f.call_attachment(world_call).id,
+        "pre_service_message": message.id,
+        "pre_service_token": PRE_SERVICE_TOKEN,
+        "business_calendar": f.business_calendar(company).id,
+        "holiday": f.holiday(date(2026, 12, 25), company, "Natal").id,
+        "label_code": label_code(equipment.id),
+    }
+
+
+ROUTES = {
+    ("GET", "/chamados/list/"): allow(*CALL_READERS),
+    ("GET", "/chamados/list/?status=L&ordem=status"): allow(*CALL_READERS),
+    ("GET", "/chamados/show/{call}"): allow(*CALL_READERS),
+    ("GET", "/chamados/show/{call_open}?aba=pre-atendimento"): allow(
+        *OPENERS, **{LOGISTICS_OPERATOR: 404}),  # a call in A is outside his scope
+    ("POST", "/chamados/{call}/status#para=Z"): allow(*CALL_READERS, ok=400),
+    ("GET", "/chamados/anexo/{call_attachment}"): allow(*CALL_READERS),
+    ("GET", "/chamados/abrir/"): allow(*OPENERS),
+    ("GET", "/chamados/abrir/?busca=SER"): allow(*OPENERS),
+    ("POST", "/chamados/abrir/"): allow(*OPENERS),
+    ("GET", "/chamados/abrir/?equipamento={equipment}"): allow(*OPENERS),
+    ("POST", "/chamados/abrir/?equipamento={equipment}"): allow(*OPENERS),
+    ("GET", "/chamados/sla/"): allow(*DEALER_DESK),
+    ("GET", "/chamados/pre-atendimento/{pre_service_token}"): allow(*PRE_SERVICE, ok=302),
+    ("POST", "/chamados/pre-atendimento/{call_open}/mensagem#body=Segue a foto"): allow(*PRE_SERVICE, ok=302),
+    ("POST", "/chamados/pre-atendimento/mensagem/{pre_service_message}/revogar"): allow(*DEALER_DESK, ok=302),
+    # only users with the "Visualizar monitoramento" flag (set for these two in build)
+    ("GET", "/monitoramento/"): allow(ADMIN, ATTENDANCE_OPERATOR),
+    # Expediente e feriados (SLA)
+    ("GET", "/calendarios/list/"): allow(ADMIN),
+    ("GET", "/calendarios/show/{business_calendar}"): allow(ADMIN),
+    ("GET", "/calendarios/add"): allow(ADMIN),
+    ("POST", "/calendarios/add"): allow(ADMIN),
+    ("GET", "/calendarios/edit/{business_calendar}"): allow(ADMIN),
+    ("POST", "/calendarios/edit/{business_calendar}"): allow(ADMIN),
+    ("POST", "/calendarios/delete/{business_calendar}"): allow(ADMIN, ok=302),
+    ("GET", "/feriados/list/"): allow(ADMIN),
+    ("GET", "/feriados/show/{holiday}"): allow(ADMIN),
+    ("GET", "/feriados/add"): allow(ADMIN),
+    ("POST", "/feriados/add"): allow(ADMIN),
+    ("GET", "/feriados/edit/{holiday}"): allow(ADMIN),
+    ("POST", "/feriados/edit/{holiday}"): allow(ADMIN),
+    ("POST", "/feriados/delete/{holiday}"): allow(ADMIN, ok=302),
+    # Etiquetas QR: printing is the dealer's; the scan lands on the user's own actions
+    ("GET", "/etiquetas/{equipment}"): allow(*DEALER_DESK, SUPPLIES_OPERATOR),
+    ("GET", "/etiquetas/q/{label_code}"): allow(*OPENERS),
+    ("GET", "/etiquetas/q/codigo-invalido"): allow(*LOGGED_IN, ok=404),
+}

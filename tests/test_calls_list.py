@@ -1,0 +1,153 @@
+"""Acompanhar chamados: search, sort, pagination, per-profile scope and the company selector."""
+from datetime import datetime
+
+import pytest
+
+from app.accounts.models import PortalUser
+from app.catalog.models import Client, Contract, Equipment, Technician
+from tests import factories as f
+from tests.calls_desk import (
+    ADMIN, CALL_OPENER, CALLS_OPERATOR, CLIENT, LOGISTICS_OPERATOR, as_user, make_desk, post,
+)
+from tests.tenants import make_tenant
+
+
+@pytest.fixture
+def desk(db_ctx):
+    with db_ctx():
+        return make_desk()
+
+
+def links(html):
+    import re
+
+    return [int(pk) for pk in re.findall(r'href="/chamados/show/(\d+)"', html)]
+
+
+def listing(client, **args):
+    response = client.get("/chamados/list/", query_string=args)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def rows(db_ctx, desk):
+    """Ours and a foreign client of the same company, with look-alike values."""
+    with db_ctx() as session:
+        ours = session.get(Client, desk.client)
+        company = ours.company
+        theirs = f.client(company, name="CLIENTE VIZINHO")
+        their_contract = f.contract(theirs)
+        their_contract.number = "C-9999"
+        their_equipment = f.equipment(theirs, contract=their_contract, asset_tag="PAT-0043")
+        their_tech = f.technician("TECNICO ALFA")
+        mine = f.call(ours, session.get(Equipment, desk.equipment), status="E",
+                      technician=session.get(Technician, desk.technician), erp_id="1055120",
+                      contract_id=desk.contract, opened_at=datetime(2026, 11, 10, 15, 0))
+        other = f.call(theirs, their_equipment, status="E", technician=their_tech,
+                       erp_id="1055121", contract_id=their_contract.id,
+                       opened_at=datetime(2026, 11, 10, 16, 0))
+        return {"mine": mine.id, "theirs": other.id, "serial": desk.serial,
+                "contract": session.get(Contract, desk.contract).number,
+                "tech": session.get(Technician, desk.technician).name,
+                "client": ours.trade_name}
+
+
+def test_client_searches_by_every_field_and_never_finds_foreign_calls(app, desk, rows):
+    client = as_user(app, desk.users[CLIENT])
+    searches = [
+        {"numero": str(rows["mine"])}, {"numero": "1055120"}, {"serie": rows["serial"][:5]},
+        {"serie": "PAT-004"}, {"contrato": "C-"}, {"tecnico": "TECNICO"},
+        {"cliente": "CLIENTE"}, {"status": "E"}, {"de": "2026-11-10", "ate": "2026-11-10"},
+    ]
+    for args in searches:
+        found = links(listing(client, **args))
+        assert rows["mine"] in found, args
+        assert rows["theirs"] not in found, args
+    for args in ({"numero": "1055121"}, {"serie": "PAT-0043"}, {"contrato": "C-9999"},
+                 {"cliente": "CLIENTE VIZINHO"}, {"status": "A"}, {"de": "2026-11-11"},
+                 {"ate": "2026-11-09"}):
+        assert links(listing(client, **args)) == [], args
+
+
+def test_operator_finds_each_call_by_its_own_values(app, desk, rows):
+    client = as_user(app, desk.users[CALLS_OPERATOR])
+    assert links(listing(client)) == [rows["theirs"], rows["mine"]]
+    assert links(listing(client, numero="1055121")) == [rows["theirs"]]
+    assert links(listing(client, serie="PAT-0043")) == [rows["theirs"]]
+    assert links(listing(client, tecnico="TECNICO AL")) == [rows["theirs"]]
+    assert links(listing(client, cliente=rows["client"])) == [rows["mine"]]
+    assert links(listing(client, contrato=rows["contract"])) == [rows["mine"]]
+    assert links(listing(client, serie="%")) == []  # LIKE wildcards are literal
+
+
+def test_period_uses_sao_paulo_dates(app, db_ctx, desk):
+    with db_ctx() as session:
+        ours = session.get(Client, desk.client)
+        late_night = f.call(ours, opened_at=datetime(2026, 11, 11, 2, 30)).id  # 10/11 23:30 local
+    client = as_user(app, desk.users[CALLS_OPERATOR])
+    assert links(listing(client, de="2026-11-10", ate="2026-11-10")) == [late_night]
+    assert links(listing(client, de="2026-11-11")) == []
+
+
+def test_sort_by_status_and_dates(app, db_ctx, desk):
+    with db_ctx() as session:
+        ours = session.get(Client, desk.client)
+        made = {status: f.call(ours, status=status, opened_at=datetime(2026, 11, 1 + i, 12),
+                               priority_due=datetime(2026, 11, 20 - i, 12)).id
+                for i, status in enumerate(["O", "A", "P", "E"])}
+    client = as_user(app, desk.users[CALLS_OPERATOR])
+    assert links(listing(client, ordem="status")) == [made[s] for s in "AEPO"]
+    assert links(listing(client, ordem="-status")) == [made[s] for s in "OPEA"]
+    assert links(listing(client, ordem="abertura")) == [made[s] for s in "OAPE"]
+    assert links(listing(client)) == [made[s] for s in "EPAO"]
+    assert links(listing(client, ordem="prazo")) == [made[s] for s in "EPAO"]
+
+
+def test_pagination_text(app, db_ctx, desk):
+    with db_ctx() as session:
+        ours = session.get(Client, desk.client)
+        for _ in range(25):
+            f.call(ours)
+    client = as_user(app, desk.users[CALLS_OPERATOR])
+    first = listing(client)
+    assert "Página 1 de 2, mostrando 1 a 20 de 25 chamados" in first and len(links(first)) == 20
+    second = listing(client, pagina=2)
+    assert "Página 2 de 2, mostrando 21 a 25 de 25 chamados" in second
+    assert len(links(second)) == 5 and not set(links(first)) & set(links(second))
+    assert "Página 2 de 2" in listing(client, pagina=99)
+    assert "Nenhum chamado encontrado" in listing(client, numero="0")
+
+
+def test_logistics_sees_only_calls_waiting_for_parts(app, db_ctx, desk):
+    with db_ctx() as session:
+        ours = session.get(Client, desk.client)
+        by_status = {status: f.call(ours, status=status).id for status in "AEMPLSOTC"}
+    found = links(listing(as_user(app, desk.users[LOGISTICS_OPERATOR])))
+    assert sorted(found) == sorted([by_status["L"], by_status["S"]])
+    assert sorted(links(listing(as_user(app, desk.users[CALLS_OPERATOR])))) == sorted(by_status.values())
+
+
+def test_a_non_manager_client_user_sees_only_his_calls(app, db_ctx, desk):
+    with db_ctx() as session:
+        ours = session.get(Client, desk.client)
+        his = f.call(ours, opened_by=session.get(PortalUser, desk.users[CALL_OPENER])).id
+        f.call(ours)
+    assert links(listing(as_user(app, desk.users[CALL_OPENER]))) == [his]
+    assert len(links(listing(as_user(app, desk.users[CLIENT])))) == 2
+
+
+def test_company_selector_narrows_the_list(app, db_ctx, desk):
+    with db_ctx() as session:
+        first = f.call(session.get(Client, desk.client)).id
+        other = make_tenant()
+        second = f.call(other.client).id
+        other_company = other.company.id
+        admin = f.user(ADMIN).id
+    client = as_user(app, admin)
+    assert sorted(links(listing(client))) == sorted([first, second])
+    assert post(client, "/empresa/selecionar", {"company_id": other_company}).status_code == 302
+    assert links(listing(client)) == [second]
+    assert client.get(f"/chamados/show/{first}").status_code == 404
+    post(client, "/empresa/selecionar", {"company_id": ""})
+    assert sorted(links(listing(client))) == sorted([first, second])
