@@ -4,6 +4,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
+from app.notifications.cli import sweep_outbox_command, worker_command
+
 
 @click.group("pws", help="Comandos do PWS.")
 def pws_cli():
@@ -46,3 +48,7 @@ def demo_command(scale, if_empty):
     from app.demo import load_demo
 
     load_demo(scale=scale, if_empty=if_empty, echo=click.echo)
+
+
+pws_cli.add_command(worker_command)
+pws_cli.add_command(sweep_outbox_command)

@@ -15,6 +15,9 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from app.core.db import db
 
+# Shared fixtures of the e-mail area: a real SMTP server on 127.0.0.1 and apps that use it.
+pytest_plugins = ("tests.mailtest",)
+
 REQUIRE_SERVICES = os.environ.get("PWS_REQUIRE_SERVICES") == "1"
 _SQLITE_DIR = tempfile.mkdtemp(prefix="pws-tests-")
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_SQLITE_DIR}/test.db"
@@ -81,6 +84,7 @@ def app(_schema):
     yield app
     with app.app_context():
         db.session.remove()
+        db.engine.dispose()  # a test's connections must not wait for the garbage collector
 
 
 @pytest.fixture
