@@ -1,4 +1,6 @@
 """Routes of Contato: the form (Cliente and "Função: Contato") and the messages (admin)."""
+from app.catalog.models import Client
+from app.core.db import db
 from tests import factories as f
 from tests.access import ADMIN, CLIENT, allow
 
@@ -6,10 +8,6 @@ SENDERS = (ADMIN, CLIENT)
 
 
 def build(ids, users):
-    from app.catalog.models import Client
-
-    from app.core.db import db
-
     customer = db.session.get(Client, ids["client"])
     return {"contact_message": f.contact_message(customer, users[CLIENT]).id}
 
