@@ -27,13 +27,16 @@ run: translations
 	mkdir -p instance
 	$(BIN)/flask pws init
 	$(BIN)/flask pws demo --if-empty
+	@echo "E-mails: sem REDIS_URL são enviados pelo próprio servidor web; sem MAIL_SERVER ficam em"
+	@echo "  instance/storage/mail (Configurações > E-mails enviados). Com Redis: exporte REDIS_URL"
+	@echo "  para 'make run' e rode 'make worker' em outro terminal (worker, agendador e varredura)."
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## The whole suite (SQLite by default; TEST_DATABASE_URL=mysql+pymysql://… for MariaDB).
 test: translations
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-## The e-mail worker and scheduler (needs REDIS_URL).
+## The e-mail worker: rq worker, rq's scheduler (retries) and the outbox sweep every minute (needs REDIS_URL).
 worker: install
 	$(BIN)/flask pws worker
 

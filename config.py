@@ -53,6 +53,21 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_USE_TLS = _bool("MAIL_USE_TLS")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "PWS <nao-responda@localhost>")
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    # Outbox delivery (docs/email.md). Without MAIL_SERVER messages go to PWS_MAIL_FOLDER as .eml
+    # files (default: <PWS_STORAGE_DIR>/mail), which the admin reads in "E-mails enviados".
+    PWS_MAIL_FOLDER = os.environ.get("PWS_MAIL_FOLDER") or None
+    PWS_MAIL_QUEUE = os.environ.get("PWS_MAIL_QUEUE", "pws-mail")
+    PWS_MAIL_TIMEOUT = int(os.environ.get("PWS_MAIL_TIMEOUT", "30"))
+    # Seconds between attempts after a temporary failure; the last one repeats until it is sent.
+    PWS_MAIL_RETRY_DELAYS = tuple(
+        int(v) for v in os.environ.get("PWS_MAIL_RETRY_DELAYS", "60,300,900,3600,10800").split(",")
+    )
+    # A row "sending" for longer than this belongs to a worker that died: the sweeper reclaims it.
+    PWS_MAIL_SENDING_TIMEOUT = int(os.environ.get("PWS_MAIL_SENDING_TIMEOUT", "300"))
+    PWS_MAIL_SWEEP_SECONDS = int(os.environ.get("PWS_MAIL_SWEEP_SECONDS", "60"))
+    # Password reset links live at most one hour.
+    PWS_RESET_TOKEN_MINUTES = min(int(os.environ.get("PWS_RESET_TOKEN_MINUTES", "60")), 60)
 
     # Flask-AppBuilder
     APP_NAME = "PWS - Portal Web de Serviços"
@@ -93,6 +108,8 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = os.environ.get("PWS_LOGIN_RATE_LIMIT", "10 per minute")
+    PWS_API_LOGIN_RATE_LIMIT = os.environ.get("PWS_API_LOGIN_RATE_LIMIT", "10 per minute")
+    PWS_RESET_RATE_LIMIT = os.environ.get("PWS_RESET_RATE_LIMIT", "5 per minute;20 per hour")
 
 
 class ProductionConfig(Config):

@@ -4,6 +4,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
+from app.notifications.cli import sweep_outbox_command, worker_command
+
 
 @click.group("pws", help="Comandos do PWS.")
 def pws_cli():
@@ -58,3 +60,7 @@ def roles_command():
         click.echo(name)
         for resource, perms in sorted(grants.items()):
             click.echo(f"  {resource}: {', '.join(perms)}")
+
+
+pws_cli.add_command(worker_command)
+pws_cli.add_command(sweep_outbox_command)

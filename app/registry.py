@@ -6,16 +6,20 @@ from app.core.scoping import OutOfScope, selected_company_id
 
 
 def register_all(app, appbuilder):
+    from app.accounts import lgpd_views, reset_views
     from app.billing import views as billing_views
     from app.calls import labels as call_labels
     from app.calls import views as call_views
     from app.catalog import views as catalog_views
+    from app.contact import views as contact_views
     from app.dashboard import views as dashboard_views
     from app.deliveries import views as deliveries_views
+    from app.notifications import views as notification_views
     from app.supplies import views as supplies_views
 
     for area in (catalog_views, dashboard_views, call_views, call_labels, supplies_views,
-                 deliveries_views, billing_views):
+                 deliveries_views, billing_views, notification_views, reset_views, lgpd_views,
+                 contact_views):
         area.register(appbuilder)
 
     app.jinja_env.filters["datahora"] = timefmt.format_datetime

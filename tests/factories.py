@@ -215,3 +215,36 @@ def call_attachment(call, data=b"%PDF-1.4 demo", name="laudo.pdf", content_type=
     db.session.add(row)
     db.session.commit()
     return row
+
+
+def consent_document(kind="privacy", body="Texto do documento.", title=None):
+    """Publish the next version of an LGPD document (text)."""
+    from app.accounts.consent import prepare_document
+    from app.accounts.models import ConsentDocument
+
+    row = ConsentDocument(kind=kind, title=title, body=body)
+    prepare_document(row, None, None)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def outbox_message(kind="contact", status="pending", recipients="operador@revenda.test", **kw):
+    from app.notifications.models import OutboxMessage
+
+    row = OutboxMessage(kind=kind, status=status, recipients=recipients,
+                        subject=kw.pop("subject", f"Assunto {_n()}"), body_text=kw.pop("body_text", "Texto"),
+                        body_html=kw.pop("body_html", "<p>Texto</p>"), **kw)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def contact_message(client, sender, subject=None, kind="contact"):
+    from app.contact.models import ContactMessage
+
+    row = ContactMessage(company_id=client.company_id, client_id=client.id, sender_id=sender.id,
+                         kind=kind, subject=subject or f"Assunto {_n()}", message="Mensagem de teste")
+    db.session.add(row)
+    db.session.commit()
+    return row

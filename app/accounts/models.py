@@ -73,6 +73,9 @@ class ConsentDocument(IdMixin, Model):
     published_at = Column(DateTime, nullable=False, default=utcnow)
     published_by_id = Column(Integer, ForeignKey("ab_user.id"))
 
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
 
 class ConsentDecision(IdMixin, Model):
     __tablename__ = "consent_decision"
@@ -84,6 +87,7 @@ class ConsentDecision(IdMixin, Model):
     decided_at = Column(DateTime, nullable=False, default=utcnow)
     ip = Column(String(45))
     document = relationship("ConsentDocument")
+    user = relationship("PortalUser", foreign_keys=[user_id])
 
 
 class DataRequest(IdMixin, Model):
@@ -100,3 +104,19 @@ class DataRequest(IdMixin, Model):
     handled_at = Column(DateTime)
     handled_by_id = Column(Integer, ForeignKey("ab_user.id"))
     note = Column(Text)
+    user = relationship("PortalUser", foreign_keys=[user_id])
+
+
+class PasswordResetToken(IdMixin, Model):
+    """Redefinir senha: a random token stored hashed, single-use, expiring, bound to the
+    password it may replace (any password change kills it)."""
+
+    __tablename__ = "password_reset_token"
+    __scope__ = Scope(own="user_id")
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    password_fingerprint = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    expires_at = Column(DateTime, nullable=False)
+    used_at = Column(DateTime)
+    ip = Column(String(45))

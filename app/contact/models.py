@@ -20,3 +20,4 @@ class ContactMessage(IdMixin, Model):
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
     company = relationship("Company")
     client = relationship("Client")
+    sender = relationship("PortalUser", foreign_keys=[sender_id])

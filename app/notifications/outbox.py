@@ -28,13 +28,19 @@ def queue_email(kind: str, recipients: Iterable[str], context: dict) -> OutboxMe
     message = OutboxMessage(
         kind=kind,
         recipients=",".join(to),
-        subject=render_template(f"email/{kind}.subject.txt", **context).strip(),
+        # One line, whatever the user typed: no header injection through a subject.
+        subject=" ".join(render_template(f"email/{kind}.subject.txt", **context).split())[:255],
         body_text=render_template(f"email/{kind}.txt", **context),
         body_html=render_template(f"email/{kind}.html", **context),
     )
     db.session.add(message)
-    db.session.info.setdefault(_PENDING_KEY, []).append(message)
+    deliver_on_commit(message)
     return message
+
+
+def deliver_on_commit(message: OutboxMessage) -> None:
+    """Deliver this row once the current transaction commits (nothing if it rolls back)."""
+    db.session.info.setdefault(_PENDING_KEY, []).append(message)
 
 
 @event.listens_for(Session, "after_commit")

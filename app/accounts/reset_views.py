@@ -1,0 +1,82 @@
+"""Redefinir senha (public pages) and the rate limits on every way to try a password."""
+from flask import current_app, flash, jsonify, redirect, render_template, request
+from flask_appbuilder import BaseView, expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from app.accounts.password_reset import MIN_PASSWORD_LENGTH, request_reset, reset_password, valid_token
+from app.core.db import db
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Informe o e-mail."))])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(_l("Nova senha"), validators=[
+        DataRequired(_l("Informe a nova senha.")),
+        Length(min=MIN_PASSWORD_LENGTH, max=128,
+               message=_l("A senha deve ter entre %(min)d e %(max)d caracteres.")),
+    ])
+    confirm = PasswordField(_l("Confirmar nova senha"), validators=[
+        EqualTo("password", message=_l("As senhas não conferem.")),
+    ])
+
+
+class PasswordResetView(BaseView):
+    """Public: the same answer whether the e-mail is known or not (no account enumeration)."""
+
+    route_base = "/redefinir-senha"
+    default_view = "ask"
+
+    @expose("/", methods=["GET", "POST"])
+    def ask(self):
+        form = ResetRequestForm()
+        if form.validate_on_submit():
+            request_reset(form.email.data, ip=request.remote_addr)
+            db.session.commit()
+            return self.render_template("accounts/reset_sent.html", appbuilder=self.appbuilder)
+        return self.render_template("accounts/reset_request.html", form=form, appbuilder=self.appbuilder)
+
+    @expose("/<token>", methods=["GET", "POST"])
+    def choose(self, token):
+        if valid_token(token) is None:
+            return self._dead_link()
+        form = NewPasswordForm()
+        if form.validate_on_submit():
+            if reset_password(token, form.password.data) is None:
+                db.session.rollback()
+                return self._dead_link()
+            db.session.commit()
+            flash(_("Senha alterada. Entre com a nova senha."), "success")
+            return redirect(self.appbuilder.get_url_for_login)
+        return self.render_template("accounts/reset_choose.html", form=form, appbuilder=self.appbuilder)
+
+    def _dead_link(self):
+        return self.render_template("accounts/reset_invalid.html", appbuilder=self.appbuilder), 404
+
+
+def too_many_requests(error):
+    """429 in Portuguese: JSON for the APIs, a page for the browser."""
+    message = _("Muitas tentativas. Aguarde alguns minutos e tente novamente.")
+    if request.path.startswith("/api/"):
+        return jsonify(message=message), 429
+    return render_template("accounts/too_many_requests.html", message=message,
+                           base_template=current_app.appbuilder.base_template,
+                           appbuilder=current_app.appbuilder), 429
+
+
+def register(appbuilder):
+    app = current_app._get_current_object()
+    view = appbuilder.add_view_no_menu(PasswordResetView())
+    limiter = appbuilder.sm.limiter
+    limiter.limit(lambda: app.config["PWS_RESET_RATE_LIMIT"], methods=["POST"])(view.blueprint)
+    # FAB limits POST /login/ (AUTH_RATE_LIMITED); the JWT login is ours to limit.
+    endpoint = "SecurityApi.login"
+    app.view_functions[endpoint] = limiter.limit(
+        lambda: app.config["PWS_API_LOGIN_RATE_LIMIT"], methods=["POST"]
+    )(app.view_functions[endpoint])
+    app.register_error_handler(429, too_many_requests)

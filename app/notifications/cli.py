@@ -1,0 +1,29 @@
+"""``flask pws worker`` and ``flask pws sweep-outbox``."""
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Processa o que está na fila e termina.")
+@with_appcontext
+def worker_command(burst):
+    """rq worker for e-mail, with rq's scheduler (retries) and the outbox sweeper every minute."""
+    if not current_app.config["REDIS_URL"]:
+        raise click.ClickException(
+            "REDIS_URL não configurado: sem Redis os e-mails são enviados no próprio processo "
+            "(use 'flask pws sweep-outbox' para reenviar pendentes)."
+        )
+    from app.notifications.queue import build_worker
+
+    build_worker().work(burst=burst, with_scheduler=True, logging_level="INFO")
+
+
+@click.command("sweep-outbox")
+@with_appcontext
+def sweep_outbox_command():
+    """Reclaim stuck e-mails and deliver every due pending one (the worker does this each minute)."""
+    from app.notifications.delivery import sweep
+
+    result = sweep()
+    click.echo(f"E-mails retomados: {result.reclaimed}; entregues à fila ou enviados: {result.delivered}")
