@@ -1,6 +1,7 @@
 """`flask pws demo`: realistic, consistent, scoped data and logins that work."""
 import os
 import re
+from datetime import datetime
 
 import pytest
 from pypdf import PdfReader
@@ -18,6 +19,7 @@ from app.catalog.models import Carrier, Client, Company, Equipment
 from app.core.br import is_valid_cnpj, is_valid_cnpj_cpf
 from app.core.scoping import scoped
 from app.deliveries.models import Delivery, Invoice
+from app.demo import load_demo
 from tests import factories as f
 from tests.conftest import _empty_tables, login
 
@@ -276,17 +278,20 @@ def test_invalid_scale_is_refused(app):
 
 
 def test_same_data_on_every_load(app, db_ctx):
+    """Same scale and end moment, same rows (benchmarks compare like with like)."""
     def fingerprint():
-        result = run_demo(app)
-        assert result.exit_code == 0, result.output
+        with app.app_context():
+            load_demo("small", echo=lambda *_: None, now=datetime(2026, 11, 2, 15, 30))
         with db_ctx() as session:
             return (
                 session.execute(select(Client.name, Client.cnpj_cpf).order_by(Client.id)).all(),
                 session.execute(select(Equipment.serial).order_by(Equipment.id)).scalars().all(),
-                session.execute(select(ServiceCall.status, ServiceCall.client_id)
+                session.execute(select(ServiceCall.status, ServiceCall.client_id, ServiceCall.opened_at)
                                 .order_by(ServiceCall.id)).all(),
+                session.execute(select(PortalUser.email).order_by(PortalUser.id)).scalars().all(),
             )
 
     first = fingerprint()
     _empty_tables(app)
     assert fingerprint() == first
+    assert max(opened for _, _, opened in first[2]) < datetime(2026, 11, 2, 15, 30)

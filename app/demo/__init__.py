@@ -37,8 +37,12 @@ def parse_scale(value) -> Scale:
         f"Escala inválida: {value!r}. Use small, medium, large ou um número de chamados (≥ 100).")
 
 
-def load_demo(scale="small", if_empty=False, echo=print):
-    """Generate the demo into an empty database and print the logins once."""
+def load_demo(scale="small", if_empty=False, echo=print, now=None):
+    """Generate the demo into an empty database and print the logins once.
+
+    The same scale gives the same companies, clients and equipment every time; the history
+    is the same for the same ``now`` (naive UTC, default: this minute), which it ends at.
+    """
     spec = parse_scale(scale)
     session = db.session
     if session.execute(select(Company.id).limit(1)).first() is not None:
@@ -54,7 +58,7 @@ def load_demo(scale="small", if_empty=False, echo=print):
     sm = current_app.appbuilder.sm
     missing = [name for name in PROFILE_NAMES if sm.role_by_name(name) is None]
     if missing:
-        raise DemoRefused("Perfis ausentes (" + ", ".join(missing) + "): rode `flask pws init` antes.")
+        raise DemoRefused(f"Perfis ausentes ({', '.join(missing)}): rode `flask pws init` antes.")
     session.commit()  # end the read transaction: the bulk writer uses its own connections
 
     started = time.perf_counter()
@@ -64,8 +68,8 @@ def load_demo(scale="small", if_empty=False, echo=print):
          f"{_n(spec.supply_requests)} solicitações de suprimentos, {_n(spec.equipment)} "
          f"equipamentos, {_n(spec.clients)} clientes, {spec.users} usuários, {spec.months} meses "
          "de histórico.")
-    generator = DemoGenerator(spec, writer, utcnow().replace(second=0, microsecond=0),
-                              current_app.config["PWS_STORAGE_DIR"])
+    now = (now or utcnow()).replace(second=0, microsecond=0)
+    generator = DemoGenerator(spec, writer, now, current_app.config["PWS_STORAGE_DIR"])
     if total >= PROGRESS_FROM:
         with click.progressbar(length=total, label="Gerando histórico") as bar:
             generator.progress = lambda done: bar.update(done - bar.pos)

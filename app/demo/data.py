@@ -44,7 +44,8 @@ REGIONS = {
               "Pinheirinho", "Michel"),
         _city("Tubarão", "SC", "48", 88700, 88709, -28.4667, -49.0069, "Centro", "Oficinas"),
         _city("Lages", "SC", "49", 88500, 88529, -27.8150, -50.3259, "Centro", "Coral"),
-        _city("Chapecó", "SC", "49", 89800, 89816, -27.1004, -52.6152, "Centro", "Passo dos Fortes"),
+        _city("Chapecó", "SC", "49", 89800, 89816, -27.1004, -52.6152, "Centro",
+              "Passo dos Fortes"),
     ),
     "PR": (
         _city("Curitiba", "PR", "41", 80000, 82999, -25.4284, -49.2733, "Centro", "Batel",
@@ -73,7 +74,8 @@ REGIONS = {
         _city("Osasco", "SP", "11", 6000, 6299, -23.5325, -46.7917, "Centro", "Presidente Altino"),
         _city("Jundiaí", "SP", "11", 13200, 13219, -23.1857, -46.8978, "Centro", "Anhangabaú"),
         _city("Sorocaba", "SP", "15", 18000, 18109, -23.5015, -47.4526, "Centro", "Campolim"),
-        _city("Limeira", "SP", "19", 13480, 13489, -22.5646, -47.4017, "Centro", "Vila Cidade Jardim"),
+        _city("Limeira", "SP", "19", 13480, 13489, -22.5646, -47.4017, "Centro",
+              "Vila Cidade Jardim"),
         _city("Santos", "SP", "13", 11000, 11099, -23.9608, -46.3336, "Gonzaga", "Boqueirão"),
     ),
 }
@@ -277,7 +279,8 @@ DEFECTS = {
 
 # What the client writes when opening a call, per defect (others get a generic text).
 CALL_DESCRIPTIONS = {
-    "ATOLAMENTO PAPEL": ("Papel enroscando na bandeja 2.", "Atolamento constante na saída do papel.",
+    "ATOLAMENTO PAPEL": ("Papel enroscando na bandeja 2.",
+                         "Atolamento constante na saída do papel.",
                          "Painel mostra atolamento de papel mesmo sem papel preso."),
     "NÃO PUXA PAPEL": ("A impressora não puxa papel da bandeja 1.",
                        "Puxa várias folhas juntas e trava.", "Não puxa papel pela bandeja manual."),
@@ -289,7 +292,8 @@ CALL_DESCRIPTIONS = {
                       "Ruído na unidade fusora ao ligar."),
     "ERRO NO PAINEL": ("Painel mostra código de erro e não imprime.",
                        "Mensagem 'Chamar assistência técnica' no visor."),
-    "NÃO LIGA": ("Equipamento não liga, já testamos outra tomada.", "Não liga após queda de energia."),
+    "NÃO LIGA": ("Equipamento não liga, já testamos outra tomada.",
+                 "Não liga após queda de energia."),
     "NÃO DIGITALIZA": ("Digitalização para e-mail parou de funcionar.",
                        "Scanner não envia para a pasta da rede."),
     "NÃO IMPRIME PELA REDE": ("Computadores do setor não encontram a impressora na rede.",
@@ -356,9 +360,11 @@ DELIVERY_REFUSALS = ("Cliente ausente no horário de entrega.", "Endereço não 
 SURVEY_COMMENTS = ("Técnico muito atencioso.", "Atendimento rápido, obrigado!",
                    "Demorou para chegar, mas resolveu.", "Problema voltou no dia seguinte.", "")
 CONTACT_SUBJECTS = (
-    ("contact", "Dúvida sobre o contrato", "Gostaria de saber a data de vencimento do nosso contrato."),
+    ("contact", "Dúvida sobre o contrato",
+     "Gostaria de saber a data de vencimento do nosso contrato."),
     ("contact", "Segunda via de boleto", "Por favor, enviem a segunda via do boleto deste mês."),
     ("opportunity", "Orçamento de multifuncional colorida",
      "Precisamos de uma multifuncional colorida para o setor comercial. Podem enviar proposta?"),
-    ("opportunity", "Ampliação do contrato", "Vamos abrir uma nova filial e precisaremos de 3 equipamentos."),
+    ("opportunity", "Ampliação do contrato",
+     "Vamos abrir uma nova filial e precisaremos de 3 equipamentos."),
 )

@@ -103,7 +103,8 @@ CALL_STATUS_BY_AGE = (
     (60, _weighted([("P", 4), ("L", 2), ("S", 1), ("O", 60), ("T", 23), ("C", 10)])),
     (None, _weighted([("O", 65), ("T", 24), ("C", 11)])),
 )
-# The statuses a call went through to reach its final one, with the hours each step took.
+# The statuses a call went through to reach its final one (weighted), and how many hours
+# each step takes.
 CALL_PATHS = {
     "A": [(("A",), 1)],
     "E": [(("A", "E"), 1)],
@@ -123,7 +124,10 @@ STEP_HOURS = {  # (from, to): (min, max) hours
     ("M", "T"): (0.5, 4), ("E", "T"): (0.5, 6), ("A", "C"): (1, 48), ("E", "C"): (1, 24),
 }
 CLOSED = ("O", "T", "C")
+# Where clients and technicians are: matriz (SC), filial Curitiba, filial São Paulo.
+REGION_WEIGHTS = _weighted([(0, 45), (1, 25), (2, 30)])
 
+SURVEY_RATINGS = _weighted([(5, 55), (4, 25), (3, 10), (2, 5), (1, 5)])
 SUPPLY_STATUS_BY_AGE = (
     (3, _weighted([(SupplyStatus.PENDING, 60), (SupplyStatus.CONTROL, 25),
                    (SupplyStatus.OUT_OF_STOCK, 10), (SupplyStatus.CANCELLED, 5)])),
@@ -145,8 +149,8 @@ def _title(text: str) -> str:
 
 
 class ClientInfo:
-    __slots__ = ("id", "company", "city", "name", "contact", "phone", "email", "group", "users",
-                 "supply_users", "contracts", "cnpj", "sector")
+    __slots__ = ("id", "company", "city", "name", "contact", "phone", "email", "cnpj", "sector",
+                 "users", "supply_users", "contracts")
 
     def __init__(self, **kw):
         for key, value in kw.items():
@@ -194,9 +198,9 @@ class DemoGenerator:
         return f"{first} {last}", f"{_slug(first)}.{_slug(last)}"
 
     def phone(self, city: data.City, mobile: bool = False) -> str:
-        if mobile:
-            return f"({city.ddd}) 9{self.rng.randrange(8000, 10000)}-{self.rng.randrange(10000):04d}"
-        return f"({city.ddd}) 3{self.rng.randrange(100, 1000)}-{self.rng.randrange(10000):04d}"
+        rng = self.rng
+        prefix = f"9{rng.randrange(8000, 10000)}" if mobile else f"3{rng.randrange(100, 1000)}"
+        return f"({city.ddd}) {prefix}-{rng.randrange(10000):04d}"
 
     def cep(self, city: data.City) -> str:
         low, high = city.cep_range
@@ -272,8 +276,7 @@ class DemoGenerator:
         self.client_table = table
         self.client_list: list[ClientInfo] = []
         self.groups: list[list[ClientInfo]] = []
-        names: set[str] = set()
-        region_weights = _weighted([(0, 45), (1, 25), (2, 30)])
+        names: set[tuple[str, str]] = set()
         # The group every printed client-side login belongs to: a matriz and two filiais,
         # one of them served by another company of the dealer.
         first = [(0, data.REGIONS["SC"][0]), (0, data.REGIONS["SC"][3]), (1, data.REGIONS["PR"][0])]
@@ -282,14 +285,15 @@ class DemoGenerator:
         names.add((sector[0], "BOA VISTA"))
         while len(self.client_list) < self.scale.clients:
             roll = self.rng.random()
-            company = self.pick(region_weights)
+            company = self.pick(REGION_WEIGHTS)
             city = self.rng.choice(data.REGIONS[self.company_regions[company]])
             if roll < 0.05:
                 self.person_client(company, city)
                 continue
             sector = self.rng.choice(data.SECTORS)
             while True:
-                word = self.rng.choice(data.BRAND_WORDS if self.rng.random() < 0.4 else data.SURNAMES)
+                words = data.BRAND_WORDS if self.rng.random() < 0.4 else data.SURNAMES
+                word = self.rng.choice(words)
                 if self.rng.random() < 0.5:
                     word = f"{word} & {self.rng.choice(data.SURNAMES)}"
                 if (sector[0], word) not in names:
@@ -298,8 +302,9 @@ class DemoGenerator:
             members = [(company, city)]
             if roll < 0.25:
                 for _ in range(self.rng.randint(1, 3)):
-                    other = company if self.rng.random() < 0.7 else self.pick(region_weights)
-                    members.append((other, self.rng.choice(data.REGIONS[self.company_regions[other]])))
+                    other = company if self.rng.random() < 0.7 else self.pick(REGION_WEIGHTS)
+                    region = data.REGIONS[self.company_regions[other]]
+                    members.append((other, self.rng.choice(region)))
             self.group(sector, word, self.rng.choice(data.LEGAL_SUFFIXES), members)
 
     def group(self, sector, word, suffix, members):
@@ -308,7 +313,9 @@ class DemoGenerator:
         root, parent, group = None, None, []
         for order, (company, city) in enumerate(members, start=1):
             cnpj, root = self.cnpj(order, root)
-            trade = f"{sector[1]} {word}" if order == 1 else f"{sector[1]} {word} - {city.name.upper()}"
+            trade = f"{sector[1]} {word}"
+            if order > 1:
+                trade += f" - {city.name.upper()}"
             info = self.add_client(company, city, name, trade, cnpj, parent, sector)
             parent = parent or info.id
             group.append(info)
@@ -326,7 +333,8 @@ class DemoGenerator:
         contact, handle = self.person()
         domain = f"{_slug(trade.split(' - ')[0])[:30]}.example"
         email = f"{handle}@{domain}"
-        address = f"{rng.choice(data.STREETS)}, {rng.randint(10, 4000)}{rng.choice(data.ADDRESS_COMPLEMENTS)}"
+        address = (f"{rng.choice(data.STREETS)}, {rng.randint(10, 4000)}"
+                   f"{rng.choice(data.ADDRESS_COMPLEMENTS)}")
         created = self.past(700)
         self.client_table.append((
             pk, str(1000 + len(self.client_list)), len(self.client_list) < 3 or rng.random() > 0.02,
@@ -335,8 +343,8 @@ class DemoGenerator:
             rng.choice(city.districts), self.cep(city), city.name, city.state, contact,
             self.phone(city), email))
         info = ClientInfo(id=pk, company=company, city=city, name=trade, contact=contact,
-                          phone=self.phone(city, mobile=True), email=email,
-                          group=parent or pk, cnpj=document, sector=sector)
+                          phone=self.phone(city, mobile=True), email=email, cnpj=document,
+                          sector=sector)
         self.client_list.append(info)
         return info
 
@@ -406,8 +414,8 @@ class DemoGenerator:
             while serial in serials:
                 serial = self.serial(data.MODELS[model].serial)
             serials.add(serial)
-            contract_id, sla = (rng.choice(client.contracts) if client.contracts and rng.random() < 0.9
-                                else (None, None))
+            on_contract = client.contracts and rng.random() < 0.9
+            contract_id, sla = rng.choice(client.contracts) if on_contract else (None, None)
             department = rng.choice(client.sector[2] + data.COMMON_DEPARTMENTS)
             location = rng.choice(data.LOCATIONS)
             pk = table.new_id()
@@ -442,7 +450,7 @@ class DemoGenerator:
         domain = data.DEALER["domain"]
         used = set()
         for n in range(self.scale.technicians):
-            company = n % len(self.company_ids) if n < 6 else self.pick(_weighted([(0, 45), (1, 25), (2, 30)]))
+            company = n % len(self.company_ids) if n < 6 else self.pick(REGION_WEIGHTS)
             name, handle = self.person()
             while handle in used:
                 name, handle = self.person()
@@ -476,6 +484,7 @@ class DemoGenerator:
         group = self.groups[0]
         group_companies = tuple(sorted({self.company_ids[c.company] for c in group}))
         tech = self.technician_pool[0][0]
+        tech_name = self.technician_names[tech][0]
         carrier = self.carrier_ids[0]
         everyone = "todas as empresas"
         client_domain = group[0].email.split("@")[1]
@@ -489,8 +498,8 @@ class DemoGenerator:
                      scope="matriz e filiais"),
             UserSpec(f"logistica@{domain}", "Luís Logística", LOGISTICS_OPERATOR, companies,
                      scope="matriz e filiais, OS em L/S"),
-            UserSpec(f"tecnico@{domain}", _title(self.technician_names[tech][0]), TECHNICIAN, matriz,
-                     technician_id=tech, scope=f"técnico {self.technician_names[tech][0]}"),
+            UserSpec(f"tecnico@{domain}", _title(tech_name), TECHNICIAN, matriz,
+                     technician_id=tech, scope=f"técnico {tech_name}"),
             UserSpec(f"transportador@{self.carrier_domains[carrier]}", "Marcos Entregas", CARRIER,
                      companies, carrier_id=carrier, scope=data.CARRIERS[0][0]),
             UserSpec(f"cliente@{client_domain}", "Carla Boa Vista", CLIENT, group_companies,
@@ -521,7 +530,8 @@ class DemoGenerator:
         for pk in self.carrier_ids[1:3]:
             add(UserSpec(f"entregas@{self.carrier_domains[pk]}", "Entregas", CARRIER, companies,
                          carrier_id=pk))
-        for pk, (name, email, company) in list(self.technician_names.items())[1:self.scale.users // 5]:
+        technicians = list(self.technician_names.items())[1:self.scale.users // 5]
+        for pk, (name, email, company) in technicians:
             add(UserSpec(email, _title(name), TECHNICIAN, (companies[company],), technician_id=pk))
         for n, group in enumerate(self.groups[1:]):
             if len(specs) >= self.scale.users:
@@ -571,14 +581,15 @@ class DemoGenerator:
         calls = w.table(ServiceCall, "id erp_id company_id client_id equipment_id contract_id "
                                      "defect_type_id technician_id opened_by_id status opened_at "
                                      "closed_at priority_due priority_updated_at description "
-                                     "contact_name contact_phone contact_email created_at updated_at")
+                                     "contact_name contact_phone contact_email created_at "
+                                     "updated_at")
         self.history = w.table(CallStatusChange, "id call_id from_status to_status changed_at "
                                                  "changed_by_id source note")
         self.messages = w.table(PreServiceMessage, "id call_id author_id direction body created_at")
         self.attendances = w.table(
-            Attendance, "id client_uid call_id technician_id status started_at finished_at services "
-                        "parts counters notes pending distance_m travel_seconds signer_name "
-                        "created_at updated_at")
+            Attendance, "id client_uid call_id technician_id status started_at finished_at "
+                        "services parts counters notes pending distance_m travel_seconds "
+                        "signer_name created_at updated_at")
         self.events = w.table(AttendanceEvent, "id client_uid attendance_id kind device_time "
                                                "received_at latitude longitude")
         self.surveys = w.table(Survey, "id attendance_id token_hash sent_at expires_at rating "
@@ -619,12 +630,14 @@ class DemoGenerator:
                 contact, phone, email = client.contact, client.phone, client.email
             else:
                 contact, handle = self.person()
-                phone, email = self.phone(client.city, mobile=True), f"{handle}@{client.email.split('@')[1]}"
-            description = rng.choice(data.CALL_DESCRIPTIONS.get(defect_name, data.GENERIC_DESCRIPTIONS))
-            calls.append((pk, str(ERP_CALL_BASE + i) if synced else None, self.company_ids[company],
-                          client.id, eq_id, contract_id, defect_id, technician, opener, final, opened,
-                          times[-1] if final in CLOSED else None, due, priority_updated,
-                          description, contact, phone, email, opened, times[-1]))
+                phone = self.phone(client.city, mobile=True)
+                email = f"{handle}@{client.email.split('@')[1]}"
+            descriptions = data.CALL_DESCRIPTIONS.get(defect_name, data.GENERIC_DESCRIPTIONS)
+            calls.append((pk, str(ERP_CALL_BASE + i) if synced else None,
+                          self.company_ids[company], client.id, eq_id, contract_id, defect_id,
+                          technician, opener, final, opened, times[-1] if final in CLOSED else None,
+                          due, priority_updated, rng.choice(descriptions), contact, phone, email,
+                          opened, times[-1]))
             attendance = None
             if technician and opened >= app_since and rng.random() < 0.5:
                 attendance = self.attendance(pk, eq, path, times, technician, client)
@@ -671,80 +684,88 @@ class DemoGenerator:
         """The app's record of the visit: timeline events, report, GPS and the survey."""
         rng = self.rng
         final = path[-1]
-        if "M" not in path:
-            if final != "C":
-                return None
-            status, kinds = Attendance.CANCELLED, ("selected", "travel_started", "cancelled")
-        elif final == "M":
-            status, kinds = Attendance.IN_PROGRESS, ("selected", "travel_started", "arrived",
-                                                     "service_started")
+        if "M" in path:
+            t_start = times[path.index("M")]
+            after = path.index("M") + 1  # the status the visit ended in, if it ended
+            t_end = times[after] if after < len(path) else None
+        elif final == "C":  # dispatched, then cancelled on the way
+            t_start, after, t_end = times[-1], None, None
         else:
-            status, kinds = Attendance.CONCLUDED, (
-                "selected", "travel_started", "arrived", "service_started", "service_finished",
-                "form_filled", "concluded")
+            return None
+        if t_end:
+            status, kinds = Attendance.CONCLUDED, AttendanceEvent.KINDS[:-1]
+        elif final == "C":
+            status, kinds = Attendance.CANCELLED, ("selected", "travel_started", "cancelled")
+        else:
+            status, kinds = Attendance.IN_PROGRESS, AttendanceEvent.KINDS[:4]
         t_dispatch = times[path.index("E")]
-        t_start = times[path.index("M")] if "M" in path else times[-1]
-        after = path.index("M") + 1 if "M" in path else None
-        t_end = times[after] if after is not None and after < len(times) else None
         span = t_start - t_dispatch
-        travel = min(timedelta(minutes=rng.uniform(10, 60)), span * 0.5)
         moments = {
             "selected": t_dispatch + span * 0.05,
-            "travel_started": t_start - travel,
+            "travel_started": t_start - min(timedelta(minutes=rng.uniform(10, 60)), span * 0.5),
             "arrived": t_start - min(3 * MINUTE, span * 0.1),
             "service_started": t_start,
             "cancelled": t_start,
         }
         if t_end:
             work = t_end - t_start
-            moments.update(service_finished=t_start + work * 0.8, form_filled=t_start + work * 0.9,
-                           concluded=t_end)
-        city = client.city
-        lat = city.lat + rng.uniform(-0.03, 0.03)
-        lon = city.lon + rng.uniform(-0.03, 0.03)
-        pk = self.attendances.new_id()
+            moments.update(service_finished=t_start + work * 0.8,
+                           form_filled=t_start + work * 0.9, concluded=t_end)
+        moments = {kind: when.replace(microsecond=0) for kind, when in moments.items()}
+        lat = client.city.lat + rng.uniform(-0.03, 0.03)
+        lon = client.city.lon + rng.uniform(-0.03, 0.03)
         travel_seconds = int((moments["arrived"] - moments["travel_started"]).total_seconds())
         concluded = status == Attendance.CONCLUDED
-        days = (t_start - self.start).days
-        counter = int(eq[7] + eq[8] * max(days, 0))
+        report = (None, None, None, None)
+        if concluded:
+            parts = [{"code": code, "description": name, "quantity": 1}
+                     for code, name in rng.sample(data.PARTS, rng.randint(0, 2))]
+            counter = int(eq[7] + eq[8] * (t_start - self.start).days)
+            report = (rng.choice(data.SERVICES_DONE), parts, {"total": counter}, client.contact)
+        pk = self.attendances.new_id()
+        last = moments[kinds[-1]]
         self.attendances.append((
-            pk, str(uuid.UUID(int=rng.getrandbits(128))), call_id, technician, status,
-            moments["selected"].replace(microsecond=0),
-            moments[kinds[-1]].replace(microsecond=0) if status != Attendance.IN_PROGRESS else None,
-            rng.choice(data.SERVICES_DONE) if concluded else None,
-            [{"code": code, "description": name, "quantity": 1}
-             for code, name in rng.sample(data.PARTS, rng.randint(0, 2))] if concluded else None,
-            {"total": counter} if concluded else None,
-            None, concluded and path[after] in ("P", "L", "S"),
-            round(travel_seconds * rng.uniform(5, 12), 1), travel_seconds,
-            client.contact if concluded else None,
-            moments["selected"].replace(microsecond=0), moments[kinds[-1]].replace(microsecond=0)))
+            pk, self.uid(), call_id, technician, status, moments["selected"],
+            None if status == Attendance.IN_PROGRESS else last, *report[:3], None,
+            concluded and path[after] in ("P", "L", "S"),
+            round(travel_seconds * rng.uniform(5, 12), 1), travel_seconds, report[3],
+            moments["selected"], last))
         for kind in kinds:
-            when = moments[kind].replace(microsecond=0)
-            received = when + timedelta(seconds=rng.randrange(1, 120))
+            received = moments[kind] + timedelta(seconds=rng.randrange(1, 120))
             if rng.random() < 0.05:  # sent later, when the phone found a signal again
                 received += timedelta(minutes=rng.randrange(10, 240))
-            near = kind != "travel_started"
-            self.events.append((self.events.new_id(), str(uuid.UUID(int=rng.getrandbits(128))), pk,
-                                kind, when, min(received, self.now),
-                                round(lat if near else lat + 0.05, 6), round(lon if near else lon + 0.05, 6)))
-        if status == Attendance.IN_PROGRESS:
+            away = 0.05 if kind == "travel_started" else 0
+            self.events.append((self.events.new_id(), self.uid(), pk, kind, moments[kind],
+                                min(received, self.now), round(lat + away, 6),
+                                round(lon + away, 6)))
+        if status == Attendance.IN_PROGRESS:  # the technician's way to the client, on the map
             start = moments["travel_started"]
             for step in range(5):
-                self.track.append((self.track.new_id(), str(uuid.UUID(int=rng.getrandbits(128))),
-                                   technician, pk, (start + (t_start - start) * (step / 4)).replace(microsecond=0),
-                                   round(lat + 0.05 * (1 - step / 4), 6),
-                                   round(lon + 0.05 * (1 - step / 4), 6), rng.choice((5.0, 8.0, 12.0))))
-        if concluded and final in ("O", "T") and t_end < self.now - 2 * 24 * HOUR and rng.random() < 0.4:
-            sent = t_end + MINUTE
-            answered = rng.random() < 0.7
-            self.surveys.append((
-                self.surveys.new_id(), pk, hashlib.sha256(rng.getrandbits(256).to_bytes(32, "big")).hexdigest(),
-                sent.replace(microsecond=0), (sent + 7 * 24 * HOUR).replace(microsecond=0),
-                self.pick(_SURVEY_RATINGS) if answered else None,
-                rng.choice(data.SURVEY_COMMENTS) or None if answered else None,
-                (sent + rng.uniform(0.2, 48) * HOUR).replace(microsecond=0) if answered else None))
+                away = 0.05 * (1 - step / 4)
+                self.track.append((self.track.new_id(), self.uid(), technician, pk,
+                                   (start + (t_start - start) * (step / 4)).replace(microsecond=0),
+                                   round(lat + away, 6), round(lon + away, 6),
+                                   rng.choice((5.0, 8.0, 12.0))))
+        if (concluded and final in ("O", "T") and t_end < self.now - 48 * HOUR
+                and rng.random() < 0.4):
+            self.survey(pk, t_end)
         return pk
+
+    def survey(self, attendance_id, finished):
+        """The e-mailed rating request; most clients answer within two days."""
+        rng = self.rng
+        sent = finished + MINUTE
+        answered = rng.random() < 0.7
+        token = hashlib.sha256(rng.getrandbits(256).to_bytes(32, "big")).hexdigest()
+        self.surveys.append((
+            self.surveys.new_id(), attendance_id, token, sent, sent + 7 * 24 * HOUR,
+            self.pick(SURVEY_RATINGS) if answered else None,
+            (rng.choice(data.SURVEY_COMMENTS) or None) if answered else None,
+            (sent + rng.uniform(0.2, 48) * HOUR).replace(microsecond=0) if answered else None))
+
+    def uid(self) -> str:
+        """A device-made UUID (the app's idempotency key), from the seeded random."""
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     def pre_service(self, call_id, opened, until, client, opener, company):
         """Operator and client writing before the visit, while the call was in status A."""
@@ -768,9 +789,10 @@ class DemoGenerator:
     def supply_requests(self):
         w = self.writer
         requests = w.table(
-            SupplyRequest, "id kind company_id client_id equipment_id equipment_model_id contract_id "
-                           "requested_by_id requested_at status note warning carrier_id tracking_code "
-                           "invoice_number invoice_date department location created_at updated_at")
+            SupplyRequest, "id kind company_id client_id equipment_id equipment_model_id "
+                           "contract_id requested_by_id requested_at status note warning "
+                           "carrier_id tracking_code invoice_number invoice_date department "
+                           "location created_at updated_at")
         items = w.table(SupplyRequestItem, "id request_id supply_item_id quantity counter")
         self.invoices = w.table(Invoice, f"{MASTER} company_id client_id number series issued_at "
                                          "status carrier_id supply_request_id total")
@@ -787,8 +809,10 @@ class DemoGenerator:
             company = client.company
             by_model = contract_id is not None and rng.random() < 0.15
             status = self.status_by_age(SUPPLY_STATUS_BY_AGE, requested)
-            requester = (rng.choice(client.supply_users) if client.supply_users and rng.random() < 0.7
-                         else rng.choice(self.supply_openers[company]))
+            if client.supply_users and rng.random() < 0.7:
+                requester = rng.choice(client.supply_users)
+            else:
+                requester = rng.choice(self.supply_openers[company])
             pk = requests.new_id()
             spec = data.MODELS[model]
             toners = [k for k in spec.supplies if data.SUPPLY_ITEMS[k][0].startswith("TONER")]
@@ -803,10 +827,12 @@ class DemoGenerator:
             carrier = tracking = number = invoice_date = None
             updated = requested
             if status in (SupplyStatus.INVOICED, SupplyStatus.DELIVERED):
-                issued = min(requested + rng.uniform(4, 72) * HOUR, self.now - MINUTE).replace(microsecond=0)
+                issued = min(requested + rng.uniform(4, 72) * HOUR, self.now - MINUTE)
+                issued = issued.replace(microsecond=0)
                 carrier = rng.choice(self.carrier_ids) if rng.random() < 0.9 else None
                 if carrier:
-                    tracking = f"{self.carrier_domains[carrier][:3].upper()}{rng.randrange(10 ** 8):08d}BR"
+                    prefix = self.carrier_domains[carrier][:3].upper()
+                    tracking = f"{prefix}{rng.randrange(10 ** 8):08d}BR"
                 number = self.next_invoice_number(company)
                 invoice_date = issued.date()
                 updated = issued
@@ -882,9 +908,9 @@ class DemoGenerator:
     # ----------------------------------------------------------------- billing, contact
     def billing_files(self):
         """A few months of billing PDFs for the printed client group (real, tiny files)."""
-        files = self.writer.table(BillingFile, "id company_id client_id contract_id month year note "
-                                               "original_name stored_name size uploaded_by_id "
-                                               "uploaded_at")
+        files = self.writer.table(BillingFile, "id company_id client_id contract_id month year "
+                                               "note original_name stored_name size "
+                                               "uploaded_by_id uploaded_at")
         downloads = self.writer.table(BillingDownload, "id file_id user_id downloaded_at ip")
         admin = next(s.id for s in self.users if s.profile == ADMIN)
         billing_user = next(s.id for s in self.users if s.profile == BILLING_OPERATOR)
@@ -920,9 +946,6 @@ class DemoGenerator:
             table.append((table.new_id(), self.company_ids[client.company], client.id, sender, kind,
                           subject, message,
                           (self.now - timedelta(days=rng.uniform(0, 90))).replace(microsecond=0)))
-
-
-_SURVEY_RATINGS = _weighted([(5, 55), (4, 25), (3, 10), (2, 5), (1, 5)])
 
 
 def billing_pdf(client: ClientInfo, period: datetime, cents: int) -> bytes:
