@@ -499,7 +499,7 @@ class DemoGenerator:
             UserSpec(f"logistica@{domain}", "Luís Logística", LOGISTICS_OPERATOR, companies,
                      scope="matriz e filiais, OS em L/S"),
             UserSpec(f"tecnico@{domain}", _title(tech_name), TECHNICIAN, matriz,
-                     technician_id=tech, scope=f"técnico {tech_name}"),
+                     technician_id=tech, scope=f"técnico T001 ({tech_name})"),
             UserSpec(f"transportador@{self.carrier_domains[carrier]}", "Marcos Entregas", CARRIER,
                      companies, carrier_id=carrier, scope=data.CARRIERS[0][0]),
             UserSpec(f"cliente@{client_domain}", "Carla Boa Vista", CLIENT, group_companies,
