@@ -41,12 +41,14 @@ def build() -> tuple[Catalog, list[str]]:
         fab_pt = {m.id: m.string for m in read_po(handle) if m.id}
 
     catalog = Catalog(locale="pt_BR", project="PWS", charset="utf-8", fuzzy=False)
-    ours = set()
+    ours, english = set(), set()
     for message, location in _extract(ROOT / "app", "app"):
         ours.add(_msgid(message))
         catalog.add(message, locations=[location])
     for message, location in _extract(FAB_DIR, "flask_appbuilder"):
+        english.add(_msgid(message))
         catalog.add(message, locations=[location])
+    ours -= english  # an English FAB id used in our templates still needs a real translation
 
     untranslated = []
     for message in catalog:
@@ -54,7 +56,9 @@ def build() -> tuple[Catalog, list[str]]:
             continue
         key = message.id
         previous = existing.get(key) or fab_pt.get(key)
-        if message.id in ours or _msgid(message.id) in ours:
+        if _msgid(key) in english and previous == key:
+            previous = None  # an identity "translation" of an English string is no translation
+        if _msgid(message.id) in ours:
             message.string = previous or (key if isinstance(key, str) else key)
         else:
             message.string = previous or ("" if isinstance(key, str) else ("", ""))

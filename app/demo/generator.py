@@ -25,6 +25,7 @@ from app.accounts.roles import (
     LOGISTICS_OPERATOR, SUPPLIES_OPERATOR, TECHNICIAN,
 )
 from app.billing.models import BillingDownload, BillingFile
+from app.billing.services import STORAGE_AREA as BILLING_STORAGE_AREA
 from app.calls.models import CallStatusChange, PreServiceMessage, ServiceCall
 from app.catalog.models import (
     Carrier, Client, Company, Contract, DefectType, Equipment, EquipmentModel, SupplyItem,
@@ -914,7 +915,8 @@ class DemoGenerator:
         downloads = self.writer.table(BillingDownload, "id file_id user_id downloaded_at ip")
         admin = next(s.id for s in self.users if s.profile == ADMIN)
         billing_user = next(s.id for s in self.users if s.profile == BILLING_OPERATOR)
-        os.makedirs(self.storage_dir, exist_ok=True)
+        folder = os.path.join(self.storage_dir, BILLING_STORAGE_AREA)
+        os.makedirs(folder, exist_ok=True)
         rng = self.rng
         for back in range(6, 0, -1):
             year, month = divmod(self.now.year * 12 + self.now.month - 1 - back, 12)
@@ -924,7 +926,7 @@ class DemoGenerator:
                 value = rng.randrange(80000, 600000)
                 content = billing_pdf(client, period, value)
                 stored = f"{rng.getrandbits(128):032x}.pdf"
-                with open(os.path.join(self.storage_dir, stored), "wb") as handle:
+                with open(os.path.join(folder, stored), "wb") as handle:
                     handle.write(content)
                 pk = files.new_id()
                 uploaded = min((period + timedelta(days=32)).replace(day=5), self.now - HOUR)
