@@ -14,6 +14,7 @@ from app.accounts.roles import (
     LOGISTICS_OPERATOR, PROFILE_NAMES, SUPPLIES_OPERATOR, TECHNICIAN,
 )
 from app.billing.models import BillingFile
+from app.billing.services import STORAGE_AREA as BILLING_STORAGE_AREA
 from app.calls.models import ServiceCall
 from app.catalog.models import Carrier, Client, Company, Equipment
 from app.core.br import is_valid_cnpj, is_valid_cnpj_cpf
@@ -246,7 +247,7 @@ def test_billing_files_are_real_pdfs_in_storage(app, db_ctx, demo):
         files = session.execute(select(BillingFile)).scalars().all()
     assert files
     for row in files:
-        path = os.path.join(app.config["PWS_STORAGE_DIR"], row.stored_name)
+        path = os.path.join(app.config["PWS_STORAGE_DIR"], BILLING_STORAGE_AREA, row.stored_name)
         with open(path, "rb") as handle:
             content = handle.read()
         assert content.startswith(b"%PDF-") and len(content) == row.size
