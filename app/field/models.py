@@ -27,10 +27,16 @@ class Attendance(IdMixin, TimestampMixin, Model):
     pending = Column(Boolean, default=False, nullable=False)
     distance_m = Column(Float)
     travel_seconds = Column(Integer)
+    report_sent_at = Column(DateTime)
     signer_name = Column(String(120))
+    signature_uid = Column(String(64))
     signature_stored_name = Column(String(80))
     call = relationship("ServiceCall")
     technician = relationship("Technician")
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in (self.CONCLUDED, self.CANCELLED)
 
 
 class AttendanceEvent(IdMixin, Model):
