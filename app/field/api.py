@@ -7,9 +7,8 @@ endpoints; a cookie-authenticated write must then carry the page's CSRF token in
 ``X-CSRFToken`` header, since a browser sends cookies on its own.
 """
 import functools
-from io import BytesIO
 
-from flask import request, send_file
+from flask import request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import gettext as _
