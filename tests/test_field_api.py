@@ -329,3 +329,18 @@ def test_the_openapi_spec_documents_the_app_api(client, db_ctx):
     assert "EventBatchSchema" in schemas and "ReportSchema" in schemas
     assert paths["/api/v1/tecnico/atendimentos"]["post"]["requestBody"]["content"][
         "application/json"]["schema"]["$ref"].endswith("StartSchema")
+
+
+def test_the_scoping_principal_is_the_jwt_user(app, client, field):
+    """current_principal() inside an API request reads flask_jwt_extended's user."""
+    from flask_jwt_extended import verify_jwt_in_request
+
+    from app.core.scoping import current_principal
+
+    headers = jwt_headers(client, field.tech_email)
+    with app.test_request_context(f"{API}/chamados", headers=headers):
+        app.preprocess_request()
+        verify_jwt_in_request()
+        principal = current_principal()
+    assert principal.user_id is not None and principal.technician_id == field.technician
+    assert principal.own_orders and principal.company_ids == frozenset({field.company})

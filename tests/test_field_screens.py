@@ -243,3 +243,18 @@ def test_gps_older_than_the_retention_is_purged(app, db_ctx, field):
     with db_ctx() as session:
         assert session.execute(select(TrackPoint)).first() is None
         assert session.get(Technician, field.technician).last_latitude is None
+
+
+def test_field_screens_speak_portuguese(app, db_ctx, field):
+    from tests.test_portuguese import english_left
+
+    attendance = recorded_attendance(app.test_client(), field)
+    with db_ctx():
+        f.user(ADMIN, email="admin@revenda.test")
+    admin = app.test_client()
+    login(admin, "admin@revenda.test")
+    for url in ("/atendimentos/list/", f"/atendimentos/show/{attendance}",
+                f"/atendimentos/compartilhar/{attendance}", "/rastreamento/", "/avaliacoes/"):
+        response = admin.get(url)
+        assert response.status_code == 200, url
+        assert english_left(response.get_data(as_text=True)) == [], url

@@ -204,7 +204,8 @@ def record_events(principal: Principal, attendance: Attendance, items: list[dict
     located = [e for e in fresh if e.latitude is not None]
     if located:
         newest = max(located, key=lambda e: e.device_time)
-        _move_technician(attendance.technician_id, newest.latitude, newest.longitude, None,
+        accuracy = next(item.get("accuracy_m") for item in items if item["uid"] == newest.client_uid)
+        _move_technician(attendance.technician_id, newest.latitude, newest.longitude, accuracy,
                          newest.device_time)
     if fresh:
         _apply_events(principal, attendance, fresh)

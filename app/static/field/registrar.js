@@ -135,14 +135,23 @@
     pdf.hidden = !closed;
   }
 
+  /* A step that failed to reach the server is retried with the same id and time, so a
+     request that did arrive (only its answer was lost) is not recorded twice. */
+  var unsent = {};
   function sendEvent(kind) {
-    return position().then(function (fix) {
+    var key = current.id + ":" + kind;
+    var ready = unsent[key] ? Promise.resolve(unsent[key]) : position().then(function (fix) {
       var event = { uid: uid(), kind: kind, device_time: new Date().toISOString() };
       if (fix) { event.latitude = fix.latitude; event.longitude = fix.longitude; event.accuracy_m = fix.accuracy_m; }
+      unsent[key] = event;
+      return event;
+    });
+    return ready.then(function (event) {
       return api("POST", "/atendimentos/" + current.id + "/eventos", { events: [event] }).then(function (data) {
+        delete unsent[key];
         current = data.result;
         render();
-        say(fix ? text.saved : text.no_gps, fix ? "success" : "warning");
+        say(event.latitude !== undefined ? text.saved : text.no_gps, event.latitude !== undefined ? "success" : "warning");
         return data;
       });
     });
@@ -164,12 +173,18 @@
   });
 
   /* --- photos ------------------------------------------------------------------------- */
+  var photoIds = {};
+  function photoId(file) {  // the same picture sent again keeps its id
+    var key = [file.name, file.size, file.lastModified].join("|");
+    photoIds[key] = photoIds[key] || uid();
+    return photoIds[key];
+  }
   byId("pws-photo-form").addEventListener("submit", function (submit) {
     submit.preventDefault();
     var file = byId("pws-photo").files[0];
     if (!file) { say(text.choose_photo, "warning"); return; }
     var form = new FormData();
-    form.append("uid", uid());
+    form.append("uid", photoId(file));
     form.append("caption", byId("pws-caption").value);
     form.append("taken_at", new Date(file.lastModified || Date.now()).toISOString());
     form.append("file", file);
@@ -230,6 +245,7 @@
   var ink = pad.getContext("2d");
   var drawing = false;
   var signed = false;
+  var signatureUid = null;  // one id per drawn signature, kept across retries
   function fitPad() {
     pad.width = pad.clientWidth;
     pad.height = pad.clientHeight;
@@ -239,6 +255,7 @@
     ink.fillStyle = "#fff";
     ink.fillRect(0, 0, pad.width, pad.height);
     signed = false;
+    signatureUid = null;
   }
   function spot(event) {
     var box = pad.getBoundingClientRect();
@@ -246,6 +263,7 @@
   }
   pad.addEventListener("pointerdown", function (event) {
     drawing = true;
+    signatureUid = null;
     var point = spot(event);
     ink.beginPath();
     ink.moveTo(point[0], point[1]);
@@ -267,7 +285,8 @@
     if (!signed || !signer) { say(text.sign_first, "warning"); return; }
     pad.toBlob(function (blob) {
       var form = new FormData();
-      form.append("uid", uid());
+      signatureUid = signatureUid || uid();
+      form.append("uid", signatureUid);
       form.append("signer_name", signer);
       form.append("file", blob, "assinatura.png");
       api("POST", "/atendimentos/" + current.id + "/assinatura", form).then(function (data) {
