@@ -245,7 +245,7 @@
   var ink = pad.getContext("2d");
   var drawing = false;
   var signed = false;
-  var signatureUid = null;  // one id per drawn signature, kept across retries
+  var signatureUpload = null;  // one id per drawing and name, kept across retries
   function fitPad() {
     pad.width = pad.clientWidth;
     pad.height = pad.clientHeight;
@@ -255,7 +255,7 @@
     ink.fillStyle = "#fff";
     ink.fillRect(0, 0, pad.width, pad.height);
     signed = false;
-    signatureUid = null;
+    signatureUpload = null;
   }
   function spot(event) {
     var box = pad.getBoundingClientRect();
@@ -263,7 +263,7 @@
   }
   pad.addEventListener("pointerdown", function (event) {
     drawing = true;
-    signatureUid = null;
+    signatureUpload = null;
     var point = spot(event);
     ink.beginPath();
     ink.moveTo(point[0], point[1]);
@@ -285,8 +285,10 @@
     if (!signed || !signer) { say(text.sign_first, "warning"); return; }
     pad.toBlob(function (blob) {
       var form = new FormData();
-      signatureUid = signatureUid || uid();
-      form.append("uid", signatureUid);
+      if (signatureUpload === null || signatureUpload.signer !== signer) {
+        signatureUpload = { id: uid(), signer: signer };
+      }
+      form.append("uid", signatureUpload.id);
       form.append("signer_name", signer);
       form.append("file", blob, "assinatura.png");
       api("POST", "/atendimentos/" + current.id + "/assinatura", form).then(function (data) {
