@@ -14,6 +14,7 @@ MAX_POINTS_PER_BATCH = 1000
 UID_PATTERN = r"^[A-Za-z0-9._:-]{8,64}$"
 # A device clock this far ahead of the server is wrong, not early.
 MAX_CLOCK_AHEAD = timedelta(hours=24)
+ROW_ID = validate.Range(1, 2**31 - 1, error=_l("Número inválido."))
 
 MESSAGES = {
     "required": _l("Campo obrigatório."),
@@ -122,7 +123,7 @@ class PointSchema(PositionMixin, PortalSchema):
     longitude = longitude(required=True)
     accuracy_m = fields.Float(allow_none=True, validate=validate.Range(0, 100_000),
                               error_messages=_messages(), metadata={"description": "Precisão (m)"})
-    attendance_id = fields.Integer(allow_none=True, strict=True, error_messages=_messages(),
+    attendance_id = fields.Integer(allow_none=True, strict=True, validate=ROW_ID, error_messages=_messages(),
                                    metadata={"description": "Atendimento em curso, se houver."})
 
     @validates_schema
@@ -141,7 +142,7 @@ class PointBatchSchema(PortalSchema):
 
 class StartSchema(PortalSchema):
     uid = uid_field("Identificador do atendimento gerado pelo aparelho.")
-    call_id = fields.Integer(required=True, strict=True, error_messages=_messages(),
+    call_id = fields.Integer(required=True, strict=True, validate=ROW_ID, error_messages=_messages(),
                              metadata={"description": "Número web do chamado (ordem de serviço)."})
     started_at = device_time_field("Hora do aparelho no início.", required=False)
 

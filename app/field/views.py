@@ -19,7 +19,8 @@ from app.core.timefmt import format_datetime, local_tz
 from app.core.views import (
     READ_WRITE_METHODS, PortalBaseView, PortalListWidget, PortalModelView, ScopedInterface,
 )
-from app.field import filters, images, pdf, services
+from app.field import filters as attendance_filters
+from app.field import images, pdf, services
 from app.field.models import Attendance, AttendancePhoto, Survey
 
 STATUS_FORMATTER = {"status": lambda value: services.STATUS_LABELS.get(value, value)}
@@ -32,6 +33,11 @@ PUBLIC_HEADERS = {
 def map_config() -> dict:
     return {"tile_url": current_app.config["PWS_MAP_TILE_URL"],
             "attribution": current_app.config["PWS_MAP_TILE_ATTRIBUTION"]}
+
+
+def parse_id(value: str) -> int | None:
+    """A row number typed in a filter (anything else is ignored, never an error)."""
+    return int(value) if value.isdigit() and len(value) <= 9 else None
 
 
 def parse_day(value: str | None) -> date | None:
@@ -91,13 +97,13 @@ class AttendanceView(PortalModelView):
                      "services": _l("Serviços executados"), "notes": _l("Observações")}
     # (form field, filter, parser): the manual's "Filtro" panel.
     FILTER_FORM = (
-        ("chamado", filters.CallNumberFilter, lambda v: int(v) if v.isdigit() else None),
-        ("chamado_ilux", filters.CallErpFilter, lambda v: v or None),
-        ("status", filters.StatusFilter, lambda v: v if v in services.STATUS_LABELS else None),
-        ("cliente", filters.ClientNameFilter, lambda v: v or None),
-        ("tecnico", filters.TechnicianFilter, lambda v: int(v) if v.isdigit() else None),
-        ("inicio", filters.StartedFromFilter, parse_day),
-        ("fim", filters.StartedUntilFilter, parse_day),
+        ("chamado", attendance_filters.CallNumberFilter, parse_id),
+        ("chamado_ilux", attendance_filters.CallErpFilter, lambda v: v or None),
+        ("status", attendance_filters.StatusFilter, lambda v: v if v in services.STATUS_LABELS else None),
+        ("cliente", attendance_filters.ClientNameFilter, lambda v: v or None),
+        ("tecnico", attendance_filters.TechnicianFilter, parse_id),
+        ("inicio", attendance_filters.StartedFromFilter, parse_day),
+        ("fim", attendance_filters.StartedUntilFilter, parse_day),
     )
 
     def _filter_values(self) -> dict:
@@ -267,7 +273,7 @@ def _month_bounds(value: str | None) -> tuple[date, datetime, datetime]:
     except ValueError:
         first = today.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
-    return first, filters.local_day_start_utc(first), filters.local_day_start_utc(following)
+    return first, attendance_filters.local_day_start_utc(first), attendance_filters.local_day_start_utc(following)
 
 
 class SurveyView(PortalBaseView):
