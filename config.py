@@ -47,6 +47,17 @@ class Config:
     PWS_SLA_NEAR_MINUTES = int(os.environ.get("PWS_SLA_NEAR_MINUTES", "120"))
     PWS_SYNC_STALE_MINUTES = int(os.environ.get("PWS_SYNC_STALE_MINUTES", "5"))
 
+    # Atendimentos em campo: GPS retention (LGPD), map tiles (fetched by the user's browser),
+    # link lifetimes, the ETA's assumed average speed and the photo size limit.
+    PWS_GPS_RETENTION_DAYS = int(os.environ.get("PWS_GPS_RETENTION_DAYS", "90"))
+    PWS_MAP_TILE_URL = os.environ.get("PWS_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    PWS_MAP_TILE_ATTRIBUTION = os.environ.get("PWS_MAP_TILE_ATTRIBUTION", "© OpenStreetMap")
+    PWS_SHARE_LINK_DAYS = int(os.environ.get("PWS_SHARE_LINK_DAYS", "7"))
+    PWS_ETA_LINK_HOURS = int(os.environ.get("PWS_ETA_LINK_HOURS", "8"))
+    PWS_ETA_SPEED_KMH = float(os.environ.get("PWS_ETA_SPEED_KMH", "30"))
+    PWS_SURVEY_DAYS = int(os.environ.get("PWS_SURVEY_DAYS", "30"))
+    PWS_PHOTO_MAX_MB = int(os.environ.get("PWS_PHOTO_MAX_MB", "10"))
+
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None

@@ -62,5 +62,17 @@ def roles_command():
             click.echo(f"  {resource}: {', '.join(perms)}")
 
 
+@pws_cli.command("purge-gps")
+@click.option("--days", type=int, default=None, help="Retenção em dias (padrão: PWS_GPS_RETENTION_DAYS).")
+@with_appcontext
+def purge_gps_command(days):
+    """Delete GPS data older than the retention (LGPD); run it daily."""
+    from app.field.services import purge_gps
+
+    result = purge_gps(days=days)
+    click.echo(f"GPS anterior a {result['cutoff']:%d/%m/%Y %H:%M} UTC apagado: {result['points']} pontos, "
+               f"{result['positions']} últimas posições, {result['events']} posições de eventos.")
+
+
 pws_cli.add_command(worker_command)
 pws_cli.add_command(sweep_outbox_command)

@@ -248,3 +248,17 @@ def contact_message(client, sender, subject=None, kind="contact"):
     db.session.add(row)
     db.session.commit()
     return row
+
+
+def attendance(call, technician=None, status="concluded", **kw):
+    from app.field.models import Attendance
+
+    technician_id = technician.id if technician else call.technician_id
+    row = Attendance(client_uid=kw.pop("client_uid", f"att-{_n():08d}"), call_id=call.id,
+                     technician_id=technician_id, status=status,
+                     started_at=kw.pop("started_at", datetime(2026, 11, 3, 11, 0)),
+                     finished_at=kw.pop("finished_at", datetime(2026, 11, 3, 12, 30)
+                                        if status != "in_progress" else None), **kw)
+    db.session.add(row)
+    db.session.commit()
+    return row

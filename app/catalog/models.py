@@ -1,7 +1,7 @@
 """ERP master data (ILUX owns these rows; the sync API writes them)."""
 from flask_appbuilder import Model
 from sqlalchemy import (
-    Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text,
+    Boolean, Column, Date, DateTime, Double, Float, ForeignKey, Index, Integer, String, Table, Text,
 )
 from sqlalchemy.orm import relationship
 
@@ -153,6 +153,11 @@ class Technician(IdMixin, ErpMixin, TimestampMixin, Model):
     name = Column(String(120), nullable=False)
     email = Column(String(320))
     phone = Column(String(40))
+    # Last known position (Rastreamento de técnicos), cleared after the GPS retention.
+    last_latitude = Column(Double)
+    last_longitude = Column(Double)
+    last_accuracy_m = Column(Float)
+    last_position_at = Column(DateTime)
 
     def __str__(self) -> str:
         return self.name

@@ -1,7 +1,7 @@
 """Atendimentos em campo: what a technician records on the way to and at the client."""
 from flask_appbuilder import Model
 from sqlalchemy import (
-    JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, SmallInteger, String, Text,
+    JSON, Boolean, Column, DateTime, Double, Float, ForeignKey, Index, Integer, SmallInteger, String, Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import relationship
@@ -27,10 +27,16 @@ class Attendance(IdMixin, TimestampMixin, Model):
     pending = Column(Boolean, default=False, nullable=False)
     distance_m = Column(Float)
     travel_seconds = Column(Integer)
+    report_sent_at = Column(DateTime)
     signer_name = Column(String(120))
+    signature_uid = Column(String(64))
     signature_stored_name = Column(String(80))
     call = relationship("ServiceCall")
     technician = relationship("Technician")
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in (self.CONCLUDED, self.CANCELLED)
 
 
 class AttendanceEvent(IdMixin, Model):
@@ -47,8 +53,8 @@ class AttendanceEvent(IdMixin, Model):
     kind = Column(String(20), nullable=False)
     device_time = Column(DateTime, nullable=False)
     received_at = Column(DateTime, nullable=False, default=utcnow)
-    latitude = Column(Float)
-    longitude = Column(Float)
+    latitude = Column(Double)
+    longitude = Column(Double)
     attendance = relationship("Attendance")
 
 
@@ -61,8 +67,8 @@ class TrackPoint(IdMixin, Model):
     technician_id = Column(Integer, ForeignKey("technician.id"), nullable=False)
     attendance_id = Column(Integer, ForeignKey("attendance.id", ondelete="SET NULL"), index=True)
     recorded_at = Column(DateTime, nullable=False)
-    latitude = Column(Float, nullable=False)
-    longitude = Column(Float, nullable=False)
+    latitude = Column(Double, nullable=False)
+    longitude = Column(Double, nullable=False)
     accuracy_m = Column(Float)
 
 

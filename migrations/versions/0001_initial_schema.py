@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 02:13:53.448511
+Create Date: 2026-11-28 02:20:36.361417
 
 """
 from alembic import op
@@ -171,6 +171,10 @@ def upgrade():
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=True),
     sa.Column('phone', sa.String(length=40), nullable=True),
+    sa.Column('last_latitude', sa.Double(), nullable=True),
+    sa.Column('last_longitude', sa.Double(), nullable=True),
+    sa.Column('last_accuracy_m', sa.Float(), nullable=True),
+    sa.Column('last_position_at', sa.DateTime(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('erp_id', sa.String(length=40), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
@@ -719,7 +723,9 @@ def upgrade():
     sa.Column('pending', sa.Boolean(), nullable=False),
     sa.Column('distance_m', sa.Float(), nullable=True),
     sa.Column('travel_seconds', sa.Integer(), nullable=True),
+    sa.Column('report_sent_at', sa.DateTime(), nullable=True),
     sa.Column('signer_name', sa.String(length=120), nullable=True),
+    sa.Column('signature_uid', sa.String(length=64), nullable=True),
     sa.Column('signature_stored_name', sa.String(length=80), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -835,8 +841,8 @@ def upgrade():
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('device_time', sa.DateTime(), nullable=False),
     sa.Column('received_at', sa.DateTime(), nullable=False),
-    sa.Column('latitude', sa.Float(), nullable=True),
-    sa.Column('longitude', sa.Float(), nullable=True),
+    sa.Column('latitude', sa.Double(), nullable=True),
+    sa.Column('longitude', sa.Double(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['attendance_id'], ['attendance.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
@@ -936,8 +942,8 @@ def upgrade():
     sa.Column('technician_id', sa.Integer(), nullable=False),
     sa.Column('attendance_id', sa.Integer(), nullable=True),
     sa.Column('recorded_at', sa.DateTime(), nullable=False),
-    sa.Column('latitude', sa.Float(), nullable=False),
-    sa.Column('longitude', sa.Float(), nullable=False),
+    sa.Column('latitude', sa.Double(), nullable=False),
+    sa.Column('longitude', sa.Double(), nullable=False),
     sa.Column('accuracy_m', sa.Float(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['attendance_id'], ['attendance.id'], ondelete='SET NULL'),

@@ -1,0 +1,111 @@
+"""Photos and signatures: checked by content, re-encoded (no EXIF, no GPS tags, no trailing
+bytes) and stored under random names in the storage folder, outside static."""
+import secrets
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 2560
+SUBFOLDER = "field"
+
+
+class ImageRejected(ValueError):
+    """The upload is not an acceptable image; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    data: bytes
+    content_type: str
+    extension: str
+
+
+def clean_image(data: bytes, formats=("JPEG", "PNG")) -> CleanImage:
+    """Verify ``data`` is a JPEG/PNG within the limits and return it re-encoded."""
+    max_mb = current_app.config["PWS_PHOTO_MAX_MB"]
+    if not data:
+        raise ImageRejected(_("Envie um arquivo de imagem."))
+    if len(data) > max_mb * 1024 * 1024:
+        raise ImageRejected(_("A imagem excede o limite de %(mb)d MB.", mb=max_mb))
+    not_an_image = _("O arquivo não é uma imagem %(formats)s válida.", formats=" ou ".join(formats))
+    try:
+        with Image.open(BytesIO(data)) as probe:
+            kind, size = probe.format, probe.size
+            if kind not in formats:
+                raise ImageRejected(not_an_image)
+            if size[0] * size[1] > MAX_PIXELS:
+                raise ImageRejected(_("A imagem tem dimensões grandes demais."))
+            probe.verify()
+        with Image.open(BytesIO(data)) as source:
+            source.load()
+            image = ImageOps.exif_transpose(source)
+    except ImageRejected:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+        raise ImageRejected(not_an_image) from None
+    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    image.info = {}
+    out = BytesIO()
+    if kind == "JPEG":
+        image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+    else:
+        if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
+            image = image.convert("RGBA")
+        image.save(out, "PNG", optimize=True)
+    content_type, extension = FORMATS[kind]
+    return CleanImage(out.getvalue(), content_type, extension)
+
+
+def _folder() -> Path:
+    folder = Path(current_app.config["PWS_STORAGE_DIR"]) / SUBFOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def store(image: CleanImage) -> str:
+    """Write the image under a random name; returns the name to keep in the database."""
+    name = f"{secrets.token_hex(16)}.{image.extension}"
+    (_folder() / name).write_bytes(image.data)
+    return name
+
+
+def path_of(stored_name: str) -> Path:
+    """The file of a stored name (names are generated here, never taken from a request)."""
+    return _folder() / Path(stored_name).name
+
+
+def remove(stored_name: str | None) -> None:
+    if stored_name:
+        path_of(stored_name).unlink(missing_ok=True)
+
+
+def content_type_of(stored_name: str) -> str:
+    return "image/png" if stored_name.endswith(".png") else "image/jpeg"
+
+
+_REMOVE_KEY = "pws_field_remove_files"
+
+
+def remove_after_commit(session, stored_name: str | None) -> None:
+    """Delete a replaced file only once the change that replaced it is committed."""
+    if stored_name:
+        session.info.setdefault(_REMOVE_KEY, []).append(stored_name)
+
+
+@event.listens_for(Session, "after_commit")
+def _remove_replaced(session):
+    for name in session.info.pop(_REMOVE_KEY, []):
+        remove(name)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_replaced(session, _previous_transaction):
+    session.info.pop(_REMOVE_KEY, None)

@@ -1,0 +1,168 @@
+"""The technician's web page in a real browser: Chromium (Debian's) driven by Playwright against
+a live server, with a fake geolocation, a photo, a drawn signature and the report; then the
+operator sees the timeline and the map, and the client contact rates the attendance from the
+e-mailed link. Screenshots go to tests/artifacts/."""
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from app.calls.models import ServiceCall
+from app.field.models import Attendance, AttendanceEvent, AttendancePhoto, Survey
+from app.notifications.models import OutboxMessage
+from tests.factories import PASSWORD
+from tests.field_support import build_field, png_bytes
+from tests.services import need
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture
+def browser():
+    need(os.path.exists(CHROMIUM), f"Chromium ({CHROMIUM}; apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need(False, "Playwright (pip install -r requirements-dev.txt)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on 127.0.0.1 and a free port, served by a thread of this test."""
+    app.config.update(PWS_MAP_TILE_URL="")  # no tiles from the internet in tests
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+def new_page(browser, base_url, email, geolocation=None):
+    context = browser.new_context(base_url=base_url, viewport={"width": 412, "height": 915},
+                                  locale="pt-BR", timezone_id="America/Sao_Paulo")
+    if geolocation:
+        context.grant_permissions(["geolocation"], origin=base_url)
+        context.set_geolocation(geolocation)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto("/login/")
+    page.fill("#username", email)
+    page.fill("#password", PASSWORD)
+    page.click("input[type=submit][value='Entrar']")
+    page.wait_for_url(base_url + "/")
+    return context, page
+
+
+def step(page, label, expected_message="Registrado."):
+    page.get_by_role("button", name=label).click()
+    page.locator("#pws-timeline li", has_text=label).wait_for()
+    page.locator("#pws-message", has_text=expected_message).wait_for()
+
+
+def test_a_technician_records_an_attendance_in_the_phone_browser(app, db_ctx, browser, live_server, tmp_path):
+    with db_ctx():
+        field = build_field()
+    ARTIFACTS.mkdir(exist_ok=True)
+    context, page = new_page(browser, live_server, field.tech_email, {"latitude": -27.60, "longitude": -48.50})
+    page.goto("/atendimentos/registrar/")
+    page.locator(".pws-order", has_text="1407318").get_by_role("button", name="Selecionar").click()
+    page.locator("#pws-timeline li", has_text="Atendimento selecionado").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "registrar-atendimento.png"), full_page=True)
+
+    step(page, "Viagem iniciada")
+    context.set_geolocation({"latitude": -27.57, "longitude": -48.50})
+    step(page, "Chegada no cliente")
+    step(page, "Início do atendimento")
+
+    photo = tmp_path / "equipamento.png"
+    photo.write_bytes(png_bytes((320, 240), (90, 120, 200)))
+    page.set_input_files("#pws-photo", str(photo))
+    page.fill("#pws-caption", "Fusor novo")
+    page.get_by_role("button", name="Enviar foto").click()
+    page.locator("#pws-message", has_text="Foto enviada.").wait_for()
+
+    step(page, "Fim do atendimento")
+    page.fill("#pws-services", "Troca do fusor <e> limpeza")
+    page.fill("#pws-counter-total", "125430")
+    page.fill("#pws-notes", "Cliente orientado")
+    page.get_by_role("button", name="Enviar relatório").click()
+    page.locator("#pws-timeline li", has_text="Formulário preenchido").wait_for()
+    page.locator("#pws-message", has_text="Relatório enviado.").wait_for()
+
+    pad = page.locator("#pws-pad").bounding_box()
+    page.mouse.move(pad["x"] + 20, pad["y"] + 100)
+    page.mouse.down()
+    for x in range(30, 300, 15):
+        page.mouse.move(pad["x"] + x, pad["y"] + 60 + (x % 60))
+    page.mouse.up()
+    page.fill("#pws-signer", "Maria Souza")
+    page.get_by_role("button", name="Salvar assinatura").click()
+    page.locator("#pws-message", has_text="Assinatura salva.").wait_for()
+
+    page.get_by_role("button", name="Concluir atendimento").click()
+    page.locator("#pws-attendance-status", has_text="Concluído").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "registrar-concluido.png"), full_page=True)
+    context.close()
+
+    with db_ctx() as session:
+        attendance = session.execute(select(Attendance)).scalar_one()
+        assert attendance.status == "concluded" and attendance.signer_name == "Maria Souza"
+        assert attendance.services == "Troca do fusor <e> limpeza"
+        assert attendance.counters == [{"name": "Total", "value": 125430}]
+        located = {e.kind: (e.latitude, e.longitude) for e in session.execute(select(AttendanceEvent)).scalars()}
+        assert located["travel_started"] == (-27.60, -48.50) and located["arrived"] == (-27.57, -48.50)
+        assert session.execute(select(AttendancePhoto)).scalar_one().caption == "Fusor novo"
+        assert session.get(ServiceCall, field.call).status == "O"
+        assert {m.kind for m in session.execute(select(OutboxMessage)).scalars()} == {
+            "technician_on_the_way", "survey_invitation"}
+        attendance_id = attendance.id
+
+    context, page = new_page(browser, live_server, field.operator_email)
+    page.goto("/atendimentos/list/")
+    page.get_by_role("link", name="Ver").first.click()
+    page.locator("#pws-timeline", has_text="Chegada no cliente").wait_for()
+    page.locator("#pws-map[data-ready]").wait_for()
+    assert int(page.locator("#pws-map").get_attribute("data-ready")) >= 7
+    assert page.locator(".leaflet-marker-icon").count() == 7  # every step carried the position
+    assert page.locator(".pws-signature img").evaluate("img => img.naturalWidth") > 0
+    page.screenshot(path=str(ARTIFACTS / "atendimento-ver.png"), full_page=True)
+    assert page.url.endswith(f"/atendimentos/show/{attendance_id}")
+    page.goto("/atendimentos/list/")
+    page.screenshot(path=str(ARTIFACTS / "atendimentos-app.png"), full_page=True)
+    page.goto("/rastreamento/")
+    page.locator("#pws-map[data-ready='1']").wait_for()
+    assert page.locator("#pws-tracking", has_text="TECNICO APP").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "rastreamento.png"), full_page=True)
+    context.close()
+
+    # the client contact follows the link of the e-mail and rates the attendance
+    with db_ctx() as session:
+        links = {m.kind: re.search(r"http://portal\.test(\S+)", m.body_text).group(1)
+                 for m in session.execute(select(OutboxMessage)).scalars()}
+    context = browser.new_context(base_url=live_server, viewport={"width": 412, "height": 915})
+    page = context.new_page()
+    page.goto(links["technician_on_the_way"])
+    page.locator("#pws-eta-arrived").wait_for()
+    page.goto(links["survey_invitation"])
+    page.get_by_label("5", exact=True).check()
+    page.fill("#comment", "Atendimento rápido e cuidadoso.")
+    page.screenshot(path=str(ARTIFACTS / "avaliacao.png"), full_page=True)
+    page.get_by_role("button", name="Enviar avaliação").click()
+    page.get_by_role("heading", name="Obrigado!").wait_for()
+    context.close()
+    with db_ctx() as session:
+        survey = session.execute(select(Survey)).scalar_one()
+        assert (survey.rating, survey.comment) == (5, "Atendimento rápido e cuidadoso.")
