@@ -32,6 +32,8 @@ class Config:
     PWS_DEALER_NAME = os.environ.get("PWS_DEALER_NAME", "PWS - Portal Web de Serviços")
     # Lists never count past this many rows exactly ("mais de N registros").
     PWS_COUNT_CAP = int(os.environ.get("PWS_COUNT_CAP", "10000"))
+    # Change-feed entries older than this are purged by `flask pws purge-feed` (cursors → 410).
+    PWS_SYNC_FEED_RETENTION_DAYS = int(os.environ.get("PWS_SYNC_FEED_RETENTION_DAYS", "90"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

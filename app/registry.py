@@ -8,8 +8,9 @@ from app.core.scoping import OutOfScope, selected_company_id
 def register_all(app, appbuilder):
     from app.catalog import views as catalog_views
     from app.dashboard import views as dashboard_views
+    from app.sync import views as sync_views
 
-    for area in (catalog_views, dashboard_views):
+    for area in (catalog_views, dashboard_views, sync_views):
         area.register(appbuilder)
 
     app.jinja_env.filters["datahora"] = timefmt.format_datetime

@@ -1,0 +1,565 @@
+"""Apply one batch of ERP records: validate every record, then write all of them in bulk.
+
+Records are merged per (entity, key) in batch order, checked against each other and the
+database (references may point to records later in the batch), and written parents first
+with a few set-based statements per entity — one SELECT of the keys, one executemany upsert,
+one SELECT of the new ids — never one ORM round trip per row. ERP-side changes to calls and
+supply requests go through the same services as the web (history, e-mails, deadlines).
+Nothing is committed here: the caller commits once, or rolls back on BatchRejected.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.calls.models import ServiceCall
+from app.calls.services import TransitionError, change_status
+from app.catalog.models import Equipment, supply_item_model
+from app.core.db import db, utcnow
+from app.supplies.models import SupplyRequest
+from app.supplies.services import SupplyError, update_supply_request
+from app.sync.contract import (
+    APPLY_ORDER, BOOL, BY_NAME, CHOICE, DATE, DATETIME, DECIMAL, INT, OPS, REF, REFS, TEXT, WEB,
+    Entity,
+)
+
+MAX_KEY_LENGTH = 40
+# service_order columns the ERP sets on creation only; later changes go through the services.
+CREATE_ONLY = {"service_order": ("status", "opened_by_id")}
+
+
+class BatchRejected(Exception):
+    """At least one record is invalid: nothing is applied; ``errors`` lists every problem."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__(f"{len(errors)} error(s)")
+        self.errors = errors
+
+
+@dataclass
+class Item:
+    """The records of one (entity, key), merged in batch order."""
+
+    entity: Entity
+    key: str | int
+    erp_id: str | None
+    op: str
+    index: int
+    values: dict = field(default_factory=dict)
+    origin: dict = field(default_factory=dict)  # field name -> index of the record that sent it
+    invalid: set = field(default_factory=set)   # fields already reported as invalid
+
+
+class Errors(list):
+    def add(self, index, entity, erp_id, field_name, message):
+        self.append({"index": index, "entity": entity, "erp_id": erp_id, "field": field_name,
+                     "message": message})
+
+    def about(self, item: Item, field_name: str | None, message: str):
+        index = item.origin.get(field_name, item.index)
+        self.add(index, item.entity.name, item.erp_id, field_name, message)
+
+
+def ingest(records: list, *, actor_id: int | None) -> dict:
+    """Validate and apply ``records``; returns the counts. Raises BatchRejected."""
+    errors = Errors()
+    items = _merge(records, errors)
+    lookups = _Lookups(items)
+    _check(items, lookups, errors)
+    if errors:
+        raise BatchRejected(sorted(errors, key=_error_order))
+    applier = _Applier(items, lookups, actor_id)
+    applier.run(errors)
+    if errors:
+        raise BatchRejected(sorted(errors, key=_error_order))
+    return applier.counts
+
+
+def _error_order(error):
+    return (error["index"] if error["index"] is not None else -1, error["field"] or "")
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+def _merge(records: list, errors: Errors) -> dict[tuple, Item]:
+    items: dict[tuple, Item] = {}
+    coercer = _Coercer()
+    for index, raw in enumerate(records):
+        parsed = _parse(index, raw, coercer, errors)
+        if parsed is None:
+            continue
+        entity, op, key, erp_id, values, invalid = parsed
+        item = items.get((entity.name, key))
+        if op == "delete" or item is None or item.op == "delete":
+            item = items[(entity.name, key)] = Item(entity, key, erp_id, op, index)
+        item.index, item.erp_id = index, erp_id or item.erp_id
+        item.values.update(values)
+        item.origin.update({name: index for name in values})
+        item.invalid.update(invalid)
+    return items
+
+
+def _parse(index, raw, coercer, errors: Errors):
+    """(entity, op, key, erp_id, values, invalid fields), or None when the record has no usable
+    entity, op or key. Every problem found is added to ``errors``."""
+    if not isinstance(raw, dict):
+        errors.add(index, None, None, None, _("Cada registro deve ser um objeto JSON."))
+        return None
+    entity = BY_NAME.get(raw.get("entity"))
+    erp_id = raw.get("erp_id")
+    if isinstance(erp_id, (str, int)) and not isinstance(erp_id, bool):
+        erp_id = _text_key(erp_id)
+    shown_id = erp_id if isinstance(erp_id, str) else None
+    for name in sorted(set(raw) - {"entity", "op", "erp_id", "data"}):
+        errors.add(index, entity.name if entity else None, shown_id, name, _("Campo desconhecido no registro."))
+    if entity is None:
+        errors.add(index, None, shown_id, "entity", _("Entidade desconhecida: %(name)s.", name=raw.get("entity")))
+        return None
+    usable = True
+    op = raw.get("op")
+    if op not in OPS or (op == "delete" and not entity.deletable):
+        usable = False
+        errors.add(index, entity.name, shown_id, "op", _("Operação inválida: use upsert ou delete.")
+                   if op not in OPS else _("Esta entidade não aceita delete; envie o novo status."))
+    if erp_id is not None and not isinstance(erp_id, str) or entity.key == "erp_id" and not erp_id:
+        usable = False
+        errors.add(index, entity.name, None, "erp_id", _("erp_id é obrigatório (texto)."))
+    elif erp_id and len(erp_id) > MAX_KEY_LENGTH:
+        usable = False
+        errors.add(index, entity.name, None, "erp_id", _("Máximo de %(max)d caracteres.", max=MAX_KEY_LENGTH))
+    values, invalid = {}, set()
+    data = raw.get("data")
+    if op == "upsert" and not isinstance(data, dict):
+        usable = False
+        errors.add(index, entity.name, shown_id, "data", _("data deve ser um objeto JSON."))
+    elif op == "upsert":
+        for name, value in data.items():
+            spec = entity.field(name)
+            try:
+                if spec is None:
+                    raise ValueError(_("Campo desconhecido para esta entidade."))
+                values[name] = coercer.coerce(entity, spec, value)
+            except ValueError as problem:
+                errors.add(index, entity.name, shown_id, name, str(problem))
+                invalid.add(name)
+    key = erp_id
+    if entity.key == "web_id" and op == "upsert":
+        key = values.get("web_id")
+        if key is None:
+            usable = False
+            if "web_id" not in invalid:
+                errors.add(index, entity.name, shown_id, "web_id", _("Campo obrigatório."))
+    return (entity, op, key, shown_id, values, invalid) if usable else None
+
+
+def _text_key(value) -> str:
+    return str(value).strip()
+
+
+class _Coercer:
+    """Turns JSON values into column values, or raises ValueError with the pt-BR message."""
+
+    def __init__(self):
+        self.tz = ZoneInfo(current_app.config["PWS_TIMEZONE"])
+        self.lengths: dict[tuple, int | None] = {}
+
+    def coerce(self, entity: Entity, spec, value):
+        if value is None or (isinstance(value, str) and not value.strip() and spec.kind != REFS):
+            if spec.required:
+                raise ValueError(_("Campo obrigatório."))
+            return [] if spec.kind == REFS else None
+        return getattr(self, f"_{spec.kind}")(entity, spec, value)
+
+    def _max(self, entity, spec):
+        key = (entity.name, spec.name)
+        if key not in self.lengths:
+            self.lengths[key] = entity.max_length(spec)
+        return self.lengths[key]
+
+    def _text(self, entity, spec, value):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise ValueError(_("Deve ser um texto."))
+        text = str(value).strip()
+        limit = self._max(entity, spec)
+        if limit and len(text) > limit:
+            raise ValueError(_("Máximo de %(max)d caracteres.", max=limit))
+        if spec.name == "state":
+            text = text.upper()
+        if spec.name == "email" and "@" not in text:
+            raise ValueError(_("E-mail inválido."))
+        return text
+
+    def _int(self, _entity, _spec, value):
+        if isinstance(value, bool):
+            raise ValueError(_("Deve ser um número inteiro."))
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value)
+        if not isinstance(value, int) or not (0 <= value < 2**31):
+            raise ValueError(_("Deve ser um número inteiro não negativo."))
+        return value
+
+    def _bool(self, _entity, _spec, value):
+        if not isinstance(value, bool):
+            raise ValueError(_("Deve ser true ou false."))
+        return value
+
+    def _date(self, _entity, _spec, value):
+        try:
+            if not isinstance(value, str) or len(value.strip()) != 10:
+                raise ValueError
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(_("Data inválida: use AAAA-MM-DD.")) from None
+
+    def _datetime(self, _entity, _spec, value):
+        try:
+            moment = datetime.fromisoformat(value.strip()) if isinstance(value, str) else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise ValueError(_("Data e hora inválida: use ISO 8601, ex.: 2026-11-27T14:05:00-03:00."))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.tz)
+        return moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+    def _decimal(self, _entity, _spec, value):
+        try:
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                raise InvalidOperation
+            number = Decimal(str(value).strip()).quantize(Decimal("0.01"))
+        except (InvalidOperation, ValueError):
+            raise ValueError(_("Deve ser um número (ex.: 1234.56).")) from None
+        if not number.is_finite() or abs(number) >= Decimal("1e12"):
+            raise ValueError(_("Deve ser um número (ex.: 1234.56)."))
+        return number
+
+    def _choice(self, _entity, spec, value):
+        if value not in spec.choices:
+            raise ValueError(_("Valor inválido: %(value)s (aceitos: %(choices)s).",
+                               value=value, choices=", ".join(spec.choices)))
+        return value
+
+    def _ref(self, _entity, _spec, value):
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise ValueError(_("Deve ser o erp_id (texto) do registro referenciado."))
+        key = _text_key(value)
+        if len(key) > MAX_KEY_LENGTH:
+            raise ValueError(_("Máximo de %(max)d caracteres.", max=MAX_KEY_LENGTH))
+        return key
+
+    def _refs(self, entity, spec, value):
+        if not isinstance(value, list):
+            raise ValueError(_("Deve ser uma lista de erp_id."))
+        return list(dict.fromkeys(self._ref(entity, spec, item) for item in value))
+
+    def _web(self, _entity, _spec, value):
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(_("Deve ser o número (id) do registro no portal."))
+        return value
+
+
+# --- what the database already holds ---------------------------------------------------------
+
+EXTRA_COLUMNS = {
+    "client": ("company_id",),
+    "service_order": ("status", "priority_due", "priority_updated_at"),
+}
+
+
+class _Lookups:
+    """One SELECT per entity of every key the batch sends or references."""
+
+    def __init__(self, items: dict[tuple, Item]):
+        self.items = items
+        self.upserted: dict[str, set] = {name: set() for name in BY_NAME}
+        wanted: dict[str, set] = {name: set() for name in BY_NAME}
+        web: dict[str, set] = {"service_order": set(), "supply_request": set()}
+        for item in items.values():
+            name = item.entity.name
+            if item.entity.key == "erp_id":
+                wanted[name].add(item.key)
+            if item.op == "upsert":
+                self.upserted[name].add(item.key)
+            for field_name, value in item.values.items():
+                spec = item.entity.field(field_name)
+                if spec.kind == REF and value is not None:
+                    wanted[spec.target].add(value)
+                elif spec.kind == REFS:
+                    wanted[spec.target].update(value)
+                elif spec.kind == WEB and value is not None:
+                    web[spec.target].add(value)
+        self.rows: dict[str, dict] = {}
+        for name, keys in wanted.items():
+            entity = BY_NAME[name]
+            if entity.key != "erp_id" or not keys:
+                self.rows[name] = {}
+                continue
+            table = entity.table
+            columns = [table.c.erp_id, table.c.id, *(table.c[c] for c in EXTRA_COLUMNS.get(name, ()))]
+            found = db.session.execute(select(*columns).where(table.c.erp_id.in_(keys))).all()
+            self.rows[name] = {row.erp_id: row for row in found}
+        calls = ServiceCall.__table__
+        self.web_calls = {row.id: row for row in db.session.execute(
+            select(calls.c.id, calls.c.erp_id, calls.c.status, calls.c.priority_due,
+                   calls.c.priority_updated_at).where(calls.c.id.in_(web["service_order"]))
+        )} if web["service_order"] else {}
+        self.web_requests = set(db.session.execute(
+            select(SupplyRequest.id).where(SupplyRequest.id.in_(web["supply_request"]))
+        ).scalars()) if web["supply_request"] else set()
+
+    def known(self, entity_name: str, key) -> bool:
+        return key in self.upserted[entity_name] or key in self.rows[entity_name]
+
+
+def _check(items: dict[tuple, Item], lookups: _Lookups, errors: Errors) -> None:
+    for item in items.values():
+        if item.op != "upsert":
+            continue
+        entity = item.entity
+        exists = item.key in lookups.rows.get(entity.name, {})
+        if entity.name == "service_order" and item.values.get("web_id") is not None:
+            exists = _check_call_link(item, lookups, errors) or exists
+        if entity.name == "supply_request":
+            exists = True
+        if not exists:
+            for spec in entity.fields:
+                if spec.required and item.values.get(spec.name) is None and spec.name not in item.invalid:
+                    errors.about(item, spec.name, _("Campo obrigatório para incluir o registro."))
+        for name, value in item.values.items():
+            spec = entity.field(name)
+            if spec.kind == REF and value is not None:
+                if spec.target == entity.name and value == item.key:
+                    errors.about(item, name, _("Um registro não pode referenciar a si mesmo."))
+                elif not lookups.known(spec.target, value):
+                    errors.about(item, name, _("%(entity)s %(key)s não existe no portal nem neste lote.",
+                                               entity=spec.target, key=value))
+            elif spec.kind == REFS:
+                missing = [key for key in value if not lookups.known(spec.target, key)]
+                if missing:
+                    errors.about(item, name, _("%(entity)s não existe no portal nem neste lote: %(keys)s.",
+                                               entity=spec.target, keys=", ".join(missing)))
+            elif spec.kind == WEB and spec.target == "supply_request" and value not in lookups.web_requests:
+                errors.about(item, name, _("Solicitação de suprimentos %(id)s não existe no portal.", id=value))
+
+
+def _check_call_link(item: Item, lookups: _Lookups, errors: Errors) -> bool:
+    """A service_order with web_id names a call opened in the portal; True when linkable."""
+    web_id = item.values["web_id"]
+    call = lookups.web_calls.get(web_id)
+    holder = lookups.rows["service_order"].get(item.key)
+    if call is None:
+        errors.about(item, "web_id", _("Chamado %(id)s não existe no portal.", id=web_id))
+    elif call.erp_id not in (None, item.key):
+        errors.about(item, "web_id", _("O chamado %(id)s já está vinculado à OS %(erp)s.",
+                                       id=web_id, erp=call.erp_id))
+    elif holder is not None and holder.id != web_id:
+        errors.about(item, "web_id", _("A OS %(erp)s já está vinculada ao chamado %(id)s.",
+                                       erp=item.key, id=holder.id))
+    else:
+        return True
+    return False
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+class _Applier:
+    def __init__(self, items: dict[tuple, Item], lookups: _Lookups, actor_id: int | None):
+        self.lookups = lookups
+        self.actor_id = actor_id
+        self.now = utcnow()
+        self.counts = {"created": 0, "updated": 0, "deleted": 0}
+        self.by_entity: dict[str, list[Item]] = {name: [] for name in APPLY_ORDER}
+        for item in items.values():
+            self.by_entity[item.entity.name].append(item)
+        self.ids = {name: {key: row.id for key, row in rows.items()} for name, rows in lookups.rows.items()}
+        self.client_company = {key: row.company_id for key, row in lookups.rows["client"].items()}
+        self.dialect = db.session.get_bind().dialect.name
+
+    def run(self, errors: Errors) -> None:
+        for name in APPLY_ORDER:
+            items = self.by_entity[name]
+            if not items:
+                continue
+            if name == "supply_request":
+                self._supply_requests(items, errors)
+                continue
+            if name == "service_order":
+                self._link_calls(items)
+            self._upsert(BY_NAME[name], [i for i in items if i.op == "upsert"], errors)
+            self._deactivate(BY_NAME[name], [i for i in items if i.op == "delete"])
+
+    # generic ERP-owned rows
+    def _upsert(self, entity: Entity, items: list[Item], errors: Errors) -> None:
+        if not items:
+            return
+        table, name = entity.table, entity.name
+        known = self.lookups.rows[name]
+        full, partial, created, parents, moved = [], [], [], [], []
+        required = [spec.name for spec in entity.fields if spec.required]
+        for item in items:
+            row = self._row(entity, item, parents)
+            if name == "client" and "company_id" in row:
+                before = known.get(item.key)
+                if before is not None and before.company_id != row["company_id"]:
+                    moved.append({"b_client": before.id, "company_id": row["company_id"]})
+                self.client_company[item.key] = row["company_id"]
+            if item.key in known:
+                if name == "service_order":
+                    self._deadline(row, known[item.key])
+                row["b_id"] = known[item.key].id
+                has_all = all(item.values.get(n) is not None for n in required)
+                (full if has_all else partial).append(row)
+            else:
+                created.append(row)
+        if full or created:
+            self._upsert_rows(table, [self._without_id(r) for r in full] + created, CREATE_ONLY.get(name, ()))
+        if partial:
+            excluded = set(CREATE_ONLY.get(name, ()))
+            self._update_rows(table, [{k: v for k, v in r.items() if k not in excluded} for r in partial])
+        if created:
+            new_keys = [row["erp_id"] for row in created]
+            found = db.session.execute(
+                select(table.c.erp_id, table.c.id).where(table.c.erp_id.in_(new_keys))).all()
+            self.ids[name].update({key: pk for key, pk in found})
+        self.counts["created"] += len(created)
+        self.counts["updated"] += len(full) + len(partial)
+        if parents:
+            self._update_rows(table, [{"b_id": self.ids[name][key], "parent_id": self.ids[name][parent]}
+                                      for key, parent in parents])
+        if moved:
+            equipment = Equipment.__table__
+            db.session.execute(update(equipment).where(equipment.c.client_id == bindparam("b_client")), moved)
+        if name == "supply_item":
+            self._supply_models(items)
+        if name == "service_order":
+            self._call_statuses(items, errors)
+
+    def _row(self, entity: Entity, item: Item, parents: list) -> dict:
+        row = {"erp_id": item.key, "updated_at": self.now}
+        for field_name, value in item.values.items():
+            spec = entity.field(field_name)
+            if spec.kind == REF:
+                if value is None:
+                    row[spec.column] = None
+                elif spec.target == entity.name and value not in self.ids[entity.name]:
+                    parents.append((item.key, value))  # a parent created in this batch
+                else:
+                    row[spec.column] = self.ids[spec.target][value]
+            elif spec.column is not None:
+                row[spec.column] = value
+        if "active" in entity.table.c:
+            row.setdefault("active", True)
+        if entity.name == "equipment" and "client_erp_id" in item.values:
+            row["company_id"] = self.client_company[item.values["client_erp_id"]]
+        if entity.name == "service_order" and item.key not in self.lookups.rows["service_order"]:
+            row["opened_by_id"] = self.actor_id
+        return row
+
+    @staticmethod
+    def _without_id(row: dict) -> dict:
+        return {k: v for k, v in row.items() if k != "b_id"}
+
+    def _deadline(self, row: dict, before) -> None:
+        """A new prazo marks the call as "prioridade atualizada"."""
+        if "priority_due" in row:
+            changed = row["priority_due"] != before.priority_due
+            row["priority_updated_at"] = self.now if changed else before.priority_updated_at
+
+    def _upsert_rows(self, table, rows: list[dict], create_only=()) -> None:
+        for columns, group in _groups(rows):
+            updated = [c for c in columns if c not in ("erp_id", *create_only)]
+            if self.dialect == "mysql":
+                stmt = mysql_insert(table)
+                stmt = stmt.on_duplicate_key_update({c: stmt.inserted[c] for c in updated})
+            else:
+                stmt = (sqlite_insert if self.dialect == "sqlite" else postgresql_insert)(table)
+                stmt = stmt.on_conflict_do_update(index_elements=[table.c.erp_id],
+                                                  set_={c: stmt.excluded[c] for c in updated})
+            db.session.execute(stmt, group)
+
+    @staticmethod
+    def _update_rows(table, rows: list[dict]) -> None:
+        for _columns, group in _groups(rows):
+            db.session.execute(update(table).where(table.c.id == bindparam("b_id")), group)
+
+    def _deactivate(self, entity: Entity, items: list[Item]) -> None:
+        """delete = inactive: history (calls, invoices) keeps pointing at the row."""
+        pks = [self.ids[entity.name][i.key] for i in items if i.key in self.ids[entity.name]]
+        if pks:
+            table = entity.table
+            db.session.execute(update(table).where(table.c.id.in_(pks)).values(active=False, updated_at=self.now))
+        self.counts["deleted"] += len(pks)
+
+    def _supply_models(self, items: list[Item]) -> None:
+        sent = [i for i in items if "model_erp_ids" in i.values]
+        if not sent:
+            return
+        item_ids = [self.ids["supply_item"][i.key] for i in sent]
+        db.session.execute(delete(supply_item_model).where(supply_item_model.c.supply_item_id.in_(item_ids)))
+        pairs = [{"supply_item_id": self.ids["supply_item"][i.key],
+                  "equipment_model_id": self.ids["equipment_model"][key]}
+                 for i in sent for key in i.values["model_erp_ids"]]
+        if pairs:
+            db.session.execute(insert(supply_item_model), pairs)
+
+    # calls and supply requests: through the domain services
+    def _link_calls(self, items: list[Item]) -> None:
+        """Give a call opened in the portal its ERP number before the upsert finds it by erp_id."""
+        links = []
+        for item in items:
+            call = self.lookups.web_calls.get(item.values.get("web_id"))
+            if item.op == "upsert" and call is not None and item.key not in self.lookups.rows["service_order"]:
+                self.lookups.rows["service_order"][item.key] = call
+                self.ids["service_order"][item.key] = call.id
+                if call.erp_id is None:
+                    links.append({"b_id": call.id, "erp_id": item.key})
+        if links:
+            self._update_rows(ServiceCall.__table__, links)
+
+    def _call_statuses(self, items: list[Item], errors: Errors) -> None:
+        known = self.lookups.rows["service_order"]
+        moves = {known[i.key].id: i for i in items
+                 if i.key in known and "status" in i.values and i.values["status"] != known[i.key].status}
+        if not moves:
+            return
+        calls = db.session.execute(select(ServiceCall).where(ServiceCall.id.in_(moves))).scalars()
+        for call in calls:
+            item = moves[call.id]
+            try:
+                change_status(call, item.values["status"], actor_id=self.actor_id, source="erp")
+            except TransitionError as problem:
+                errors.about(item, "status", str(problem))
+
+    def _supply_requests(self, items: list[Item], errors: Errors) -> None:
+        requests = {r.id: r for r in db.session.execute(
+            select(SupplyRequest).where(SupplyRequest.id.in_([i.key for i in items]))).scalars()}
+        for item in items:
+            changes = {}
+            for field_name, value in item.values.items():
+                spec = item.entity.field(field_name)
+                if spec.kind == REF:
+                    changes[spec.column] = self.ids["carrier"][value] if value is not None else None
+                elif spec.column is not None:
+                    changes[spec.column] = value
+            try:
+                update_supply_request(requests[item.key], actor_id=self.actor_id, source="erp", **changes)
+            except SupplyError as problem:
+                errors.about(item, None, str(problem))
+        self.counts["updated"] += len(items)
+
+
+def _groups(rows: list[dict]):
+    """executemany needs one column set per statement: group rows by theirs."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    return groups.items()
