@@ -119,3 +119,12 @@ def role_id(name):
     from flask import current_app
 
     return current_app.appbuilder.sm.role_by_name(name).id
+
+
+def sync_token(name=None):
+    """A synchronizer token: (row, the plain token the ERP sends)."""
+    from app.sync.services import create_token
+
+    token, plain = create_token(name or f"ILUX {_n()}")
+    db.session.commit()
+    return token, plain
