@@ -45,11 +45,20 @@ class Entity:
         return self.model.__table__
 
     def field(self, name: str) -> Field | None:
-        return self._by_name.get(name)
+        return self.specs.get(name)
 
     @cached_property
-    def _by_name(self) -> dict[str, Field]:
+    def specs(self) -> dict[str, Field]:
         return {f.name: f for f in self.fields}
+
+    @cached_property
+    def has_active(self) -> bool:
+        return "active" in self.table.c
+
+    @cached_property
+    def references(self) -> tuple[Field, ...]:
+        """Fields naming another row (by erp_id or by its id in the portal)."""
+        return tuple(f for f in self.fields if f.kind in (REF, REFS, WEB))
 
     def max_length(self, field: Field) -> int | None:
         if field.kind in (REF, REFS):

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -31,6 +30,7 @@ from app.sync.contract import (
 )
 
 MAX_KEY_LENGTH = 40
+RECORD_KEYS = frozenset({"entity", "op", "erp_id", "data"})
 # service_order columns the ERP sets on creation only; later changes go through the services.
 CREATE_ONLY = {"service_order": ("status", "opened_by_id")}
 
@@ -101,8 +101,9 @@ def _merge(records: list, errors: Errors) -> dict[tuple, Item]:
             item = items[(entity.name, key)] = Item(entity, key, erp_id, op, index)
         item.index, item.erp_id = index, erp_id or item.erp_id
         item.values.update(values)
-        item.origin.update({name: index for name in values})
-        item.invalid.update(invalid)
+        item.origin.update(dict.fromkeys(values, index))
+        if invalid:
+            item.invalid.update(invalid)
     return items
 
 
@@ -117,8 +118,9 @@ def _parse(index, raw, coercer, errors: Errors):
     if isinstance(erp_id, (str, int)) and not isinstance(erp_id, bool):
         erp_id = _text_key(erp_id)
     shown_id = erp_id if isinstance(erp_id, str) else None
-    for name in sorted(set(raw) - {"entity", "op", "erp_id", "data"}):
-        errors.add(index, entity.name if entity else None, shown_id, name, _("Campo desconhecido no registro."))
+    if not raw.keys() <= RECORD_KEYS:
+        for name in sorted(set(raw) - RECORD_KEYS):
+            errors.add(index, entity.name if entity else None, shown_id, name, _("Campo desconhecido no registro."))
     if entity is None:
         errors.add(index, None, shown_id, "entity", _("Entidade desconhecida: %(name)s.", name=raw.get("entity")))
         return None
@@ -140,12 +142,13 @@ def _parse(index, raw, coercer, errors: Errors):
         usable = False
         errors.add(index, entity.name, shown_id, "data", _("data deve ser um objeto JSON."))
     elif op == "upsert":
+        steps = coercer.steps[entity.name]
         for name, value in data.items():
-            spec = entity.field(name)
             try:
-                if spec is None:
+                step = steps.get(name)
+                if step is None:
                     raise ValueError(_("Campo desconhecido para esta entidade."))
-                values[name] = coercer.coerce(entity, spec, value)
+                values[name] = step(value)
             except ValueError as problem:
                 errors.add(index, entity.name, shown_id, name, str(problem))
                 invalid.add(name)
@@ -160,7 +163,7 @@ def _parse(index, raw, coercer, errors: Errors):
 
 
 def _text_key(value) -> str:
-    return str(value).strip()
+    return (value if type(value) is str else str(value)).strip()
 
 
 class _Coercer:
@@ -168,35 +171,40 @@ class _Coercer:
 
     def __init__(self):
         self.tz = ZoneInfo(current_app.config["PWS_TIMEZONE"])
-        self.lengths: dict[tuple, int | None] = {}
+        # entity -> field -> step(value): the column value, or ValueError
+        self.steps = {entity.name: {spec.name: self._step(entity, spec) for spec in entity.fields}
+                      for entity in BY_NAME.values()}
 
-    def coerce(self, entity: Entity, spec, value):
-        if value is None or (isinstance(value, str) and not value.strip() and spec.kind != REFS):
-            if spec.required:
-                raise ValueError(_("Campo obrigatório."))
-            return [] if spec.kind == REFS else None
-        return getattr(self, f"_{spec.kind}")(entity, spec, value)
+    def _step(self, entity: Entity, spec):
+        convert, limit, many = getattr(self, f"_{spec.kind}"), entity.max_length(spec), spec.kind == REFS
 
-    def _max(self, entity, spec):
-        key = (entity.name, spec.name)
-        if key not in self.lengths:
-            self.lengths[key] = entity.max_length(spec)
-        return self.lengths[key]
+        def step(value):
+            if type(value) is str:
+                value = value.strip()
+                if not value and not many:
+                    value = None
+            if value is None:
+                if spec.required:
+                    raise ValueError(_("Campo obrigatório."))
+                return [] if many else None
+            return convert(spec, value, limit)
 
-    def _text(self, entity, spec, value):
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise ValueError(_("Deve ser um texto."))
-        text = str(value).strip()
-        limit = self._max(entity, spec)
-        if limit and len(text) > limit:
+        return step
+
+    def _text(self, spec, value, limit):
+        if type(value) is not str:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(_("Deve ser um texto."))
+            value = str(value)
+        if limit and len(value) > limit:
             raise ValueError(_("Máximo de %(max)d caracteres.", max=limit))
         if spec.name == "state":
-            text = text.upper()
-        if spec.name == "email" and "@" not in text:
+            return value.upper()
+        if spec.name == "email" and "@" not in value:
             raise ValueError(_("E-mail inválido."))
-        return text
+        return value
 
-    def _int(self, _entity, _spec, value):
+    def _int(self, _spec, value, _limit):
         if isinstance(value, bool):
             raise ValueError(_("Deve ser um número inteiro."))
         if isinstance(value, str) and value.strip().lstrip("-").isdigit():
@@ -205,22 +213,22 @@ class _Coercer:
             raise ValueError(_("Deve ser um número inteiro não negativo."))
         return value
 
-    def _bool(self, _entity, _spec, value):
+    def _bool(self, _spec, value, _limit):
         if not isinstance(value, bool):
             raise ValueError(_("Deve ser true ou false."))
         return value
 
-    def _date(self, _entity, _spec, value):
+    def _date(self, _spec, value, _limit):
         try:
-            if not isinstance(value, str) or len(value.strip()) != 10:
+            if not isinstance(value, str) or len(value) != 10:
                 raise ValueError
-            return date.fromisoformat(value.strip())
+            return date.fromisoformat(value)
         except ValueError:
             raise ValueError(_("Data inválida: use AAAA-MM-DD.")) from None
 
-    def _datetime(self, _entity, _spec, value):
+    def _datetime(self, _spec, value, _limit):
         try:
-            moment = datetime.fromisoformat(value.strip()) if isinstance(value, str) else None
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
         except ValueError:
             moment = None
         if moment is None:
@@ -229,7 +237,7 @@ class _Coercer:
             moment = moment.replace(tzinfo=self.tz)
         return moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
 
-    def _decimal(self, _entity, _spec, value):
+    def _decimal(self, _spec, value, _limit):
         try:
             if isinstance(value, bool) or not isinstance(value, (int, float, str)):
                 raise InvalidOperation
@@ -240,13 +248,13 @@ class _Coercer:
             raise ValueError(_("Deve ser um número (ex.: 1234.56)."))
         return number
 
-    def _choice(self, _entity, spec, value):
+    def _choice(self, spec, value, _limit):
         if value not in spec.choices:
             raise ValueError(_("Valor inválido: %(value)s (aceitos: %(choices)s).",
                                value=value, choices=", ".join(spec.choices)))
         return value
 
-    def _ref(self, _entity, _spec, value):
+    def _ref(self, _spec, value, _limit=None):
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             raise ValueError(_("Deve ser o erp_id (texto) do registro referenciado."))
         key = _text_key(value)
@@ -254,12 +262,12 @@ class _Coercer:
             raise ValueError(_("Máximo de %(max)d caracteres.", max=MAX_KEY_LENGTH))
         return key
 
-    def _refs(self, entity, spec, value):
+    def _refs(self, spec, value, _limit):
         if not isinstance(value, list):
             raise ValueError(_("Deve ser uma lista de erp_id."))
-        return list(dict.fromkeys(self._ref(entity, spec, item) for item in value))
+        return list(dict.fromkeys(self._ref(spec, item) for item in value))
 
-    def _web(self, _entity, _spec, value):
+    def _web(self, _spec, value, _limit):
         if isinstance(value, str) and value.strip().isdigit():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -281,6 +289,7 @@ class _Lookups:
     def __init__(self, items: dict[tuple, Item]):
         self.items = items
         self.upserted: dict[str, set] = {name: set() for name in BY_NAME}
+        self.referenced: dict[str, set] = {name: set() for name in BY_NAME}  # keys other rows point to
         wanted: dict[str, set] = {name: set() for name in BY_NAME}
         web: dict[str, set] = {"service_order": set(), "supply_request": set()}
         for item in items.values():
@@ -289,13 +298,17 @@ class _Lookups:
                 wanted[name].add(item.key)
             if item.op == "upsert":
                 self.upserted[name].add(item.key)
-            for field_name, value in item.values.items():
-                spec = item.entity.field(field_name)
-                if spec.kind == REF and value is not None:
+            for spec in item.entity.references:
+                value = item.values.get(spec.name)
+                if not value:
+                    continue
+                if spec.kind == REF:
                     wanted[spec.target].add(value)
+                    self.referenced[spec.target].add(value)
                 elif spec.kind == REFS:
                     wanted[spec.target].update(value)
-                elif spec.kind == WEB and value is not None:
+                    self.referenced[spec.target].update(value)
+                else:
                     web[spec.target].add(value)
         self.rows: dict[str, dict] = {}
         for name, keys in wanted.items():
@@ -334,9 +347,11 @@ def _check(items: dict[tuple, Item], lookups: _Lookups, errors: Errors) -> None:
             for spec in entity.fields:
                 if spec.required and item.values.get(spec.name) is None and spec.name not in item.invalid:
                     errors.about(item, spec.name, _("Campo obrigatório para incluir o registro."))
-        for name, value in item.values.items():
-            spec = entity.field(name)
-            if spec.kind == REF and value is not None:
+        for spec in entity.references:
+            name, value = spec.name, item.values.get(spec.name)
+            if not value:
+                continue
+            if spec.kind == REF:
                 if spec.target == entity.name and value == item.key:
                     errors.about(item, name, _("Um registro não pode referenciar a si mesmo."))
                 elif not lookups.known(spec.target, value):
@@ -347,7 +362,7 @@ def _check(items: dict[tuple, Item], lookups: _Lookups, errors: Errors) -> None:
                 if missing:
                     errors.about(item, name, _("%(entity)s não existe no portal nem neste lote: %(keys)s.",
                                                entity=spec.target, keys=", ".join(missing)))
-            elif spec.kind == WEB and spec.target == "supply_request" and value not in lookups.web_requests:
+            elif spec.target == "supply_request" and value not in lookups.web_requests:
                 errors.about(item, name, _("Solicitação de suprimentos %(id)s não existe no portal.", id=value))
 
 
@@ -421,11 +436,14 @@ class _Applier:
             else:
                 created.append(row)
         if full or created:
-            self._upsert_rows(table, [self._without_id(r) for r in full] + created, CREATE_ONLY.get(name, ()))
+            rows = [self._without_id(r) for r in full] + created
+            for row in rows:
+                row["created_at"] = self.now  # used by new rows only
+            self._upsert_rows(table, rows, CREATE_ONLY.get(name, ()))
         if partial:
             excluded = set(CREATE_ONLY.get(name, ()))
             self._update_rows(table, [{k: v for k, v in r.items() if k not in excluded} for r in partial])
-        if created:
+        if created and (self.lookups.referenced[name] or parents or name == "supply_item"):
             new_keys = [row["erp_id"] for row in created]
             found = db.session.execute(
                 select(table.c.erp_id, table.c.id).where(table.c.erp_id.in_(new_keys))).all()
@@ -445,8 +463,9 @@ class _Applier:
 
     def _row(self, entity: Entity, item: Item, parents: list) -> dict:
         row = {"erp_id": item.key, "updated_at": self.now}
+        specs = entity.specs
         for field_name, value in item.values.items():
-            spec = entity.field(field_name)
+            spec = specs[field_name]
             if spec.kind == REF:
                 if value is None:
                     row[spec.column] = None
@@ -456,7 +475,7 @@ class _Applier:
                     row[spec.column] = self.ids[spec.target][value]
             elif spec.column is not None:
                 row[spec.column] = value
-        if "active" in entity.table.c:
+        if entity.has_active:
             row.setdefault("active", True)
         if entity.name == "equipment" and "client_erp_id" in item.values:
             row["company_id"] = self.client_company[item.values["client_erp_id"]]
@@ -476,14 +495,13 @@ class _Applier:
 
     def _upsert_rows(self, table, rows: list[dict], create_only=()) -> None:
         for columns, group in _groups(rows):
-            updated = [c for c in columns if c not in ("erp_id", *create_only)]
+            updated = [c for c in columns if c not in ("erp_id", "created_at", *create_only)]
             if self.dialect == "mysql":
-                stmt = mysql_insert(table)
-                stmt = stmt.on_duplicate_key_update({c: stmt.inserted[c] for c in updated})
-            else:
-                stmt = (sqlite_insert if self.dialect == "sqlite" else postgresql_insert)(table)
-                stmt = stmt.on_conflict_do_update(index_elements=[table.c.erp_id],
-                                                  set_={c: stmt.excluded[c] for c in updated})
+                _mysql_upsert(table, columns, updated, group)
+                continue
+            stmt = (sqlite_insert if self.dialect == "sqlite" else postgresql_insert)(table)
+            stmt = stmt.on_conflict_do_update(index_elements=[table.c.erp_id],
+                                              set_={c: stmt.excluded[c] for c in updated})
             db.session.execute(stmt, group)
 
     @staticmethod
@@ -555,6 +573,23 @@ class _Applier:
             except SupplyError as problem:
                 errors.about(item, None, str(problem))
         self.counts["updated"] += len(items)
+
+
+def _mysql_upsert(table, columns: tuple, updated: list, rows: list[dict]) -> None:
+    """INSERT … ON DUPLICATE KEY UPDATE straight through the DB-API cursor of the session's
+    transaction: PyMySQL sends it as multi-row INSERTs, as fast as a hand-written executemany."""
+    defaults = {c.name: c.default.arg for c in table.columns
+                if c.name not in columns and c.default is not None and c.default.is_scalar}
+    names = (*columns, *defaults)
+    sql = (f"INSERT INTO `{table.name}` ({', '.join(f'`{n}`' for n in names)}) "
+           f"VALUES ({', '.join(['%s'] * len(names))}) ON DUPLICATE KEY UPDATE "
+           + ", ".join(f"`{c}` = VALUES(`{c}`)" for c in updated))
+    extra = tuple(defaults.values())
+    cursor = db.session.connection().connection.cursor()
+    try:
+        cursor.executemany(sql, [(*(row[c] for c in columns), *extra) for row in rows])
+    finally:
+        cursor.close()
 
 
 def _groups(rows: list[dict]):
