@@ -104,6 +104,8 @@ def test_one_bad_record_applies_nothing_and_every_bad_record_is_listed(client, d
             status="paga"),
         {"entity": "equipment", "op": "delete"},
         {"entity": "impressora", "op": "upsert", "erp_id": "1"},
+        rec("service_order", "OS-1", company_erp_id="1", client_erp_id="6", status="A",
+            opened_at="2026-11-27T14:05:00-03:00", description="x" * 16001),
     ]
     response = push(client, plain, records, batch_id="com-erros")
     assert response.status_code == 422
@@ -118,12 +120,13 @@ def test_one_bad_record_applies_nothing_and_every_bad_record_is_listed(client, d
         (17, "invoice", "NF-2", "status"),
         (18, "equipment", None, "erp_id"),
         (19, None, "1", "entity"),
+        (20, "service_order", "OS-1", "description"),
     }
     assert all(e["message"] for e in errors)
     with db_ctx() as session:
         assert set(_counts(session).values()) == {0}, "nothing applied"
         kept = session.execute(select(SyncBatch)).scalar_one()
-        assert (kept.status, kept.error_count) == ("rejected", 8)
+        assert (kept.status, kept.error_count) == ("rejected", 9)
     fixed = push(client, plain, master_data(), batch_id="com-erros")
     assert fixed.status_code == 200, "a rejected batch_id may be sent again once corrected"
     with db_ctx() as session:

@@ -77,6 +77,10 @@ def test_purged_cursor_is_410_with_a_resync_message(app, client, db_ctx):
     assert [c["seq"] for c in changes(client, plain).get_json()["changes"]] == [3, 4], \
         "a synchronizer without cursor starts at the oldest kept change"
     assert changes(client, plain, after=99).status_code == 410, "a cursor from the future is unknown"
+    with db_ctx() as session:
+        session.execute(update(SyncToken).values(acked_cursor=1))
+        session.commit()
+    assert changes(client, plain).status_code == 410, "an acknowledged cursor that was purged too"
     result = app.test_cli_runner().invoke(args=["pws", "purge-feed", "--days", "1"])
     assert "0 alteração(ões)" in result.output
 

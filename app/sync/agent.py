@@ -2,7 +2,7 @@
 
 Self-contained (Python 3.11 standard library + click) so it can be copied to the ERP server
 and run as ``python agent.py …``; where the portal is installed it is also
-``flask pws sync-agent …``. See docs/sync.md ("Agente de referência").
+``flask pws sync-agent …``. See docs/sync.md ("Reference agent").
 
 * push: every ``*.jsonl`` file of ``--push-dir`` (one record of api.md §1 per line), in name
   order, in batches; a pushed file moves to ``enviados/``, a refused one to ``rejeitados/``

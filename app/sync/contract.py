@@ -15,6 +15,7 @@ from app.supplies.models import SupplyRequest, SupplyStatus
 
 MAX_RECORDS = 5000
 MAX_BYTES = 10 * 1024 * 1024
+MAX_TEXT = 16000  # characters of an unbounded text column (64 KB in MariaDB, 4 bytes a character)
 OPS = ("upsert", "delete")
 
 # kinds of value
@@ -65,7 +66,7 @@ class Entity:
             return 40
         if field.column is None or field.kind != TEXT:
             return None
-        return getattr(self.table.c[field.column].type, "length", None)
+        return getattr(self.table.c[field.column].type, "length", None) or MAX_TEXT
 
 
 def _f(name, kind=TEXT, column=None, **kw) -> Field:

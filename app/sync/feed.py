@@ -1,6 +1,6 @@
 """The change feed: what the ERP must learn from the portal, written in the caller's transaction.
 
-Ordering (docs/sync.md, "Ordem do feed"): an entry is inserted without ``seq``; once its
+Ordering (docs/sync.md, "Feed ordering"): an entry is inserted without ``seq``; once its
 transaction has committed, the sequencer gives it the next number under a lock on the single
 ``sync_feed_state`` row. The sequencer only sees committed entries, so an entry whose
 transaction commits late gets a later seq than everything a reader may already have read:

@@ -10,6 +10,7 @@ Nothing is committed here: the caller commits once, or rolls back on BatchReject
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -53,7 +54,7 @@ class Item:
     op: str
     index: int
     values: dict = field(default_factory=dict)
-    origin: dict = field(default_factory=dict)  # field name -> index of the record that sent it
+    origin: dict = field(default_factory=dict)  # field -> index of the record that sent it, once merged
     invalid: set = field(default_factory=set)   # fields already reported as invalid
 
 
@@ -98,12 +99,14 @@ def _merge(records: list, errors: Errors) -> dict[tuple, Item]:
         entity, op, key, erp_id, values, invalid = parsed
         item = items.get((entity.name, key))
         if op == "delete" or item is None or item.op == "delete":
-            item = items[(entity.name, key)] = Item(entity, key, erp_id, op, index)
+            items[(entity.name, key)] = Item(entity, key, erp_id, op, index, values, invalid=invalid)
+            continue
+        if not item.origin:  # a second record for the same row: remember who sent which field
+            item.origin = dict.fromkeys(item.values, item.index)
+        item.origin.update(dict.fromkeys(values, index))
         item.index, item.erp_id = index, erp_id or item.erp_id
         item.values.update(values)
-        item.origin.update(dict.fromkeys(values, index))
-        if invalid:
-            item.invalid.update(invalid)
+        item.invalid.update(invalid)
     return items
 
 
@@ -142,8 +145,13 @@ def _parse(index, raw, coercer, errors: Errors):
         usable = False
         errors.add(index, entity.name, shown_id, "data", _("data deve ser um objeto JSON."))
     elif op == "upsert":
-        steps = coercer.steps[entity.name]
+        steps, plain = coercer.steps[entity.name], coercer.plain_text[entity.name]
         for name, value in data.items():
+            if type(value) is str and name in plain:  # the common case, inline
+                value = value.strip()
+                if value and len(value) <= plain[name]:
+                    values[name] = value
+                    continue
             try:
                 step = steps.get(name)
                 if step is None:
@@ -174,6 +182,10 @@ class _Coercer:
         # entity -> field -> step(value): the column value, or ValueError
         self.steps = {entity.name: {spec.name: self._step(entity, spec) for spec in entity.fields}
                       for entity in BY_NAME.values()}
+        # entity -> text fields with nothing to check but their length -> that length
+        self.plain_text = {entity.name: {spec.name: entity.max_length(spec) for spec in entity.fields
+                                         if spec.kind == TEXT and spec.name not in ("state", "email")}
+                           for entity in BY_NAME.values()}
 
     def _step(self, entity: Entity, spec):
         convert, limit, many = getattr(self, f"_{spec.kind}"), entity.max_length(spec), spec.kind == REFS
@@ -421,25 +433,25 @@ class _Applier:
         full, partial, created, parents, moved = [], [], [], [], []
         required = [spec.name for spec in entity.fields if spec.required]
         for item in items:
-            row = self._row(entity, item, parents)
+            row, before = self._row(entity, item, parents), known.get(item.key)
             if name == "client" and "company_id" in row:
-                before = known.get(item.key)
                 if before is not None and before.company_id != row["company_id"]:
                     moved.append({"b_client": before.id, "company_id": row["company_id"]})
                 self.client_company[item.key] = row["company_id"]
-            if item.key in known:
-                if name == "service_order":
-                    self._deadline(row, known[item.key])
-                row["b_id"] = known[item.key].id
-                has_all = all(item.values.get(n) is not None for n in required)
-                (full if has_all else partial).append(row)
-            else:
+            if before is None:
+                row["created_at"] = self.now
                 created.append(row)
+                continue
+            if name == "service_order":
+                self._deadline(row, before)
+            if all(item.values.get(n) is not None for n in required):
+                row["created_at"] = self.now  # ignored: the row exists
+                full.append(row)
+            else:
+                row["b_id"] = before.id
+                partial.append(row)
         if full or created:
-            rows = [self._without_id(r) for r in full] + created
-            for row in rows:
-                row["created_at"] = self.now  # used by new rows only
-            self._upsert_rows(table, rows, CREATE_ONLY.get(name, ()))
+            self._upsert_rows(table, full + created, CREATE_ONLY.get(name, ()))
         if partial:
             excluded = set(CREATE_ONLY.get(name, ()))
             self._update_rows(table, [{k: v for k, v in r.items() if k not in excluded} for r in partial])
@@ -462,19 +474,22 @@ class _Applier:
             self._call_statuses(items, errors)
 
     def _row(self, entity: Entity, item: Item, parents: list) -> dict:
-        row = {"erp_id": item.key, "updated_at": self.now}
-        specs = entity.specs
-        for field_name, value in item.values.items():
-            spec = specs[field_name]
-            if spec.kind == REF:
-                if value is None:
-                    row[spec.column] = None
-                elif spec.target == entity.name and value not in self.ids[entity.name]:
-                    parents.append((item.key, value))  # a parent created in this batch
-                else:
-                    row[spec.column] = self.ids[spec.target][value]
-            elif spec.column is not None:
-                row[spec.column] = value
+        """Column values of one row: data fields keep their names, references become ids."""
+        row = dict(item.values)
+        for spec in entity.references:
+            if spec.name not in row:
+                continue
+            value = row.pop(spec.name)
+            if spec.kind != REF:
+                if spec.column is not None:
+                    row[spec.column] = value
+            elif value is None:
+                row[spec.column] = None
+            elif spec.target == entity.name and value not in self.ids[entity.name]:
+                parents.append((item.key, value))  # a parent created in this batch
+            else:
+                row[spec.column] = self.ids[spec.target][value]
+        row["erp_id"], row["updated_at"] = item.key, self.now
         if entity.has_active:
             row.setdefault("active", True)
         if entity.name == "equipment" and "client_erp_id" in item.values:
@@ -482,10 +497,6 @@ class _Applier:
         if entity.name == "service_order" and item.key not in self.lookups.rows["service_order"]:
             row["opened_by_id"] = self.actor_id
         return row
-
-    @staticmethod
-    def _without_id(row: dict) -> dict:
-        return {k: v for k, v in row.items() if k != "b_id"}
 
     def _deadline(self, row: dict, before) -> None:
         """A new prazo marks the call as "prioridade atualizada"."""
@@ -584,17 +595,17 @@ def _mysql_upsert(table, columns: tuple, updated: list, rows: list[dict]) -> Non
     sql = (f"INSERT INTO `{table.name}` ({', '.join(f'`{n}`' for n in names)}) "
            f"VALUES ({', '.join(['%s'] * len(names))}) ON DUPLICATE KEY UPDATE "
            + ", ".join(f"`{c}` = VALUES(`{c}`)" for c in updated))
-    extra = tuple(defaults.values())
+    extra, values = tuple(defaults.values()), itemgetter(*columns)
     cursor = db.session.connection().connection.cursor()
     try:
-        cursor.executemany(sql, [(*(row[c] for c in columns), *extra) for row in rows])
+        cursor.executemany(sql, [values(row) + extra for row in rows])
     finally:
         cursor.close()
 
 
 def _groups(rows: list[dict]):
     """executemany needs one column set per statement: group rows by theirs."""
-    groups: dict[tuple, list[dict]] = {}
+    groups: dict[frozenset, list[dict]] = {}
     for row in rows:
-        groups.setdefault(tuple(sorted(row)), []).append(row)
-    return groups.items()
+        groups.setdefault(frozenset(row), []).append(row)
+    return [(tuple(sorted(columns)), group) for columns, group in groups.items()]

@@ -55,7 +55,7 @@ class ChangeFeedEntry(Model):
 
     ``id`` is the insert order; ``seq`` is the order the ERP reads, given only after the
     entry's transaction committed (app.sync.feed.sequence_committed), so no reader can pass
-    an entry that is still invisible to it. See docs/sync.md ("Ordem do feed").
+    an entry that is still invisible to it. See docs/sync.md ("Feed ordering").
     """
 
     __tablename__ = "change_feed"

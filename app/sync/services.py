@@ -194,24 +194,23 @@ def parse_cursor(value, *, field_name: str = "cursor", status: int = 400) -> int
 
 
 def changes_after(token: SyncToken, after: int | None, limit: int) -> dict:
-    """One page of the feed after ``after`` (default: the token's acknowledged cursor)."""
+    """One page of the feed after ``after`` (default: the token's acknowledged cursor, or the
+    oldest change kept when the token never acknowledged one)."""
     feed.sequence_committed()
     last_seq, purged_through = feed.feed_state()
-    start = after if after is not None else (token.acked_cursor or 0)
-    if start > last_seq:
-        raise SyncError(410, _("Cursor %(cursor)d desconhecido (o último é %(last)d): "
-                               "ressincronize os dados e recomece sem cursor.", cursor=start, last=last_seq))
-    if start < purged_through:
-        if after is None:
-            start = purged_through
-        else:
-            raise SyncError(410, _("As alterações depois do cursor %(cursor)d já foram expurgadas "
-                                   "(retenção): ressincronize os dados e recomece a partir do cursor "
-                                   "%(oldest)d.", cursor=start, oldest=purged_through))
-    entries, has_more = feed.read_changes(start, max(1, min(limit, MAX_PAGE)))
+    if after is None:  # continue after the acknowledged cursor; a first read from the oldest kept
+        after = token.acked_cursor if token.acked_cursor is not None else purged_through
+    if after > last_seq:
+        raise SyncError(410, _("Cursor %(cursor)d desconhecido (o último é %(last)d): ressincronize os "
+                               "dados e continue a partir do cursor %(last)d.", cursor=after, last=last_seq))
+    if after < purged_through:
+        raise SyncError(410, _("As alterações depois do cursor %(cursor)d já foram expurgadas (retenção): "
+                               "ressincronize os dados e continue a partir do cursor %(oldest)d.",
+                               cursor=after, oldest=purged_through))
+    entries, has_more = feed.read_changes(after, max(1, min(limit, MAX_PAGE)))
     return {
         "changes": [change_json(entry) for entry in entries],
-        "next_cursor": str(entries[-1].seq if entries else start),
+        "next_cursor": str(entries[-1].seq if entries else after),
         "has_more": has_more,
     }
 
