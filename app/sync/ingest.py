@@ -7,9 +7,11 @@ one SELECT of the new ids — never one ORM round trip per row. ERP-side changes
 supply requests go through the same services as the web (history, e-mails, deadlines).
 Nothing is committed here: the caller commits once, or rolls back on BatchRejected.
 """
+from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
@@ -44,7 +46,7 @@ class BatchRejected(Exception):
         self.errors = errors
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """The records of one (entity, key), merged in batch order."""
 
@@ -328,10 +330,7 @@ class _Lookups:
             if entity.key != "erp_id" or not keys:
                 self.rows[name] = {}
                 continue
-            table = entity.table
-            columns = [table.c.erp_id, table.c.id, *(table.c[c] for c in EXTRA_COLUMNS.get(name, ()))]
-            found = db.session.execute(select(*columns).where(table.c.erp_id.in_(keys))).all()
-            self.rows[name] = {row.erp_id: row for row in found}
+            self.rows[name] = _rows_by_key(entity.table, ("erp_id", "id", *EXTRA_COLUMNS.get(name, ())), keys)
         calls = ServiceCall.__table__
         self.web_calls = {row.id: row for row in db.session.execute(
             select(calls.c.id, calls.c.erp_id, calls.c.status, calls.c.priority_due,
@@ -343,6 +342,27 @@ class _Lookups:
 
     def known(self, entity_name: str, key) -> bool:
         return key in self.upserted[entity_name] or key in self.rows[entity_name]
+
+
+def _rows_by_key(table, names: tuple[str, ...], keys: set) -> dict:
+    """{erp_id: row} of the rows with these erp_ids, in one SELECT (on MariaDB straight through
+    the session's DB-API cursor: a 5,000-key IN list costs half as much)."""
+    if db.session.get_bind().dialect.name != "mysql":
+        found = db.session.execute(select(*(table.c[n] for n in names)).where(table.c.erp_id.in_(keys)))
+        return {row.erp_id: row for row in found}
+    make = _row_type(names)._make
+    cursor = db.session.connection().connection.cursor()
+    try:
+        cursor.execute(f"SELECT {', '.join(f'`{n}`' for n in names)} FROM `{table.name}` "
+                       f"WHERE `erp_id` IN ({', '.join(['%s'] * len(keys))})", list(keys))
+        return {row[0]: make(row) for row in cursor.fetchall()}
+    finally:
+        cursor.close()
+
+
+@lru_cache
+def _row_type(names: tuple[str, ...]):
+    return namedtuple("KnownRow", names)
 
 
 def _check(items: dict[tuple, Item], lookups: _Lookups, errors: Errors) -> None:

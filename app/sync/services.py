@@ -106,7 +106,7 @@ class BatchOutcome:
 
 
 def content_hash(records: list) -> str:
-    canonical = json.dumps(records, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = json.dumps(records, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
