@@ -43,6 +43,8 @@ class Portal:
     """The sync API over HTTP, retrying what a retry can fix (network, 502/503/504)."""
 
     def __init__(self, url: str, token: str, timeout: float, retries: int):
+        if not url.startswith(("http://", "https://")):
+            raise click.BadParameter("use um endereço http:// ou https://", param_hint="--url")
         self.base = url.rstrip("/") + API
         self.token, self.timeout, self.retries = token, timeout, retries
 
@@ -53,7 +55,7 @@ class Portal:
                 "Authorization": f"Bearer {self.token}", "Content-Type": "application/json",
                 "Accept": "application/json", "User-Agent": f"{AGENT}/{VERSION}"})
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - operator's URL
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:  # nosec B310 - http(s) only
                     return response.status, _json(response.read()), dict(response.headers)
             except urllib.error.HTTPError as error:
                 status, payload = error.code, _json(error.read())

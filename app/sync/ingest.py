@@ -27,10 +27,7 @@ from app.catalog.models import Equipment, supply_item_model
 from app.core.db import db, utcnow
 from app.supplies.models import SupplyRequest
 from app.supplies.services import SupplyError, update_supply_request
-from app.sync.contract import (
-    APPLY_ORDER, BOOL, BY_NAME, CHOICE, DATE, DATETIME, DECIMAL, INT, OPS, REF, REFS, TEXT, WEB,
-    Entity,
-)
+from app.sync.contract import APPLY_ORDER, BY_NAME, OPS, REF, REFS, TEXT, Entity
 
 MAX_KEY_LENGTH = 40
 RECORD_KEYS = frozenset({"entity", "op", "erp_id", "data"})
@@ -353,7 +350,7 @@ def _rows_by_key(table, names: tuple[str, ...], keys: set) -> dict:
     make = _row_type(names)._make
     cursor = db.session.connection().connection.cursor()
     try:
-        cursor.execute(f"SELECT {', '.join(f'`{n}`' for n in names)} FROM `{table.name}` "
+        cursor.execute(f"SELECT {', '.join(f'`{n}`' for n in names)} FROM `{table.name}` "  # nosec B608
                        f"WHERE `erp_id` IN ({', '.join(['%s'] * len(keys))})", list(keys))
         return {row[0]: make(row) for row in cursor.fetchall()}
     finally:
@@ -612,7 +609,7 @@ def _mysql_upsert(table, columns: tuple, updated: list, rows: list[dict]) -> Non
     defaults = {c.name: c.default.arg for c in table.columns
                 if c.name not in columns and c.default is not None and c.default.is_scalar}
     names = (*columns, *defaults)
-    sql = (f"INSERT INTO `{table.name}` ({', '.join(f'`{n}`' for n in names)}) "
+    sql = (f"INSERT INTO `{table.name}` ({', '.join(f'`{n}`' for n in names)}) "  # nosec B608
            f"VALUES ({', '.join(['%s'] * len(names))}) ON DUPLICATE KEY UPDATE "
            + ", ".join(f"`{c}` = VALUES(`{c}`)" for c in updated))
     extra, values = tuple(defaults.values()), itemgetter(*columns)

@@ -18,7 +18,8 @@ class SyncMonitorView(PortalBaseView):
     route_base = "/sincronismo"
     default_view = "index"
     class_permission_name = "SyncToken"
-    method_permission_name = {"index": "read", "batch": "read", "create_token": "write", "revoke": "write"}
+    method_permission_name = {"index": "read", "batch": "read", "create_token": "write",  # nosec B105
+                              "revoke": "write"}
 
     @expose("/")
     @has_access
