@@ -30,6 +30,7 @@ from app.supplies.services import SupplyError, update_supply_request
 from app.sync.contract import APPLY_ORDER, BY_NAME, OPS, REF, REFS, TEXT, Entity
 
 MAX_KEY_LENGTH = 40
+MIN_YEAR, MAX_YEAR = 1900, 2999  # dates outside are typing errors (and outside DATETIME's range)
 RECORD_KEYS = frozenset({"entity", "op", "erp_id", "data"})
 # service_order columns the ERP sets on creation only; later changes go through the services.
 CREATE_ONLY = {"service_order": ("status", "opened_by_id")}
@@ -169,6 +170,15 @@ def _parse(index, raw, coercer, errors: Errors):
     return (entity, op, key, shown_id, values, invalid) if usable else None
 
 
+def _whole(value) -> int | None:
+    """A JSON integer (or a text of digits) that fits an INT column, else None."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**31:
+        return None
+    return value
+
+
 def _text_key(value) -> str:
     return (value if type(value) is str else str(value)).strip()
 
@@ -216,13 +226,10 @@ class _Coercer:
         return value
 
     def _int(self, _spec, value, _limit):
-        if isinstance(value, bool):
-            raise ValueError(_("Deve ser um número inteiro."))
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            value = int(value)
-        if not isinstance(value, int) or not (0 <= value < 2**31):
+        number = _whole(value)
+        if number is None or number < 0:
             raise ValueError(_("Deve ser um número inteiro não negativo."))
-        return value
+        return number
 
     def _bool(self, _spec, value, _limit):
         if not isinstance(value, bool):
@@ -233,20 +240,24 @@ class _Coercer:
         try:
             if not isinstance(value, str) or len(value) != 10:
                 raise ValueError
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
-            raise ValueError(_("Data inválida: use AAAA-MM-DD.")) from None
+            day = None
+        if day is None or not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise ValueError(_("Data inválida: use AAAA-MM-DD."))
+        return day
 
     def _datetime(self, _spec, value, _limit):
         try:
             moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
+            if moment is not None and moment.tzinfo is None:
+                moment = moment.replace(tzinfo=self.tz)
+            moment = moment.astimezone(timezone.utc) if moment is not None else None
+        except (ValueError, OverflowError):
             moment = None
-        if moment is None:
+        if moment is None or not MIN_YEAR <= moment.year <= MAX_YEAR:
             raise ValueError(_("Data e hora inválida: use ISO 8601, ex.: 2026-11-27T14:05:00-03:00."))
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=self.tz)
-        return moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
+        return moment.replace(tzinfo=None, microsecond=0)
 
     def _decimal(self, _spec, value, _limit):
         try:
@@ -279,11 +290,10 @@ class _Coercer:
         return list(dict.fromkeys(self._ref(spec, item) for item in value))
 
     def _web(self, _spec, value, _limit):
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        number = _whole(value)
+        if number is None or number <= 0:
             raise ValueError(_("Deve ser o número (id) do registro no portal."))
-        return value
+        return number
 
 
 # --- what the database already holds ---------------------------------------------------------
@@ -298,7 +308,6 @@ class _Lookups:
     """One SELECT per entity of every key the batch sends or references."""
 
     def __init__(self, items: dict[tuple, Item]):
-        self.items = items
         self.upserted: dict[str, set] = {name: set() for name in BY_NAME}
         self.referenced: dict[str, set] = {name: set() for name in BY_NAME}  # keys other rows point to
         wanted: dict[str, set] = {name: set() for name in BY_NAME}
