@@ -57,6 +57,8 @@ class Config:
     PWS_ETA_SPEED_KMH = float(os.environ.get("PWS_ETA_SPEED_KMH", "30"))
     PWS_SURVEY_DAYS = int(os.environ.get("PWS_SURVEY_DAYS", "30"))
     PWS_PHOTO_MAX_MB = int(os.environ.get("PWS_PHOTO_MAX_MB", "10"))
+    # Change-feed entries older than this are purged by `flask pws purge-feed` (cursors → 410).
+    PWS_SYNC_FEED_RETENTION_DAYS = int(os.environ.get("PWS_SYNC_FEED_RETENTION_DAYS", "90"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -17,10 +17,11 @@ def register_all(app, appbuilder):
     from app.field import views as field_views
     from app.notifications import views as notification_views
     from app.supplies import views as supplies_views
+    from app.sync import views as sync_views
 
     for area in (catalog_views, dashboard_views, call_views, call_labels, supplies_views,
                  deliveries_views, billing_views, notification_views, reset_views, lgpd_views,
-                 contact_views, field_views):
+                 contact_views, field_views, sync_views):
         area.register(appbuilder)
 
     app.jinja_env.filters["datahora"] = timefmt.format_datetime

@@ -262,3 +262,12 @@ def attendance(call, technician=None, status="concluded", **kw):
     db.session.add(row)
     db.session.commit()
     return row
+
+
+def sync_token(name=None):
+    """A synchronizer token: (row, the plain token the ERP sends)."""
+    from app.sync.services import create_token
+
+    token, plain = create_token(name or f"ILUX {_n()}")
+    db.session.commit()
+    return token, plain

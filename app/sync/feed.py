@@ -1,12 +1,158 @@
-"""The change feed: what the ERP must learn from the portal, written in the caller's transaction."""
-from app.core.db import db
-from app.sync.models import ChangeFeedEntry
+"""The change feed: what the ERP must learn from the portal, written in the caller's transaction.
+
+Ordering (docs/sync.md, "Feed ordering"): an entry is inserted without ``seq``; once its
+transaction has committed, the sequencer gives it the next number under a lock on the single
+``sync_feed_state`` row. The sequencer only sees committed entries, so an entry whose
+transaction commits late gets a later seq than everything a reader may already have read:
+readers never skip an entry, whatever the commit order, and seqs have no gaps. It runs right
+after every commit that recorded a change, and again before every read of the feed.
+"""
+import logging
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import bindparam, delete, event, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.core.db import db, utcnow
+from app.core.timefmt import isoformat_local
+from app.sync.models import ChangeFeedEntry, SyncFeedState
+
+log = logging.getLogger(__name__)
+_PENDING_KEY = "pws_feed_pending"
+STATE_ID = 1
+SEQUENCE_CHUNK = 1000
+FEED = ChangeFeedEntry.__table__
+STATE = SyncFeedState.__table__
 
 
 def record_change(entity: str, op: str, *, data: dict, web_id: int | None = None,
                   erp_id: str | None = None, company_id: int | None = None) -> ChangeFeedEntry:
     """Add a feed entry to the current session; it commits (or rolls back) with the change."""
     entry = ChangeFeedEntry(entity=entity, op=op, web_id=web_id, erp_id=erp_id,
-                            company_id=company_id, data=data)
+                            company_id=company_id, data=jsonable(data))
     db.session.add(entry)
+    db.session.info[_PENDING_KEY] = True
     return entry
+
+
+def jsonable(value):
+    """Dates as the API speaks them (ISO 8601, São Paulo offset), decimals as exact strings."""
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [jsonable(item) for item in value]
+    if isinstance(value, datetime):
+        return isoformat_local(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session):
+    if session.info.pop(_PENDING_KEY, False):
+        try:
+            sequence_committed()
+        except Exception:  # the change is committed; the next read sequences it
+            log.exception("change feed: sequencing after commit failed")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session, _previous_transaction):
+    session.info.pop(_PENDING_KEY, None)
+
+
+def sequence_committed() -> int:
+    """Number the committed entries that have no seq yet, in insert order; returns how many."""
+    with db.engine.connect() as conn:
+        if conn.execute(select(FEED.c.id).where(FEED.c.seq.is_(None)).limit(1)).first() is None:
+            return 0
+        conn.rollback()  # no snapshot may predate the lock
+        state = _lock_state(conn)
+        if state is None:
+            conn.rollback()
+            _create_state()
+            state = _lock_state(conn)
+        last_seq, total = state.last_seq, 0
+        while True:
+            pending = conn.execute(
+                select(FEED.c.id).where(FEED.c.seq.is_(None)).order_by(FEED.c.id).limit(SEQUENCE_CHUNK)
+            ).scalars().all()
+            if pending:
+                conn.execute(
+                    update(FEED).where(FEED.c.id == bindparam("b_id")).values(seq=bindparam("b_seq")),
+                    [{"b_id": pk, "b_seq": last_seq + n} for n, pk in enumerate(pending, 1)],
+                )
+                last_seq += len(pending)
+                total += len(pending)
+            if len(pending) < SEQUENCE_CHUNK:
+                break
+        conn.execute(update(STATE).where(STATE.c.id == STATE_ID).values(last_seq=last_seq))
+        conn.commit()
+        return total
+
+
+def _lock_state(conn):
+    """Lock the state row first (a write), then read it: the snapshot starts after the lock."""
+    conn.execute(update(STATE).where(STATE.c.id == STATE_ID).values(sequenced_at=utcnow()))
+    return conn.execute(
+        select(STATE.c.last_seq, STATE.c.purged_through).where(STATE.c.id == STATE_ID)
+    ).first()
+
+
+def _create_state():
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(insert(STATE).values(id=STATE_ID, last_seq=0, purged_through=0))
+    except IntegrityError:
+        pass  # another server created it first
+
+
+def feed_state() -> tuple[int, int]:
+    """(last seq handed out, last seq purged) as the current transaction sees them."""
+    row = db.session.execute(
+        select(SyncFeedState.last_seq, SyncFeedState.purged_through).where(SyncFeedState.id == STATE_ID)
+    ).first()
+    return (row.last_seq, row.purged_through) if row else (0, 0)
+
+
+def unsequenced_count() -> int:
+    return db.session.execute(
+        select(func.count()).select_from(ChangeFeedEntry).where(ChangeFeedEntry.seq.is_(None))
+    ).scalar_one()
+
+
+def read_changes(after: int, limit: int) -> tuple[list[ChangeFeedEntry], bool]:
+    """Entries with seq > after, in seq order, and whether more follow."""
+    rows = db.session.execute(
+        select(ChangeFeedEntry).where(ChangeFeedEntry.seq > after)
+        .order_by(ChangeFeedEntry.seq).limit(limit + 1)
+    ).scalars().all()
+    return rows[:limit], len(rows) > limit
+
+
+def purge_feed(retention_days: int) -> int:
+    """Delete entries older than the retention; cursors before them then get 410."""
+    sequence_committed()
+    cutoff = utcnow() - timedelta(days=retention_days)
+    with db.engine.connect() as conn:
+        state = _lock_state(conn)
+        if state is None:
+            return 0
+        first_recent = conn.execute(
+            select(func.min(FEED.c.seq)).where(FEED.c.seq.is_not(None), FEED.c.at >= cutoff)
+        ).scalar()
+        through = first_recent - 1 if first_recent is not None else state.last_seq
+        if through <= state.purged_through:
+            conn.rollback()
+            return 0
+        removed = conn.execute(
+            delete(FEED).where(FEED.c.seq.is_not(None), FEED.c.seq <= through)
+        ).rowcount
+        conn.execute(update(STATE).where(STATE.c.id == STATE_ID).values(purged_through=through))
+        conn.commit()
+        return removed

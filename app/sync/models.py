@@ -1,6 +1,6 @@
-"""ERP synchronisation: tokens, applied batches and the portal's change feed."""
+"""ERP synchronisation: tokens, received batches and the portal's change feed."""
 from flask_appbuilder import Model
-from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import relationship
 
 from app.core.db import IdMixin, utcnow
@@ -8,44 +8,60 @@ from app.core.scoping import Scope
 
 
 class SyncToken(IdMixin, Model):
+    """A synchronizer's bearer token: only its sha256 is kept; revoked tokens stay for history."""
+
     __tablename__ = "sync_token"
     __scope__ = Scope(dealer_only=True)
-    name = Column(String(80), nullable=False)
+    name = Column(String(80), nullable=False, unique=True)
     token_hash = Column(String(64), nullable=False, unique=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     created_by_id = Column(Integer, ForeignKey("ab_user.id"))
     revoked_at = Column(DateTime)
-    last_used_at = Column(DateTime)
+    last_used_at = Column(DateTime, index=True)
     last_heartbeat_at = Column(DateTime)
     agent = Column(String(120))
     agent_version = Column(String(40))
     acked_cursor = Column(BigInteger)
     acked_at = Column(DateTime)
 
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
     def __str__(self) -> str:
         return self.name
 
 
 class SyncBatch(IdMixin, Model):
-    """A batch already applied: replaying its batch_id returns the stored result."""
+    """A batch received from the ERP: applied (replaying its batch_id returns ``result``) or
+    rejected (``result`` keeps the errors for the monitor; the same batch_id may be sent again)."""
 
     __tablename__ = "sync_batch"
     __scope__ = Scope(dealer_only=True)
+    APPLIED, REJECTED = "applied", "rejected"
     batch_id = Column(String(64), nullable=False, unique=True)
     token_id = Column(Integer, ForeignKey("sync_token.id"), index=True)
+    status = Column(String(10), nullable=False, default=APPLIED)
     content_hash = Column(String(64), nullable=False)
     record_count = Column(Integer, nullable=False)
+    error_count = Column(Integer, nullable=False, default=0)
     result = Column(JSON, nullable=False)
-    applied_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    received_at = Column(DateTime, nullable=False, default=utcnow, index=True)
     token = relationship("SyncToken")
 
 
 class ChangeFeedEntry(Model):
-    """What happened in the portal that the ERP must know, in commit order by seq."""
+    """What happened in the portal that the ERP must know.
+
+    ``id`` is the insert order; ``seq`` is the order the ERP reads, given only after the
+    entry's transaction committed (app.sync.feed.sequence_committed), so no reader can pass
+    an entry that is still invisible to it. See docs/sync.md ("Feed ordering").
+    """
 
     __tablename__ = "change_feed"
     __scope__ = Scope(dealer_only=True)
-    seq = Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    id = Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    seq = Column(BigInteger, unique=True)
     entity = Column(String(30), nullable=False)
     op = Column(String(10), nullable=False)
     web_id = Column(Integer)
@@ -56,3 +72,15 @@ class ChangeFeedEntry(Model):
 
 
 Index("ix_change_feed_entity_web", ChangeFeedEntry.entity, ChangeFeedEntry.web_id)
+
+
+class SyncFeedState(Model):
+    """One row: the last seq handed out and how far retention purged. Locking it serialises
+    the sequencer across app servers."""
+
+    __tablename__ = "sync_feed_state"
+    __scope__ = Scope(dealer_only=True)
+    id = Column(Integer, primary_key=True, autoincrement=False)
+    last_seq = Column(BigInteger, nullable=False, default=0)
+    purged_through = Column(BigInteger, nullable=False, default=0)
+    sequenced_at = Column(DateTime)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 02:20:36.361417
+Create Date: 2026-11-28 02:25:53.150378
 
 """
 from alembic import op
@@ -167,6 +167,13 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_supply_item_active'), ['active'], unique=False)
         batch_op.create_index(batch_op.f('ix_supply_item_created_at'), ['created_at'], unique=False)
 
+    op.create_table('sync_feed_state',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('last_seq', sa.BigInteger(), nullable=False),
+    sa.Column('purged_through', sa.BigInteger(), nullable=False),
+    sa.Column('sequenced_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('technician',
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=True),
@@ -270,7 +277,8 @@ def upgrade():
     sa.UniqueConstraint('company_id')
     )
     op.create_table('change_feed',
-    sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=True),
     sa.Column('entity', sa.String(length=30), nullable=False),
     sa.Column('op', sa.String(length=10), nullable=False),
     sa.Column('web_id', sa.Integer(), nullable=True),
@@ -279,7 +287,8 @@ def upgrade():
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], ),
-    sa.PrimaryKeyConstraint('seq')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('seq')
     )
     with op.batch_alter_table('change_feed', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_change_feed_at'), ['at'], unique=False)
@@ -500,8 +509,12 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['ab_user.id'], ),
     sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('name'),
     sa.UniqueConstraint('token_hash')
     )
+    with op.batch_alter_table('sync_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sync_token_last_used_at'), ['last_used_at'], unique=False)
+
     op.create_table('user_client',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
@@ -598,17 +611,19 @@ def upgrade():
     op.create_table('sync_batch',
     sa.Column('batch_id', sa.String(length=64), nullable=False),
     sa.Column('token_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('record_count', sa.Integer(), nullable=False),
+    sa.Column('error_count', sa.Integer(), nullable=False),
     sa.Column('result', sa.JSON(), nullable=False),
-    sa.Column('applied_at', sa.DateTime(), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['token_id'], ['sync_token.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('batch_id')
     )
     with op.batch_alter_table('sync_batch', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_sync_batch_applied_at'), ['applied_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sync_batch_received_at'), ['received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_sync_batch_token_id'), ['token_id'], unique=False)
 
     op.create_table('billing_download',
@@ -1047,7 +1062,7 @@ def downgrade():
     op.drop_table('billing_download')
     with op.batch_alter_table('sync_batch', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sync_batch_token_id'))
-        batch_op.drop_index(batch_op.f('ix_sync_batch_applied_at'))
+        batch_op.drop_index(batch_op.f('ix_sync_batch_received_at'))
 
     op.drop_table('sync_batch')
     with op.batch_alter_table('equipment', schema=None) as batch_op:
@@ -1080,6 +1095,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_user_client_client_id'))
 
     op.drop_table('user_client')
+    with op.batch_alter_table('sync_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sync_token_last_used_at'))
+
     op.drop_table('sync_token')
     with op.batch_alter_table('password_reset_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_password_reset_token_user_id'))
@@ -1164,6 +1182,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_technician_active'))
 
     op.drop_table('technician')
+    op.drop_table('sync_feed_state')
     with op.batch_alter_table('supply_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_supply_item_created_at'))
         batch_op.drop_index(batch_op.f('ix_supply_item_active'))

@@ -1,0 +1,173 @@
+"""/api/sync/v1 — the ERP synchronizer's API (api.md §1).
+
+A FAB BaseApi (so the endpoints join the project's OpenAPI spec) with its own bearer-token
+authentication instead of user permissions; CSRF-exempt (no cookies are involved), JSON errors
+on every path, and the system principal for everything it reads and writes.
+"""
+import json
+import logging
+from functools import wraps
+
+from apispec.exceptions import DuplicateComponentNameError
+from flask import g, jsonify, request
+from flask_appbuilder.api import BaseApi, expose
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+from app.core.db import db
+from app.core.scoping import SYSTEM
+from app.sync import openapi, services
+from app.sync.contract import MAX_BYTES
+from app.sync.services import SyncError
+
+log = logging.getLogger(__name__)
+PREFIX = "/api/sync/v1"
+SMALL_BODY = 64 * 1024
+
+
+def error_response(status: int, message: str, errors: list | None = None, headers: dict | None = None):
+    body = {"message": message}
+    if errors is not None:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def token_required(view):
+    """Bearer token or 401; then the request runs as the system principal."""
+
+    @wraps(view)
+    def wrapper(self, *args, **kwargs):
+        token = services.authenticate(request.headers.get("Authorization"))
+        if token is None:
+            return error_response(401, _("Token de sincronismo ausente, inválido ou revogado."),
+                                  headers={"WWW-Authenticate": 'Bearer realm="pws-sync"'})
+        g.pws_principal = SYSTEM
+        return view(self, token, *args, **kwargs)
+
+    return wrapper
+
+
+def _json_body(limit: int):
+    request.max_content_length = limit
+    raw = request.get_data(cache=False)
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise SyncError(400, _("O corpo não é um JSON válido.")) from None
+
+
+class SyncApi(BaseApi):
+    route_base = PREFIX
+    resource_name = "sync"
+    openapi_spec_tag = "Sincronismo"
+    openapi_spec_methods = openapi.OPERATIONS
+    csrf_exempt = True
+
+    def create_blueprint(self, appbuilder, *args, **kwargs):
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        blueprint.register_error_handler(SyncError, _sync_error)
+        blueprint.register_error_handler(HTTPException, _http_error)
+        blueprint.register_error_handler(Exception, _unexpected_error)
+        blueprint.after_request(_no_store)
+        return blueprint
+
+    def add_apispec_components(self, api_spec):
+        super().add_apispec_components(api_spec)
+        try:
+            api_spec.components.security_scheme("SyncToken", {"type": "http", "scheme": "bearer"})
+            for name, schema in openapi.component_schemas().items():
+                api_spec.components.schema(name, schema)
+        except DuplicateComponentNameError:
+            pass
+
+    @expose("/batch", methods=["POST"])
+    @token_required
+    def batch(self, token):
+        """Master data and ERP-side changes, all or nothing.
+        ---
+        post:
+          summary: batch
+        """
+        if (request.content_length or 0) > MAX_BYTES:
+            raise SyncError(413, _("O lote passa de 10 MiB."))
+        payload = _json_body(MAX_BYTES)
+        outcome = services.receive_batch(token, payload)
+        response = self.response(200, **outcome.body)
+        if outcome.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return response
+
+    @expose("/changes", methods=["GET"])
+    @token_required
+    def changes(self, token):
+        """The portal's changes after a cursor, in seq order.
+        ---
+        get:
+          summary: changes
+        """
+        after = request.args.get("after", "")
+        after = services.parse_cursor(after, field_name="after") if after.strip() else None
+        limit = services.parse_cursor(request.args.get("limit", "500"), field_name="limit")
+        return self.response(200, **services.changes_after(token, after, limit))
+
+    @expose("/changes/ack", methods=["POST"])
+    @token_required
+    def ack(self, token):
+        """How far the synchronizer got.
+        ---
+        post:
+          summary: ack
+        """
+        payload = _json_body(SMALL_BODY)
+        cursor = payload.get("cursor") if isinstance(payload, dict) else None
+        cursor = services.parse_cursor(cursor, status=422)
+        return self.response(200, **services.acknowledge(token, cursor))
+
+    @expose("/heartbeat", methods=["POST"])
+    @token_required
+    def heartbeat(self, token):
+        """A sign of life.
+        ---
+        post:
+          summary: heartbeat
+        """
+        return self.response(200, **services.heartbeat(token, _json_body(SMALL_BODY)))
+
+
+def _sync_error(error: SyncError):
+    db.session.rollback()
+    return error_response(error.status, str(error), error.errors)
+
+
+def _http_error(error: HTTPException):
+    db.session.rollback()
+    messages = {413: _("Corpo da requisição grande demais."), 404: _("Rota não encontrada."),
+                405: _("Método não permitido.")}
+    return error_response(error.code or 500, messages.get(error.code, error.description))
+
+
+def _unexpected_error(error: Exception):
+    db.session.rollback()
+    log.exception("sync API: unexpected error", exc_info=error)
+    return error_response(500, _("Erro interno; tente novamente. O lote não foi aplicado."))
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def json_routing_errors():
+    """Unknown paths and wrong methods under /api/sync/ answer JSON too (they never reach the
+    blueprint's handlers)."""
+    error = request.routing_exception
+    if isinstance(error, (NotFound, MethodNotAllowed)) and request.path.startswith(PREFIX + "/"):
+        headers = {"Allow": ", ".join(sorted(error.valid_methods))} if isinstance(error, MethodNotAllowed) else {}
+        return _no_store(error_response(error.code, _("Rota não encontrada.") if error.code == 404
+                                        else _("Método não permitido."), headers=headers))
+    return None
