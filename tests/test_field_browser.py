@@ -61,7 +61,7 @@ def new_page(browser, base_url, email, geolocation=None):
     page.goto("/login/")
     page.fill("#username", email)
     page.fill("#password", PASSWORD)
-    page.click("input[type=submit][value='Entrar']")
+    page.get_by_role("button", name="Entrar").click()
     page.wait_for_url(base_url + "/")
     return context, page
 
@@ -127,7 +127,7 @@ def test_a_technician_records_an_attendance_in_the_phone_browser(app, db_ctx, br
         assert session.execute(select(AttendancePhoto)).scalar_one().caption == "Fusor novo"
         assert session.get(ServiceCall, field.call).status == "O"
         assert {m.kind for m in session.execute(select(OutboxMessage)).scalars()} == {
-            "technician_on_the_way", "survey_invitation"}
+            "technician_on_the_way", "survey_invitation", "call_changed"}
         attendance_id = attendance.id
 
     context, page = new_page(browser, live_server, field.operator_email)

@@ -58,6 +58,7 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, ...]] = {
     (E, A): DEALER_DESK,                        # devolvido para abertura
     (E, M): DEALER_DESK + (TECHNICIAN,),        # técnico aceitou e iniciou o deslocamento
     (E, C): DEALER_DESK,
+    (M, E): DEALER_DESK + (TECHNICIAN,),        # atendimento cancelado: volta para despacho
     (M, P): DEALER_DESK + (TECHNICIAN,),        # pendência: peças, ponto de rede/energia…
     (M, O): DEALER_DESK + (TECHNICIAN,),        # concluído sem pendência
     (M, T): DEALER_DESK + (TECHNICIAN,),        # atendido, falta ação interna da revenda

@@ -257,6 +257,9 @@ def _settle_call(principal: Principal, attendance: Attendance) -> None:
     """A concluded attendance leaves the call concluded, or pending when the report says so."""
     target = CallStatus.PENDING if attendance.pending else CallStatus.CONCLUDED
     note = _("Atendimento concluído com pendência.") if attendance.pending else _("Atendimento concluído.")
+    if attendance.call.status in (CallStatus.DISPATCHED, CallStatus.PENDING):
+        # the work events may arrive after the conclusion (offline app): the flow passes by M
+        _move_call(attendance.call, CallStatus.MAINTENANCE, principal, _("Técnico em atendimento."))
     _move_call(attendance.call, target, principal, note)
 
 
