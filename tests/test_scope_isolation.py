@@ -7,7 +7,6 @@ from tests.scopes import all_cases
 from tests.tenants import tenant_pair, user_for
 
 CASES = all_cases()
-API_CASES = [case for case in CASES if case.api]
 
 
 def _snapshot(row):
@@ -72,16 +71,3 @@ def test_foreign_row_is_404_on_every_route(scoped, db_ctx):
 def test_own_row_is_visible(scoped):
     client, data = scoped
     assert client.get(f"{data['case'].base}/show/{data['mine_id']}").status_code == 200
-
-
-@pytest.mark.parametrize("scoped", API_CASES, ids=[c.name for c in API_CASES], indirect=True)
-def test_foreign_row_is_404_in_the_api(scoped, db_ctx):
-    client, data = scoped
-    api = data["case"].api
-    pk = data["theirs_id"]
-    assert client.get(f"{api}/{pk}").status_code == 404
-    assert client.put(f"{api}/{pk}", json={}).status_code == 404
-    assert client.delete(f"{api}/{pk}").status_code == 404
-    listed = client.get(f"{api}/").get_json()
-    assert pk not in listed.get("ids", [])
-    _unchanged(db_ctx, data)

@@ -19,7 +19,6 @@ class ScopedCase:
     search: str | None = None       # a text column searchable in the list widget
     routes: tuple[str, ...] = ("show",)
     model: type | None = None       # to prove a foreign row is left unchanged
-    api: str | None = None          # REST base, e.g. "/api/v1/chamados"
     extra: dict = field(default_factory=dict)
 
 
