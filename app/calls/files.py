@@ -7,7 +7,6 @@ outside ``static``, and are served only by the scoped download view.
 from __future__ import annotations
 
 import io
-import secrets
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image
 from pypdf import PdfReader
+
+from app.core.files import area_dir, store_bytes
+from app.core.files import discard as discard_stored
 
 STORAGE_SUBDIR = "calls"
 MAX_IMAGE_PIXELS = 40_000_000
@@ -97,24 +99,15 @@ def _reencoded_image(name: str, raw: bytes) -> CheckedFile:
     return CheckedFile(_clean_name(name, "png"), out.getvalue(), "image/png", "png")
 
 
-def storage_dir() -> Path:
-    path = Path(current_app.config["PWS_STORAGE_DIR"]) / STORAGE_SUBDIR
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def store(checked: CheckedFile) -> str:
     """Write the file under a random name and return that name."""
-    stored_name = f"{secrets.token_hex(16)}.{checked.extension}"
-    (storage_dir() / stored_name).write_bytes(checked.data)
-    return stored_name
+    return store_bytes(STORAGE_SUBDIR, checked.data, f".{checked.extension}")
 
 
 def path_of(stored_name: str) -> Path:
-    return storage_dir() / Path(stored_name).name
+    return area_dir(STORAGE_SUBDIR) / Path(stored_name).name
 
 
 def discard(stored_names) -> None:
     """Remove files written for a transaction that did not commit."""
-    for name in stored_names:
-        path_of(name).unlink(missing_ok=True)
+    discard_stored(STORAGE_SUBDIR, [Path(name).name for name in stored_names])

@@ -1,6 +1,5 @@
 """Photos and signatures: checked by content, re-encoded (no EXIF, no GPS tags, no trailing
 bytes) and stored under random names in the storage folder, outside static."""
-import secrets
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -10,6 +9,8 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from app.core.files import area_dir, discard, store_bytes
 
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
 MAX_PIXELS = 40_000_000
@@ -64,27 +65,19 @@ def clean_image(data: bytes, formats=("JPEG", "PNG")) -> CleanImage:
     return CleanImage(out.getvalue(), content_type, extension)
 
 
-def _folder() -> Path:
-    folder = Path(current_app.config["PWS_STORAGE_DIR"]) / SUBFOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def store(image: CleanImage) -> str:
     """Write the image under a random name; returns the name to keep in the database."""
-    name = f"{secrets.token_hex(16)}.{image.extension}"
-    (_folder() / name).write_bytes(image.data)
-    return name
+    return store_bytes(SUBFOLDER, image.data, f".{image.extension}")
 
 
 def path_of(stored_name: str) -> Path:
     """The file of a stored name (names are generated here, never taken from a request)."""
-    return _folder() / Path(stored_name).name
+    return area_dir(SUBFOLDER) / Path(stored_name).name
 
 
 def remove(stored_name: str | None) -> None:
     if stored_name:
-        path_of(stored_name).unlink(missing_ok=True)
+        discard(SUBFOLDER, [Path(stored_name).name])
 
 
 def content_type_of(stored_name: str) -> str:
