@@ -59,8 +59,13 @@ def test_login_page_is_portuguese(client):
     assert "Entrar" in visible_text(html)
 
 
-@pytest.mark.parametrize("url", ["/", "/clientes/list/", "/usuarios/list/", "/usuarios/add",
-                                 "/defeitos/list/", "/usuarios/userinfo/"])
+@pytest.mark.parametrize("url", [
+    "/", "/clientes/list/", "/usuarios/list/", "/usuarios/add", "/defeitos/list/",
+    "/usuarios/userinfo/", "/chamados/list/", "/chamados/abrir/",
+    "/suprimentos/acompanhar/list/", "/suprimentos/solicitar/", "/entregas/list/",
+    "/faturamento/list/", "/atendimentos/list/", "/rastreamento/", "/sincronismo/",
+    "/perfis/list/",
+])
 def test_admin_screens_are_portuguese(app, client, db_ctx, url):
     with db_ctx():
         company = f.company()

@@ -17,7 +17,9 @@ class PortalRoleView(PostOnlyActions, RoleModelView):
     route_base = "/perfis"
     exclude_route_methods = UNEXPOSED_MODELVIEW_ROUTES
     list_title = _l("Perfis e funções")
-    label_columns = {"name": _l("Nome"), "permissions": _l("Permissões"), "user": _l("Usuários")}
+    search_columns = ["name"]
+    label_columns = {"name": _l("Nome"), "permissions": _l("Permissões"), "user": _l("Usuários"),
+                     "groups": _l("Grupos")}
 
 
 class PortalSecurityManager(SecurityManager):

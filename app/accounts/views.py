@@ -95,7 +95,7 @@ class PortalUserView(PostOnlyActions, FlagFields, BrazilianFormatting, UserDBMod
     label_columns = {
         "id": _l("ID"),
         "first_name": _l("Nome"),
-        "email": _l("Email"),
+        "email": _l("E-mail"),
         "password": _l("Senha"),
         "conf_password": _l("Confirmar Senha"),
         "profile": _l("Tipo de Usuário"),
