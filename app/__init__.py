@@ -23,7 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
 
     from app.accounts import sessions
-    from app.core import headers
+    from app.core import headers, redirects
     from app.core.db import db
 
     db.init_app(app)
@@ -31,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)  # before AppBuilder, so FAB's forms and deletes need a token
     headers.init_app(app)
     sessions.init_app(app)
+    redirects.init_app(app)
 
     from app import models  # noqa: F401  every table registered on the metadata
 

@@ -103,7 +103,7 @@ def test_https_only_in_production():
 
     app = make_app(ENV_NAME="production")
     response = app.test_client().get("/login/")
-    assert response.status_code == 301 and response.location.startswith("https://")
+    assert response.status_code == 301 and response.location == "https://portal.test/login/"
     secure = app.test_client().get("/login/", headers={"X-Forwarded-Proto": "https"})
     assert secure.status_code == 200
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=")

@@ -7,7 +7,7 @@ set the header themselves and the hook never overwrites it (docs/decisions.md).
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, g, redirect, request
+from flask import Flask, current_app, g, redirect, request
 
 
 def csp_nonce() -> str:
@@ -48,13 +48,14 @@ def _is_secure() -> bool:
 
 def _force_https():
     if not _is_secure() and request.url.startswith("http://"):
-        return redirect(request.url.replace("http://", "https://", 1), code=301)
+        # Built on the configured host, never on the request's Host header.
+        host = urlsplit(current_app.config["PWS_BASE_URL"]).netloc
+        query = f"?{request.query_string.decode()}" if request.query_string else ""
+        return redirect(f"https://{host}{request.path}{query}", code=301)
     return None
 
 
 def _set_headers(response):
-    from flask import current_app
-
     headers = response.headers
     headers.setdefault("Content-Security-Policy",
                        content_security_policy(csp_nonce(), current_app.config["PWS_MAP_TILE_URL"]))
