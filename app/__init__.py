@@ -23,7 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
 
     from app.accounts import sessions
-    from app.core import headers, redirects
+    from app.core import errors, headers, redirects
     from app.core.db import db
 
     db.init_app(app)
@@ -32,6 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     headers.init_app(app)
     sessions.init_app(app)
     redirects.init_app(app)
+    errors.init_app(app)
 
     from app import models  # noqa: F401  every table registered on the metadata
 
