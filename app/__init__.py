@@ -22,11 +22,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
 
+    from app.accounts import sessions
+    from app.core import errors, headers, redirects
     from app.core.db import db
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)  # before AppBuilder, so FAB's forms and deletes need a token
+    headers.init_app(app)
+    sessions.init_app(app)
+    redirects.init_app(app)
+    errors.init_app(app)
 
     from app import models  # noqa: F401  every table registered on the metadata
 

@@ -47,6 +47,9 @@ class PortalUser(User):
     email_opportunity = Column(Boolean, default=False, nullable=False)
     email_supply_request = Column(Boolean, default=False, nullable=False)
     email_supply_release = Column(Boolean, default=False, nullable=False)
+    # Sessions carry the number they were opened with; logout, deactivation and a new password
+    # bump it, which ends every cookie issued before (app/accounts/sessions.py).
+    session_version = Column(Integer, default=0, server_default="0", nullable=False)
     companies = relationship("Company", secondary=user_company)
     clients = relationship("Client", secondary=user_client)
     technician = relationship("Technician")

@@ -8,6 +8,7 @@ from flask_appbuilder.security.sqla.models import (
 )
 from sqlalchemy import select
 
+from app.accounts import sessions
 from app.accounts.models import PortalUser
 from app.accounts.views import PortalUserView
 from app.core.views import UNEXPOSED_MODELVIEW_ROUTES, PostOnlyActions, ScopedInterface
@@ -94,6 +95,19 @@ class PortalSecurityManager(SecurityManager):
             self.rolemodelview, "Roles", icon="fa-id-badge", label=_l("Perfis e funções"),
             category="Config",
         )
+
+    def load_user(self, pk):
+        """The session's user, unless his sessions were ended since this cookie was issued."""
+        user = super().load_user(pk)
+        return user if user is not None and sessions.is_current(user) else None
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        """API tokens are not browser sessions: only the active flag counts (no cookie here)."""
+        user = self.get_user_by_id(int(jwt_data["sub"]))
+        if user and user.is_active:
+            g.user = user
+            return user
+        return None
 
     def role_by_name(self, name: str) -> Role | None:
         return self.session.execute(select(Role).where(Role.name == name)).scalar_one_or_none()
