@@ -24,9 +24,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from app.accounts import sessions
     from app.core import errors, headers, redirects
-    from app.core.db import db
+    from app.core.db import db, use_auto_increment_ids
 
     db.init_app(app)
+    with app.app_context():
+        use_auto_increment_ids(db.engine)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)  # before AppBuilder, so FAB's forms and deletes need a token
     headers.init_app(app)

@@ -24,7 +24,7 @@ def _fresh_database_url() -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
-def test_migrations_match_the_models():
+def test_migrations_match_the_models_and_init_seeds_them():
     app = make_app(SQLALCHEMY_DATABASE_URI=_fresh_database_url())
     with app.app_context():
         upgrade()
@@ -33,3 +33,14 @@ def test_migrations_match_the_models():
                                     db.metadata)
         db.engine.dispose()
     assert diff == [], "models and migrations disagree; add a migration:\n" + "\n".join(map(str, diff))
+
+    result = app.test_cli_runner().invoke(args=["pws", "init", "--no-migrate"])
+    assert result.exit_code == 0, result.output
+    result = app.test_cli_runner().invoke(
+        args=["pws", "create-admin", "--email", "admin@x.test", "--password", "Senha-forte-1"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        admin = app.appbuilder.sm.find_user(email="admin@x.test")
+        assert [role.name for role in admin.roles] == ["Admin Revenda"]
+        assert len(admin.roles[0].permissions) > 50
+        db.engine.dispose()

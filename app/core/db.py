@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from flask_appbuilder import Model
 from flask_appbuilder.models.sqla.base import SQLA
-from sqlalchemy import Boolean, Column, DateTime, Integer, String
+from sqlalchemy import Boolean, Column, DateTime, Integer, String, event
 
 db = SQLA(model_class=Model)
 
@@ -27,3 +27,12 @@ class ErpMixin:
 
 class IdMixin:
     id = Column(Integer, primary_key=True)
+
+
+def use_auto_increment_ids(engine) -> None:
+    """FAB's tables declare Sequences, which SQLAlchemy uses on MariaDB ≥ 10.3; the migrations
+    (like MySQL) give every table AUTO_INCREMENT ids instead, so sequences are turned off."""
+
+    @event.listens_for(engine, "connect")
+    def _no_sequences(dbapi_connection, connection_record):  # runs after the dialect's initialize
+        engine.dialect.supports_sequences = False
