@@ -24,9 +24,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from app.accounts import sessions
     from app.core import errors, headers, redirects
-    from app.core.db import db, use_auto_increment_ids
+    from app.core.db import db, remove_sessions_safely, use_auto_increment_ids
 
     db.init_app(app)
+    remove_sessions_safely(app)
     with app.app_context():
         use_auto_increment_ids(db.engine)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))

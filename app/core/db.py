@@ -1,4 +1,5 @@
 """The one SQLAlchemy handle, bound to FAB's declarative base so Alembic sees every table."""
+import logging
 from datetime import datetime, timezone
 
 from flask_appbuilder import Model
@@ -6,6 +7,7 @@ from flask_appbuilder.models.sqla.base import SQLA
 from sqlalchemy import Boolean, Column, DateTime, Integer, String, event
 
 db = SQLA(model_class=Model)
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -36,3 +38,22 @@ def use_auto_increment_ids(engine) -> None:
     @event.listens_for(engine, "connect")
     def _no_sequences(dbapi_connection, connection_record):  # runs after the dialect's initialize
         engine.dialect.supports_sequences = False
+
+
+def remove_sessions_safely(app) -> None:
+    """End each request's session without failing the answer when the database went away.
+
+    Flask-SQLAlchemy's teardown rolls the session back; on a connection the server dropped
+    (restart, crash) that rollback raises, and the request that already succeeded would end as
+    the server's bare 500. Registered after ``db.init_app``, this runs first: a failed close
+    discards the connection instead (the pool opens a new one; ``pool_pre_ping`` checks it).
+    """
+
+    @app.teardown_appcontext
+    def _remove_session(_exc):
+        try:
+            db.session.remove()
+        except Exception:  # noqa: BLE001 - a dead connection: nothing left to roll back
+            log.warning("database session could not be closed; its connection is discarded")
+            db.session().invalidate()
+            db.session.remove()

@@ -1,8 +1,16 @@
-"""Error pages in pt-BR: the base layout for browsers, JSON under /api/; never a traceback."""
+"""Error pages in pt-BR: the base layout for browsers, JSON under /api/; never a traceback.
+
+A database that cannot be reached (stopped, restarting, out of connections) answers 503 with
+Retry-After: the request did nothing, and the next one works as soon as the server is back
+(``pool_pre_ping`` replaces the dead connections). Its page needs no database: the layout
+cannot load the user then, so a page of its own is shown.
+"""
 import logging
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.core.db import db
@@ -14,20 +22,36 @@ MESSAGES = {
     404: (_l("Página não encontrada"), _l("O endereço não existe ou o registro não está disponível para você.")),
     405: (_l("Operação não permitida"), _l("Esta operação não é aceita neste endereço.")),
     500: (_l("Erro interno"), _l("Ocorreu um erro inesperado. A equipe foi avisada; tente novamente mais tarde.")),
+    503: (_l("Serviço indisponível"), _l("O portal está temporariamente indisponível. Nada foi gravado; "
+                                         "tente novamente em alguns instantes.")),
 }
+# Errors of a database that cannot be reached, not of the request: answered 503.
+UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = 30
 
 
 def _answer(code: int):
     title, message = MESSAGES[code]
     if request.path.startswith("/api/"):
         return jsonify(message=str(message)), code
+    if code != 503:
+        try:
+            return render_template("pws/error.html", title=title, message=message,
+                                   base_template=current_app.appbuilder.base_template,
+                                   appbuilder=current_app.appbuilder), code
+        except Exception:  # the layout itself failed (database down): the page without it
+            log.exception("error page could not be rendered")
+    # Straight from Jinja: render_template's context processors would load the user again.
+    page = current_app.jinja_env.get_template("pws/error_standalone.html")
+    return page.render(title=title, message=message, app_name=current_app.config["APP_NAME"]), code
+
+
+def rollback_quietly() -> None:
+    """Roll the failed request back; on a connection the server dropped there is nothing to undo."""
     try:
-        return render_template("pws/error.html", title=title, message=message,
-                               base_template=current_app.appbuilder.base_template,
-                               appbuilder=current_app.appbuilder), code
-    except Exception:  # the layout itself failed (database down): plain text, still no details
-        log.exception("error page could not be rendered")
-        return str(message), code, {"Content-Type": "text/plain; charset=utf-8"}
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
+        log.warning("rollback after an error failed", exc_info=True)
 
 
 def _http_error(error: HTTPException):
@@ -37,9 +61,17 @@ def _http_error(error: HTTPException):
 def _unexpected(error: Exception):
     if isinstance(error, HTTPException) and not isinstance(error, InternalServerError):
         return error
-    log.exception("unexpected error on %s %s", request.method, request.path, exc_info=error)
-    db.session.rollback()
-    return _answer(500)
+    unavailable = isinstance(error, UNAVAILABLE)
+    if unavailable:
+        log.error("database unavailable on %s %s: %s", request.method, request.path,
+                  getattr(error, "orig", None) or type(error).__name__)
+    else:
+        log.exception("unexpected error on %s %s", request.method, request.path, exc_info=error)
+    rollback_quietly()
+    if not unavailable:
+        return _answer(500)
+    body, code = _answer(503)
+    return body, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def init_app(app: Flask) -> None:

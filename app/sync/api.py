@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from app.core.db import db
+from app.core.errors import RETRY_AFTER_SECONDS, UNAVAILABLE, rollback_quietly
 from app.core.scoping import SYSTEM
 from app.sync import openapi, services
 from app.sync.contract import MAX_BYTES
@@ -152,7 +153,11 @@ def _http_error(error: HTTPException):
 
 
 def _unexpected_error(error: Exception):
-    db.session.rollback()
+    rollback_quietly()
+    if isinstance(error, UNAVAILABLE):
+        log.error("sync API: database unavailable: %s", getattr(error, "orig", None) or type(error).__name__)
+        return error_response(503, _("Banco de dados indisponível; tente novamente. O lote não foi aplicado."),
+                              headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     log.exception("sync API: unexpected error", exc_info=error)
     return error_response(500, _("Erro interno; tente novamente. O lote não foi aplicado."))
 

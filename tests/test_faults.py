@@ -1,0 +1,214 @@
+"""Faults through HTTP: MariaDB crashed and restarted mid-run, Redis stopped and restarted, SMTP
+down during a burst, the e-mail worker killed. Meanwhile the app answers clear pt-BR errors; after
+recovery nothing committed is lost (calls, attachments, change feed, e-mails).
+
+Private MariaDB and Redis instances are killed, never the shared ones (tests/faults.py). The
+module runs once, in the MariaDB pass.
+"""
+import json
+import threading
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from app.calls.models import CallAttachment, ServiceCall
+from app.core.db import db
+from app.notifications.models import OutboxMessage
+from tests import factories as f
+from tests.calls_desk import CLIENT, make_desk, pdf_bytes, png_bytes
+from tests.conftest import _empty_tables, csrf_token, login_as, make_app
+from tests.faults import (
+    Browser, PrivateRedis, assert_clear_error, kill_group, need_fault_pass, private_mariadb,  # noqa: F401
+    private_redis, start_worker, wait_for, worker_env,
+)
+from tests.mailtest import SmtpServer, app_ctx, dispose, run_worker
+
+pytestmark = pytest.mark.usefixtures("private_mariadb")
+
+CALL_FIELDS = {"description": "Atolando papel na bandeja 2", "contact_name": "Luciano Peçanha",
+               "contact_phone": "(48) 3028-1348", "contact_email": "luciano@cliente.com.br"}
+
+
+@pytest.fixture
+def fault_app(private_mariadb):
+    """``fault_app(**settings)``: an app on the private MariaDB, tables emptied, disposed after."""
+    created = []
+
+    def build(**settings):
+        app = make_app(SQLALCHEMY_DATABASE_URI=private_mariadb.url(), TESTING=False,
+                       PROPAGATE_EXCEPTIONS=False, REDIS_URL=None, MAIL_SERVER="", **settings)
+        if not created:
+            _empty_tables(app)
+        created.append(app)
+        return app
+
+    yield build
+    for app in created:
+        dispose(app)
+
+
+@pytest.fixture
+def live(request):
+    """``live(app)``: the app on 127.0.0.1:<free port>, one thread per request."""
+    servers = []
+
+    def serve(app):
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+
+
+def open_url(equipment_id):
+    return f"/chamados/abrir/?equipamento={equipment_id}"
+
+
+def open_call(browser: Browser, desk, attachment: bytes | None = None):
+    """Abrir chamado as a browser does: the form (its CSRF token), then the POST."""
+    form = browser.get(open_url(desk.equipment))
+    if form.status != 200:
+        return form
+    import re
+
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', form.text).group(1)
+    files = {"attachments": [("laudo.pdf", attachment)]} if attachment else {}
+    return browser.post(open_url(desk.equipment), {"csrf_token": token, "defect_type": desk.defect,
+                                                   **CALL_FIELDS}, files)
+
+
+def call_id_of(response) -> int:
+    location = response.headers["Location"]
+    assert "/chamados/show/" in location, location
+    return int(location.rsplit("/", 1)[1])
+
+
+def feed_of(browser: Browser, plain_token: str) -> list[dict]:
+    import json
+
+    changes, after = [], 0
+    while True:
+        page = browser.request(f"/api/sync/v1/changes?after={after}&limit=500",
+                               headers={"Authorization": f"Bearer {plain_token}"})
+        assert page.status == 200, page.text
+        body = json.loads(page.body)
+        changes += body["changes"]
+        after = int(body["next_cursor"])
+        if not body["has_more"]:
+            return changes
+
+
+# --- 1 + 5: MariaDB crash mid-run, with uploads -------------------------------------------
+
+def test_database_crash_mid_run_loses_nothing_committed(private_mariadb, fault_app, live):
+    app = fault_app()
+    with app_ctx(app):
+        desk = make_desk()
+        _token, plain = f.sync_token()
+    base = live(app)
+    opened, failed_posts, errors, broken = [], [], [], []
+    phase = {"after_restart": False}
+    stop = threading.Event()
+
+    def opener():
+        browser = Browser(base)
+        browser.login(desk.emails[CLIENT])
+        while not stop.is_set():
+            try:
+                response = open_call(browser, desk, attachment=pdf_bytes())
+            except Exception as error:  # a hang (timeout) or a dropped connection
+                broken.append(repr(error))
+                return
+            if response.status == 302:
+                opened.append((call_id_of(response), phase["after_restart"]))
+            else:
+                errors.append(response)
+                if response.method == "POST":
+                    failed_posts.append(response)
+
+    def reader():
+        browser = Browser(base)
+        browser.login(desk.emails[CLIENT])
+        while not stop.is_set():
+            try:
+                response = browser.get("/chamados/list/")
+            except Exception as error:
+                broken.append(repr(error))
+                return
+            if response.status != 200:
+                errors.append(response)
+
+    threads = [threading.Thread(target=opener) for _ in range(2)] + [threading.Thread(target=reader)]
+    for thread in threads:
+        thread.start()
+    try:
+        wait_for(lambda: len(opened) >= 4 or broken, "calls opened before the crash")
+        private_mariadb.stop(kill=True)
+        wait_for(lambda: len(errors) >= 6 or broken, "answers while the database is down")
+        private_mariadb.start()
+        phase["after_restart"] = True
+        wait_for(lambda: sum(after for _id, after in opened) >= 4 or broken,
+                 "calls opened after the restart (no app restart)")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert broken == [], broken
+    for response in errors:
+        assert_clear_error(response)
+    assert {response.status for response in errors} == {503}
+    assert all(r.headers["Retry-After"] == "30" for r in errors)
+    assert any("temporariamente indisponível" in r.text for r in errors)
+
+    succeeded = {call_id for call_id, _after in opened}
+    with app_ctx(app) as session:
+        committed = set(session.execute(select(ServiceCall.id)).scalars())
+        attachments = {row.call_id: row.stored_name for row in session.execute(select(CallAttachment)).scalars()}
+        outbox = Counter(session.execute(select(OutboxMessage.kind)).scalars())
+    # Every call whose request answered success is there; a call may also be there whose answer
+    # was lost with the connection (committed by the server, the app saw an error).
+    assert succeeded <= committed
+    assert len(committed - succeeded) <= len(failed_posts)
+    storage = Path(app.config["PWS_STORAGE_DIR"]) / "calls"
+    on_disk = {path.name for path in storage.iterdir()}
+    for call_id in succeeded:  # every successful upload: its row and its file
+        assert call_id in attachments and attachments[call_id] in on_disk
+    assert on_disk <= set(attachments.values())  # no file left by a request that failed
+    assert outbox["call_opened"] == len(committed)
+
+    changes = feed_of(Browser(base), plain)
+    assert [c["seq"] for c in changes] == list(range(1, len(changes) + 1))  # no gap
+    created = [c["web_id"] for c in changes if (c["entity"], c["op"]) == ("service_order", "create")]
+    assert sorted(created) == sorted(committed)
+
+
+def test_database_down_at_login_is_a_clear_error(private_mariadb, fault_app, live):
+    app = fault_app()
+    with app_ctx(app):
+        desk = make_desk()
+        _token, plain = f.sync_token()
+    browser = Browser(live(app))
+    token = browser.csrf_token("/login/")
+    private_mariadb.stop(kill=True)
+    try:
+        login = browser.post("/login/", {"username": desk.emails[CLIENT], "password": "senha-demo",
+                                         "csrf_token": token})
+        page = browser.get("/chamados/list/")
+        erp = browser.request("/api/sync/v1/changes?after=0", headers={"Authorization": f"Bearer {plain}"})
+    finally:
+        private_mariadb.start()
+    for response in (login, page, erp):
+        assert response.status == 503 and response.headers["Retry-After"] == "30"
+        assert_clear_error(response)
+    assert "Serviço indisponível" in login.text and "Nada foi gravado" in login.text
+    assert erp.headers["Content-Type"] == "application/json"
+    assert json.loads(erp.body)["message"].startswith("Banco de dados indisponível")
+    browser.login(desk.emails[CLIENT])  # the same app, no restart: new connections
+    assert browser.get("/chamados/list/").status == 200
