@@ -119,6 +119,10 @@ class Config:
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    # Redis down: count in this process's memory meanwhile (limits still hold per process),
+    # and never fail the request over a counter; Redis is used again once it answers.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = os.environ.get("PWS_LOGIN_RATE_LIMIT", "10 per minute")
     PWS_API_LOGIN_RATE_LIMIT = os.environ.get("PWS_API_LOGIN_RATE_LIMIT", "10 per minute")

@@ -39,8 +39,9 @@ def fault_app(private_mariadb):
     created = []
 
     def build(**settings):
-        app = make_app(SQLALCHEMY_DATABASE_URI=private_mariadb.url(), TESTING=False,
-                       PROPAGATE_EXCEPTIONS=False, REDIS_URL=None, MAIL_SERVER="", **settings)
+        app = make_app(**{"SQLALCHEMY_DATABASE_URI": private_mariadb.url(), "TESTING": False,
+                          "PROPAGATE_EXCEPTIONS": False, "REDIS_URL": None, "MAIL_SERVER": "",
+                          **settings})
         if not created:
             _empty_tables(app)
         created.append(app)
@@ -212,3 +213,102 @@ def test_database_down_at_login_is_a_clear_error(private_mariadb, fault_app, liv
     assert json.loads(erp.body)["message"].startswith("Banco de dados indisponível")
     browser.login(desk.emails[CLIENT])  # the same app, no restart: new connections
     assert browser.get("/chamados/list/").status == 200
+
+
+# --- 2: Redis stopped and restarted ----------------------------------------------------------
+
+def _open_calls(client, desk, count):
+    for _ in range(count):
+        response = client.post(open_url(desk.equipment), data={
+            "csrf_token": csrf_token(client), "defect_type": desk.defect, **CALL_FIELDS})
+        assert response.status_code == 302, response.status_code
+
+
+def _outbox(app) -> list[tuple[str, int]]:
+    with app_ctx(app) as session:
+        return [(row.status, row.attempts) for row in
+                session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()]
+
+
+def _delivered_once(smtp, count):
+    ids = Counter(message["Message-ID"] for message in smtp.messages)
+    assert len(ids) == count and set(ids.values()) == {1}, ids
+
+
+TOO_MANY = "Muitas tentativas. Aguarde alguns minutos e tente novamente."
+
+
+def test_redis_down_loses_no_email_and_login_still_works(fault_app, private_redis, smtp):
+    from tests.mailtest import mail_config
+
+    app = fault_app(**mail_config(smtp, REDIS_URL=private_redis.url,
+                                  PWS_MAIL_QUEUE=f"pws-mail-test-{uuid.uuid4().hex}"),
+                    RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=private_redis.url,
+                    AUTH_RATE_LIMIT="3 per minute")
+    with app_ctx(app):
+        desk = make_desk()
+    client = login_as(app.test_client(), desk.users[CLIENT])
+    _open_calls(client, desk, 2)  # enqueued on Redis; no worker runs yet
+    assert _outbox(app) == [("pending", 0)] * 2
+
+    private_redis.stop()  # its queue is gone with it
+    _open_calls(client, desk, 2)  # the user's request still succeeds
+    assert _outbox(app) == [("pending", 0)] * 4 and smtp.messages == []
+    visitor = app.test_client()
+    token = csrf_token(visitor)
+    attempts = [visitor.post("/login/", data={"csrf_token": token, "username": desk.emails[CLIENT],
+                                              "password": "errada"}) for _ in range(4)]
+    # Limits fall back to this process's memory: no 500, and still counted.
+    assert [r.status_code for r in attempts] == [302, 302, 302, 429]
+    assert TOO_MANY in attempts[3].get_data(as_text=True)
+
+    private_redis.start()  # empty
+    result = app.test_cli_runner().invoke(args=["pws", "sweep-outbox"])
+    assert "entregues à fila ou enviados: 4" in result.output, result.output
+    run_worker(app)
+    _delivered_once(smtp, 4)
+    assert _outbox(app) == [("sent", 1)] * 4
+
+
+# --- 3 + 4: SMTP down during a burst, then the worker killed mid-send ----------------------
+
+def test_smtp_down_burst_and_killed_worker_deliver_each_email_once(fault_app, private_mariadb,
+                                                                   private_redis, tmp_path):
+    from tests.mailtest import mail_config
+
+    smtp = SmtpServer()  # down: nothing listens on its port yet
+    queue = f"pws-mail-test-{uuid.uuid4().hex}"
+    app = fault_app(**mail_config(smtp, REDIS_URL=private_redis.url, PWS_MAIL_QUEUE=queue))
+    with app_ctx(app):
+        desk = make_desk()
+    burst = 8
+    _open_calls(login_as(app.test_client(), desk.users[CLIENT]), desk, burst)
+    env = worker_env(DATABASE_URL=private_mariadb.url(), REDIS_URL=private_redis.url,
+                     MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, PWS_MAIL_QUEUE=queue,
+                     PWS_MAIL_TIMEOUT=20, PWS_MAIL_RETRY_DELAYS=1, PWS_MAIL_SWEEP_SECONDS=1,
+                     PWS_MAIL_SENDING_TIMEOUT=3, PWS_STORAGE_DIR=tmp_path)
+    log = tmp_path / "worker.log"
+    worker = start_worker(env, log)
+    try:
+        # SMTP down: every message is tried, fails, and stays pending for the retries.
+        wait_for(lambda: all(status == "pending" and attempts >= 1 for status, attempts in _outbox(app)),
+                 f"every e-mail tried while SMTP is down (log: {log})")
+        smtp.sink.hold.clear()  # back, but the next session stops at RCPT TO
+        smtp.start()
+        assert smtp.sink.held.wait(timeout=60), f"no send reached the SMTP server (log: {log})"
+        kill_group(worker)  # SIGKILL: the worker and its work horse, mid-send
+        assert ("sending" in {status for status, _attempts in _outbox(app)})
+        smtp.sink.hold.set()
+        worker = start_worker(env, log)  # a supervisor's restart
+        wait_for(lambda: all(status == "sent" for status, _attempts in _outbox(app)),
+                 f"every e-mail sent after the restart (log: {log})")
+    finally:
+        kill_group(worker)
+        smtp.stop()
+        with app.app_context():
+            from app.notifications.queue import mail_queue
+
+            mail_queue().delete(delete_jobs=True)
+    # The one killed before the server accepted it is sent once too (reclaimed after
+    # PWS_MAIL_SENDING_TIMEOUT); a kill after DATA could send that one twice (docs/email.md).
+    _delivered_once(smtp, burst)
