@@ -48,3 +48,23 @@ def test_unexpected_error_shows_no_traceback():
         assert response.status_code == 500
         assert "SELECT" not in body and "Traceback" not in body and "RuntimeError" not in body
         assert ("Ocorreu um erro inesperado" in body) and (response.is_json == is_json)
+
+
+def test_database_unavailable_is_503_without_the_layout():
+    from sqlalchemy.exc import OperationalError
+
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/api/teste-banco")
+    @app.route("/teste-banco")
+    def database_down():  # test-only route: what a stopped database raises
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("Connection refused"))
+
+    page = app.test_client().get("/teste-banco")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 503 and page.headers["Retry-After"] == "30"
+    assert "Serviço indisponível" in body and "Nada foi gravado" in body
+    assert "navbar" not in body  # the layout would query the user again
+    assert "SELECT" not in body and "Connection refused" not in body
+    api = app.test_client().get("/api/teste-banco")
+    assert api.status_code == 503 and api.get_json()["message"].startswith("O portal está temporariamente")
