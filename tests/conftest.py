@@ -18,8 +18,9 @@ from sqlalchemy.engine import Engine
 from app import create_app
 from app.core.db import db
 
-# Shared fixtures of the e-mail area: a real SMTP server on 127.0.0.1 and apps that use it.
-pytest_plugins = ("tests.mailtest",)
+# Shared fixtures: a real SMTP server on 127.0.0.1 and apps that use it (e-mail area); a private
+# MariaDB and Redis that fault tests may kill (tests/faults.py).
+pytest_plugins = ("tests.mailtest", "tests.faults")
 
 REQUIRE_SERVICES = os.environ.get("PWS_REQUIRE_SERVICES") == "1"
 _SQLITE_DIR = tempfile.mkdtemp(prefix="pws-tests-")

@@ -29,7 +29,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATABASE_URL
 from tests.mailtest import free_port
 from tests.services import need
 
@@ -39,10 +38,17 @@ REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 HTTP_TIMEOUT = 30  # no request of these tests may hang: a stuck server fails the test
 
 
-def need_fault_pass() -> None:
-    """Skip on the SQLite pass (the MariaDB pass runs these once); need the binaries."""
+def mariadb_pass_only() -> None:
+    """Skip on the SQLite pass: these tests run once, in the MariaDB pass."""
+    from tests.conftest import DATABASE_URL
+
     if not DATABASE_URL.startswith("mysql"):
-        pytest.skip("fault tests run once, in the MariaDB pass (TEST_DATABASE_URL=mysql…)")
+        pytest.skip("runs once, in the MariaDB pass (TEST_DATABASE_URL=mysql…)")
+
+
+def need_fault_pass() -> None:
+    """The MariaDB pass, and the binaries of the services these tests start and kill."""
+    mariadb_pass_only()
     need(os.access(MARIADBD, os.X_OK), f"mariadbd ({MARIADBD})")
     need(os.access(REDIS_SERVER, os.X_OK), f"redis-server ({REDIS_SERVER})")
 

@@ -6,28 +6,23 @@ Private MariaDB and Redis instances are killed, never the shared ones (tests/fau
 module runs once, in the MariaDB pass.
 """
 import json
+import re
 import threading
 import uuid
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app.calls.models import CallAttachment, ServiceCall
-from app.core.db import db
 from app.notifications.models import OutboxMessage
 from tests import factories as f
-from tests.calls_desk import CLIENT, make_desk, pdf_bytes, png_bytes
+from tests.calls_desk import CLIENT, make_desk, pdf_bytes
 from tests.conftest import _empty_tables, csrf_token, login_as, make_app
-from tests.faults import (
-    Browser, PrivateRedis, assert_clear_error, kill_group, need_fault_pass, private_mariadb,  # noqa: F401
-    private_redis, start_worker, wait_for, worker_env,
-)
-from tests.mailtest import SmtpServer, app_ctx, dispose, run_worker
-
-pytestmark = pytest.mark.usefixtures("private_mariadb")
+from tests.faults import Browser, assert_clear_error, kill_group, start_worker, wait_for, worker_env
+from tests.mailtest import SmtpServer, app_ctx, dispose, mail_config, run_worker
 
 CALL_FIELDS = {"description": "Atolando papel na bandeja 2", "contact_name": "Luciano Peçanha",
                "contact_phone": "(48) 3028-1348", "contact_email": "luciano@cliente.com.br"}
@@ -53,7 +48,7 @@ def fault_app(private_mariadb):
 
 
 @pytest.fixture
-def live(request):
+def live():
     """``live(app)``: the app on 127.0.0.1:<free port>, one thread per request."""
     servers = []
 
@@ -77,8 +72,6 @@ def open_call(browser: Browser, desk, attachment: bytes | None = None):
     form = browser.get(open_url(desk.equipment))
     if form.status != 200:
         return form
-    import re
-
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', form.text).group(1)
     files = {"attachments": [("laudo.pdf", attachment)]} if attachment else {}
     return browser.post(open_url(desk.equipment), {"csrf_token": token, "defect_type": desk.defect,
@@ -239,8 +232,6 @@ TOO_MANY = "Muitas tentativas. Aguarde alguns minutos e tente novamente."
 
 
 def test_redis_down_loses_no_email_and_login_still_works(fault_app, private_redis, smtp):
-    from tests.mailtest import mail_config
-
     app = fault_app(**mail_config(smtp, REDIS_URL=private_redis.url,
                                   PWS_MAIL_QUEUE=f"pws-mail-test-{uuid.uuid4().hex}"),
                     RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=private_redis.url,
@@ -274,8 +265,6 @@ def test_redis_down_loses_no_email_and_login_still_works(fault_app, private_redi
 
 def test_smtp_down_burst_and_killed_worker_deliver_each_email_once(fault_app, private_mariadb,
                                                                    private_redis, tmp_path):
-    from tests.mailtest import mail_config
-
     smtp = SmtpServer()  # down: nothing listens on its port yet
     queue = f"pws-mail-test-{uuid.uuid4().hex}"
     app = fault_app(**mail_config(smtp, REDIS_URL=private_redis.url, PWS_MAIL_QUEUE=queue))

@@ -20,7 +20,7 @@ from app.calls.models import ServiceCall
 from app.notifications.models import OutboxMessage
 from tests import factories as f
 from tests.conftest import DATABASE_URL
-from tests.faults import ROOT, Browser, need_fault_pass, wait_for, worker_env
+from tests.faults import ROOT, Browser, mariadb_pass_only, wait_for, worker_env
 from tests.mailtest import free_port
 from tests.tenants import make_tenant
 
@@ -34,7 +34,7 @@ FIELDS = {"description": "Atolando papel na bandeja 2", "contact_name": "Luciano
 @pytest.fixture
 def gunicorn(app, tmp_path):
     """The project's app under gunicorn (gthread workers) on 127.0.0.1, on the suite's database."""
-    need_fault_pass()
+    mariadb_pass_only()
     port = free_port()
     env = worker_env(DATABASE_URL=DATABASE_URL, PWS_STORAGE_DIR=tmp_path / "storage",
                      RATELIMIT_ENABLED=0)  # every user logs in from 127.0.0.1
