@@ -26,6 +26,10 @@ class Config:
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # MariaDB: seconds to wait for a server that stopped answering (frozen, host unreachable)
+    # before the request fails with 503; 0 = no limit. Set it on web servers, not for long
+    # commands such as `flask db upgrade` (docs/reliability.md).
+    PWS_DB_TIMEOUT = int(os.environ.get("PWS_DB_TIMEOUT", "0"))
     REDIS_URL = os.environ.get("REDIS_URL") or None
     PWS_BASE_URL = os.environ.get("PWS_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     PWS_STORAGE_DIR = os.environ.get("PWS_STORAGE_DIR", str(BASE_DIR / "instance" / "storage"))

@@ -24,8 +24,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from app.accounts import sessions
     from app.core import errors, headers, redirects
-    from app.core.db import db, remove_sessions_safely, use_auto_increment_ids
+    from app.core.db import apply_timeouts, db, remove_sessions_safely, use_auto_increment_ids
 
+    apply_timeouts(app.config)
     db.init_app(app)
     remove_sessions_safely(app)
     with app.app_context():

@@ -113,6 +113,13 @@ class PrivateMariaDB:
         self.process.wait(timeout=60)
         self.process = None
 
+    def freeze(self) -> None:
+        """SIGSTOP: connections are still accepted by the kernel, nothing answers them."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
     def execute(self, sql: str) -> None:
         import pymysql
 

@@ -208,6 +208,25 @@ def test_database_down_at_login_is_a_clear_error(private_mariadb, fault_app, liv
     assert browser.get("/chamados/list/").status == 200
 
 
+def test_frozen_database_answers_503_after_the_timeout(private_mariadb, fault_app, live):
+    app = fault_app(PWS_DB_TIMEOUT=2)
+    with app_ctx(app):
+        desk = make_desk()
+    browser = Browser(live(app))  # its requests give up after 30 s: a hang fails the test
+    browser.login(desk.emails[CLIENT])
+    assert browser.get("/chamados/list/").status == 200
+    private_mariadb.freeze()
+    try:
+        pooled = browser.get("/chamados/list/")  # the pooled connection's ping gets no answer
+        fresh = Browser(browser.base_url).get("/login/")  # nor does a new connection's handshake
+    finally:
+        private_mariadb.thaw()
+    for response in (pooled, fresh):
+        assert response.status == 503
+        assert_clear_error(response)
+    assert browser.get("/chamados/list/").status == 200
+
+
 # --- 2: Redis stopped and restarted ----------------------------------------------------------
 
 def _open_calls(client, desk, count):

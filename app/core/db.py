@@ -40,6 +40,18 @@ def use_auto_increment_ids(engine) -> None:
         engine.dialect.supports_sequences = False
 
 
+def apply_timeouts(config) -> None:
+    """PWS_DB_TIMEOUT as PyMySQL's connect, read and write timeouts: without them a request
+    waits forever on a server that accepted the connection and stopped answering."""
+    seconds = config.get("PWS_DB_TIMEOUT") or 0
+    if not seconds or not config["SQLALCHEMY_DATABASE_URI"].startswith("mysql"):
+        return
+    options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    options["connect_args"] = {**options.get("connect_args", {}), "connect_timeout": seconds,
+                               "read_timeout": seconds, "write_timeout": seconds}
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 def remove_sessions_safely(app) -> None:
     """End each request's session without failing the answer when the database went away.
 
