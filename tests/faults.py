@@ -254,14 +254,33 @@ class Browser:
     def csrf_token(self, path: str) -> str:
         page = self.get(path)
         assert page.status == 200, f"GET {path}: {page.status}"
-        match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page.text)
-        assert match, f"no CSRF token on {path}"
-        return match.group(1)
+        return token_in(page)
 
     def login(self, email: str, password: str = "senha-demo") -> None:
         token = self.csrf_token("/login/")
         response = self.post("/login/", {"username": email, "password": password, "csrf_token": token})
         assert response.status == 302, f"login of {email}: {response.status}"
+
+
+def token_in(page: Response) -> str:
+    """The CSRF token of the form on ``page``, as a browser would post it."""
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page.text)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def read_feed(browser: Browser, plain_token: str) -> list[dict]:
+    """The whole ERP change feed, page by page, through the sync API."""
+    changes, after = [], 0
+    while True:
+        page = browser.request(f"/api/sync/v1/changes?after={after}&limit=500",
+                               headers={"Authorization": f"Bearer {plain_token}"})
+        assert page.status == 200, page.text
+        body = json.loads(page.body)
+        changes += body["changes"]
+        after = int(body["next_cursor"])
+        if not body["has_more"]:
+            return changes
 
 
 def multipart(fields: dict, files: dict) -> tuple[bytes, str]:

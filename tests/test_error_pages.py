@@ -63,7 +63,7 @@ def test_database_unavailable_is_503_without_the_layout():
     page = app.test_client().get("/teste-banco")
     body = page.get_data(as_text=True)
     assert page.status_code == 503 and page.headers["Retry-After"] == "30"
-    assert "Serviço indisponível" in body and "Nada foi gravado" in body
+    assert "Serviço indisponível" in body and "Tente novamente em alguns instantes" in body
     assert "navbar" not in body  # the layout would query the user again
     assert "SELECT" not in body and "Connection refused" not in body
     api = app.test_client().get("/api/teste-banco")

@@ -6,7 +6,6 @@ Private MariaDB and Redis instances are killed, never the shared ones (tests/fau
 module runs once, in the MariaDB pass.
 """
 import json
-import re
 import threading
 import uuid
 from collections import Counter
@@ -21,7 +20,9 @@ from app.notifications.models import OutboxMessage
 from tests import factories as f
 from tests.calls_desk import CLIENT, make_desk, pdf_bytes
 from tests.conftest import _empty_tables, csrf_token, login_as, make_app
-from tests.faults import Browser, assert_clear_error, kill_group, start_worker, wait_for, worker_env
+from tests.faults import (
+    Browser, assert_clear_error, kill_group, read_feed, start_worker, token_in, wait_for, worker_env,
+)
 from tests.mailtest import SmtpServer, app_ctx, dispose, mail_config, run_worker
 
 CALL_FIELDS = {"description": "Atolando papel na bandeja 2", "contact_name": "Luciano Peçanha",
@@ -72,7 +73,7 @@ def open_call(browser: Browser, desk, attachment: bytes | None = None):
     form = browser.get(open_url(desk.equipment))
     if form.status != 200:
         return form
-    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', form.text).group(1)
+    token = token_in(form)
     files = {"attachments": [("laudo.pdf", attachment)]} if attachment else {}
     return browser.post(open_url(desk.equipment), {"csrf_token": token, "defect_type": desk.defect,
                                                    **CALL_FIELDS}, files)
@@ -82,21 +83,6 @@ def call_id_of(response) -> int:
     location = response.headers["Location"]
     assert "/chamados/show/" in location, location
     return int(location.rsplit("/", 1)[1])
-
-
-def feed_of(browser: Browser, plain_token: str) -> list[dict]:
-    import json
-
-    changes, after = [], 0
-    while True:
-        page = browser.request(f"/api/sync/v1/changes?after={after}&limit=500",
-                               headers={"Authorization": f"Bearer {plain_token}"})
-        assert page.status == 200, page.text
-        body = json.loads(page.body)
-        changes += body["changes"]
-        after = int(body["next_cursor"])
-        if not body["has_more"]:
-            return changes
 
 
 # --- 1 + 5: MariaDB crash mid-run, with uploads -------------------------------------------
@@ -177,7 +163,7 @@ def test_database_crash_mid_run_loses_nothing_committed(private_mariadb, fault_a
     assert on_disk <= set(attachments.values())  # no file left by a request that failed
     assert outbox["call_opened"] == len(committed)
 
-    changes = feed_of(Browser(base), plain)
+    changes = read_feed(Browser(base), plain)
     assert [c["seq"] for c in changes] == list(range(1, len(changes) + 1))  # no gap
     created = [c["web_id"] for c in changes if (c["entity"], c["op"]) == ("service_order", "create")]
     assert sorted(created) == sorted(committed)
@@ -201,7 +187,7 @@ def test_database_down_at_login_is_a_clear_error(private_mariadb, fault_app, liv
     for response in (login, page, erp):
         assert response.status == 503 and response.headers["Retry-After"] == "30"
         assert_clear_error(response)
-    assert "Serviço indisponível" in login.text and "Nada foi gravado" in login.text
+    assert "Serviço indisponível" in login.text and "Tente novamente em alguns instantes" in login.text
     assert erp.headers["Content-Type"] == "application/json"
     assert json.loads(erp.body)["message"].startswith("Banco de dados indisponível")
     browser.login(desk.emails[CLIENT])  # the same app, no restart: new connections

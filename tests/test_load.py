@@ -5,8 +5,6 @@ It asserts correctness under concurrency, not speed: every answer as expected (0
 opened call in the database once, one change-feed entry each with no gap in the sequence, one
 e-mail each. Runs in the MariaDB pass (SQLite is not a multi-process server database).
 """
-import json
-import re
 import subprocess
 import sys
 import threading
@@ -20,7 +18,7 @@ from app.calls.models import ServiceCall
 from app.notifications.models import OutboxMessage
 from tests import factories as f
 from tests.conftest import DATABASE_URL
-from tests.faults import ROOT, Browser, mariadb_pass_only, wait_for, worker_env
+from tests.faults import ROOT, Browser, mariadb_pass_only, read_feed, token_in, wait_for, worker_env
 from tests.mailtest import free_port
 from tests.tenants import make_tenant
 
@@ -89,7 +87,7 @@ def test_concurrent_users_open_calls_and_read_lists_without_errors(app, db_ctx, 
                 form = browser.get(form_url)
                 if not expect(form, 200, "open form"):
                     continue
-                token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', form.text).group(1)
+                token = token_in(form)
                 answer = browser.post(form_url, {"csrf_token": token, "defect_type": defect, **FIELDS})
                 if not expect(answer, 302, "open call"):
                     continue
@@ -115,16 +113,6 @@ def test_concurrent_users_open_calls_and_read_lists_without_errors(app, db_ctx, 
         assert sorted(session.execute(select(ServiceCall.id)).scalars()) == sorted(opened)
         mail = Counter(session.execute(select(OutboxMessage.status)).scalars())
     assert mail == {"sent": len(opened)}  # one e-mail per call, each delivered
-    changes, after = [], 0
-    reader = Browser(base)
-    while True:
-        page = reader.request(f"/api/sync/v1/changes?after={after}&limit=500",
-                              headers={"Authorization": f"Bearer {plain}"})
-        assert page.status == 200, page.text
-        body = json.loads(page.body)
-        changes += body["changes"]
-        after = int(body["next_cursor"])
-        if not body["has_more"]:
-            break
+    changes = read_feed(Browser(base), plain)
     assert [c["seq"] for c in changes] == list(range(1, len(changes) + 1))
     assert sorted(c["web_id"] for c in changes if c["entity"] == "service_order") == sorted(opened)

@@ -1,8 +1,9 @@
 """Error pages in pt-BR: the base layout for browsers, JSON under /api/; never a traceback.
 
-A database that cannot be reached (stopped, restarting, out of connections) answers 503 with
-Retry-After: the request did nothing, and the next one works as soon as the server is back
-(``pool_pre_ping`` replaces the dead connections). Its page needs no database: the layout
+A database error that is not the request's fault (server stopped, restarting or not answering,
+no free connection, a deadlock or lock timeout) answers 503 with Retry-After: the transaction
+was rolled back, and the next request works as soon as the server is back (``pool_pre_ping``
+replaces the dead connections). Its page needs no database: the layout
 cannot load the user then, so a page of its own is shown.
 """
 import logging
@@ -22,8 +23,8 @@ MESSAGES = {
     404: (_l("Página não encontrada"), _l("O endereço não existe ou o registro não está disponível para você.")),
     405: (_l("Operação não permitida"), _l("Esta operação não é aceita neste endereço.")),
     500: (_l("Erro interno"), _l("Ocorreu um erro inesperado. A equipe foi avisada; tente novamente mais tarde.")),
-    503: (_l("Serviço indisponível"), _l("O portal está temporariamente indisponível. Nada foi gravado; "
-                                         "tente novamente em alguns instantes.")),
+    503: (_l("Serviço indisponível"), _l("O portal está temporariamente indisponível. "
+                                         "Tente novamente em alguns instantes.")),
 }
 # Errors of a database that cannot be reached, not of the request: answered 503.
 UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)

@@ -156,7 +156,7 @@ def _unexpected_error(error: Exception):
     rollback_quietly()
     if isinstance(error, UNAVAILABLE):
         log.error("sync API: database unavailable: %s", getattr(error, "orig", None) or type(error).__name__)
-        return error_response(503, _("Banco de dados indisponível; tente novamente. O lote não foi aplicado."),
+        return error_response(503, _("Banco de dados indisponível; envie o lote novamente em alguns instantes."),
                               headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     log.exception("sync API: unexpected error", exc_info=error)
     return error_response(500, _("Erro interno; tente novamente. O lote não foi aplicado."))
