@@ -9,7 +9,6 @@ from flask_wtf.csrf import CSRFProtect
 from config import DEV_SECRET_KEY, config_for
 
 migrate = Migrate(render_as_batch=True, compare_type=True)
-csrf = CSRFProtect()
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -30,7 +29,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         use_auto_increment_ids(db.engine)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
-    csrf.init_app(app)  # before AppBuilder, so FAB's forms and deletes need a token
+    # Before AppBuilder, so FAB's forms and deletes need a token. One per app: FAB records its
+    # exempt API blueprints on it, which a shared instance would keep alive after the app.
+    CSRFProtect(app)
     headers.init_app(app)
     sessions.init_app(app)
     redirects.init_app(app)
