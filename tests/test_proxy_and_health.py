@@ -1,4 +1,6 @@
 """Behind a reverse proxy: ``PWS_PROXY_COUNT`` and the ``/saude`` health check (docs/deployment.md)."""
+import re
+
 import pytest
 
 from tests.conftest import _empty_tables, csrf_token, make_app
@@ -89,5 +91,28 @@ def test_health_check_fails_when_the_database_is_unreachable(_schema, tmp_path):
         response = app.test_client().get("/saude")
         assert response.status_code == 503
         assert response.get_json() == {"status": "error", "database": "error", "redis": "error"}
+    finally:
+        dispose(app)
+
+
+def test_behind_a_proxy_forms_need_the_public_host(_schema):
+    """On HTTPS a form's Referer must match the Host: nginx passes the public one (deployment.md)."""
+    app = make_app(ENV_NAME="production", PWS_PROXY_COUNT=1)
+    try:
+        client = app.test_client()
+        proxied = {"X-Forwarded-Proto": "https"}
+        page = client.get("/login/", base_url="http://portal.test", headers=proxied).get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        # the same browser session, whatever Host the proxy forwards
+        client.set_cookie("session", client.get_cookie("session", domain="portal.test").value, domain="10.0.0.11")
+
+        def post(host, referrer="https://portal.test/login/"):
+            return client.post("/login/", base_url="http://portal.test", data={
+                "csrf_token": token, "username": "ninguem@x.test", "password": "errada"}, headers={
+                **proxied, "Host": host, "Referer": referrer}).status_code
+
+        assert post("portal.test") == 302
+        assert post("10.0.0.11:8000") == 400, "the browser's Referer names the public host"
+        assert post("10.0.0.11:8000", "https://10.0.0.11:8000/login/") == 302, "only the Host was wrong"
     finally:
         dispose(app)
