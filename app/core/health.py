@@ -2,7 +2,8 @@
 
 Public and without session: it says only whether this server reaches the database (the portal
 cannot answer anything without it: 503 takes the server out of the pool) and, when REDIS_URL is
-set, Redis (reported, not fatal: pages keep working while it is away, docs/deployment.md).
+set, Redis (reported, not fatal: every server shares it, so taking them all out helps nobody;
+docs/deployment.md).
 """
 import logging
 
