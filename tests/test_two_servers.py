@@ -1,4 +1,5 @@
-"""Two app servers, one portal: real gunicorn processes share a session, an upload and a rate limit.
+"""Two app servers, one portal: real gunicorn processes share a session, an upload, a rate limit
+and the e-mail queue.
 
 Both servers run as docs/deployment.md says (PWS_ENV=production behind one proxy, the same
 SECRET_KEY, MariaDB, Redis and storage folder); the test talks to them as nginx would: plain
