@@ -31,6 +31,9 @@ class Config:
     # commands such as `flask db upgrade` (docs/reliability.md).
     PWS_DB_TIMEOUT = int(os.environ.get("PWS_DB_TIMEOUT", "0"))
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # How many reverse proxies stand in front of the app and add X-Forwarded-For/-Proto
+    # (docs/deployment.md). 0: the headers are ignored and the TCP peer is the client.
+    PWS_PROXY_COUNT = int(os.environ.get("PWS_PROXY_COUNT", "0"))
     PWS_BASE_URL = os.environ.get("PWS_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     PWS_STORAGE_DIR = os.environ.get("PWS_STORAGE_DIR", str(BASE_DIR / "instance" / "storage"))
     PWS_DEALER_NAME = os.environ.get("PWS_DEALER_NAME", "PWS - Portal Web de Serviços")

@@ -5,11 +5,11 @@ from flask import Flask
 from flask_appbuilder import AppBuilder
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEV_SECRET_KEY, config_for
 
 migrate = Migrate(render_as_batch=True, compare_type=True)
-csrf = CSRFProtect()
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -19,11 +19,16 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config.update(overrides)
     if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
         raise RuntimeError("SECRET_KEY must be set in production (PWS_ENV=production).")
+    if app.config["PWS_PROXY_COUNT"]:
+        # Behind N reverse proxies: the client's address and scheme come from their X-Forwarded-*
+        # headers (rate limits per client, logged IPs, HTTPS). The Host header is never trusted.
+        count = app.config["PWS_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0, x_port=0, x_prefix=0)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
 
     from app.accounts import sessions
-    from app.core import errors, headers, redirects
+    from app.core import errors, headers, health, redirects
     from app.core.db import apply_timeouts, db, remove_sessions_safely, use_auto_increment_ids
 
     apply_timeouts(app.config)
@@ -32,11 +37,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         use_auto_increment_ids(db.engine)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
-    csrf.init_app(app)  # before AppBuilder, so FAB's forms and deletes need a token
+    # Before AppBuilder, so FAB's forms and deletes need a token. One per app: FAB records its
+    # exempt API blueprints on it, which a shared instance would keep alive after the app.
+    CSRFProtect(app)
     headers.init_app(app)
     sessions.init_app(app)
     redirects.init_app(app)
     errors.init_app(app)
+    app.register_blueprint(health.health)
 
     from app import models  # noqa: F401  every table registered on the metadata
 

@@ -182,8 +182,11 @@ def test_database_down_at_login_is_a_clear_error(private_mariadb, fault_app, liv
                                          "csrf_token": token})
         page = browser.get("/chamados/list/")
         erp = browser.request("/api/sync/v1/changes?after=0", headers={"Authorization": f"Bearer {plain}"})
+        health = browser.get("/saude")  # the balancer takes the server out of the pool
     finally:
         private_mariadb.start()
+    assert health.status == 503 and json.loads(health.body)["database"] == "error"
+    assert browser.get("/saude").status == 200
     for response in (login, page, erp):
         assert response.status == 503 and response.headers["Retry-After"] == "30"
         assert_clear_error(response)

@@ -13,17 +13,14 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image
 from pypdf import PdfReader
 
-from app.core.files import area_dir, store_bytes
+from app.core.files import FileRejected, area_dir, reencode_image, store_bytes
 from app.core.files import discard as discard_stored
 
 STORAGE_SUBDIR = "calls"
-MAX_IMAGE_PIXELS = 40_000_000
-# Formats kept as JPEG; every other accepted image becomes PNG.
-JPEG_SOURCES = {"JPEG", "MPO"}
-IMAGE_FORMATS = {"JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP"}
+# Photos stay JPEG; every other accepted image becomes PNG.
+IMAGE_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP")
 
 
 class UploadError(ValueError):
@@ -74,29 +71,13 @@ def _checked_pdf(name: str, raw: bytes) -> bytes:
 
 
 def _reencoded_image(name: str, raw: bytes) -> CheckedFile:
-    refused = UploadError(_("Tipo de arquivo não permitido: %(name)s. Envie imagens (JPG, PNG) "
-                            "ou documentos PDF.", name=name))
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(raw))
-            if image.format not in IMAGE_FORMATS:
-                raise refused
-            if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise refused
-            image.load()
-    except UploadError:
-        raise
-    except Exception as error:  # not an image Pillow can decode
-        raise refused from error
-    out = io.BytesIO()
-    if image.format in JPEG_SOURCES:
-        image.convert("RGB").save(out, "JPEG", quality=90)
-        return CheckedFile(_clean_name(name, "jpg"), out.getvalue(), "image/jpeg", "jpg")
-    if image.mode not in ("RGB", "RGBA", "L", "LA"):
-        image = image.convert("RGBA")
-    image.save(out, "PNG")
-    return CheckedFile(_clean_name(name, "png"), out.getvalue(), "image/png", "png")
+        data, kind = reencode_image(raw, formats=IMAGE_FORMATS)
+    except FileRejected:
+        raise UploadError(_("Tipo de arquivo não permitido: %(name)s. Envie imagens (JPG, PNG) "
+                            "ou documentos PDF.", name=name)) from None
+    extension, content_type = ("jpg", "image/jpeg") if kind == "JPEG" else ("png", "image/png")
+    return CheckedFile(_clean_name(name, extension), data, content_type, extension)
 
 
 def store(checked: CheckedFile) -> str:

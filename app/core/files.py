@@ -7,6 +7,7 @@ original one. Several app servers can share the folder (nothing is kept in proce
 import io
 import os
 import secrets
+import warnings
 from pathlib import Path
 
 from flask import abort, current_app, send_file
@@ -78,28 +79,43 @@ def check_pdf(data: bytes, max_bytes: int) -> int:
     return pages
 
 
-def reencode_image(data: bytes, *, max_side: int, fmt: str) -> bytes:
-    """Decode and re-encode an image (JPEG or PNG): drops EXIF/GPS metadata and any payload
-    hidden after the picture, keeps the orientation, shrinks it to ``max_side`` pixels."""
+class ImageTooLarge(FileRejected):
+    """More pixels than MAX_IMAGE_PIXELS: refused before decoding (decompression bombs)."""
+
+
+def reencode_image(data: bytes, *, formats=("JPEG", "PNG"), max_side: int | None = None,
+                   as_format: str | None = None) -> tuple[bytes, str]:
+    """Decode and re-encode an image, the one way every upload goes: drops EXIF/GPS metadata
+    and any payload hidden after the picture, keeps the orientation, shrinks it to
+    ``max_side`` pixels. Returns the bytes and the format written: ``as_format``, else JPEG for
+    photos and PNG for everything else."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format not in ("JPEG", "PNG", "WEBP"):
-                raise FileRejected(_("imagem deve ser JPEG ou PNG"))
-            if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise FileRejected(_("imagem grande demais"))
-            image = ImageOps.exif_transpose(image)
-            image.thumbnail((max_side, max_side))
-            if fmt == "JPEG":
-                image = image.convert("RGB")
-            elif image.mode not in ("RGB", "RGBA", "L", "LA"):
-                image = image.convert("RGBA")
-            out = io.BytesIO()
-            image.save(out, format=fmt, **({"quality": 85} if fmt == "JPEG" else {"optimize": True}))
-            return out.getvalue()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as source:
+                kind = source.format
+                if kind not in formats:
+                    raise FileRejected(_("imagem deve ser %(formats)s", formats=" ou ".join(formats)))
+                if source.width * source.height > MAX_IMAGE_PIXELS:
+                    raise ImageTooLarge(_("imagem grande demais"))
+                source.load()
+                image = ImageOps.exif_transpose(source)
     except FileRejected:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning):
         raise FileRejected(_("imagem inválida")) from None
+    if max_side:
+        image.thumbnail((max_side, max_side))
+    target = as_format or ("JPEG" if kind in ("JPEG", "MPO") else "PNG")
+    out = io.BytesIO()
+    if target == "JPEG":
+        image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+    else:
+        if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
+            image = image.convert("RGBA")
+        image.save(out, "PNG", optimize=True)
+    return out.getvalue(), target
 
 
 def send_stored(area: str, stored_name: str, *, download_name: str, mimetype: str):

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, redirect, request
 
+from app.core import health
+
 
 def csp_nonce() -> str:
     """This request's script nonce; FAB's templates read it through ``baselib.get_nonce()``."""
@@ -47,6 +49,8 @@ def _is_secure() -> bool:
 
 
 def _force_https():
+    if request.path == health.PATH:
+        return None  # polled over plain HTTP on each server by the proxy
     if not _is_secure() and request.url.startswith("http://"):
         # Built on the configured host, never on the request's Host header.
         host = urlsplit(current_app.config["PWS_BASE_URL"]).netloc

@@ -1,10 +1,7 @@
 """What the dashboards show: the latest rows of each kind the user may see (one query each)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from app.calls.models import PreServiceMessage, ServiceCall
@@ -13,7 +10,6 @@ from app.core.db import db
 from app.core.scoping import scoped
 from app.field.models import Attendance
 from app.supplies.models import SupplyRequest
-from app.sync.models import SyncToken
 
 PANEL_SIZE = 10
 MONITORING_SIZE = 20
@@ -46,19 +42,4 @@ def latest_supply_requests(limit: int = PANEL_SIZE) -> list[SupplyRequest]:
         .options(contains_eager(SupplyRequest.equipment), contains_eager(SupplyRequest.equipment_model)),
         SupplyRequest).order_by(SupplyRequest.requested_at.desc(), SupplyRequest.id.desc()).limit(limit)
     return list(db.session.execute(stmt).scalars())
-
-
-def last_sync_at() -> datetime | None:
-    """The synchronizer's last sign of life: the latest use or heartbeat of any active token."""
-    used, beat = db.session.execute(
-        select(func.max(SyncToken.last_used_at), func.max(SyncToken.last_heartbeat_at))
-        .where(SyncToken.revoked_at.is_(None))).one()
-    moments = [moment for moment in (used, beat) if moment is not None]
-    return max(moments) if moments else None
-
-
-def sync_is_stale(last: datetime | None, now: datetime) -> bool:
-    """No sign of life, or none for longer than PWS_SYNC_STALE_MINUTES (§4: 5 minutes)."""
-    limit = timedelta(minutes=current_app.config["PWS_SYNC_STALE_MINUTES"])
-    return last is None or now - last > limit
 

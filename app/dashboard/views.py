@@ -12,6 +12,7 @@ from app.core.db import db, utcnow
 from app.core.scoping import SELECTED_COMPANY_KEY, current_principal
 from app.core.views import PortalBaseView
 from app.dashboard import services
+from app.sync import services as sync_services
 
 # Panel -> the resource whose read permission shows it.
 PANELS = (
@@ -74,12 +75,12 @@ class MonitoringView(PortalBaseView):
             abort(403)
         now = utcnow()
         calls = call_queries.latest_calls(services.MONITORING_SIZE)
-        last_sync = services.last_sync_at()
+        last_sync = sync_services.last_sync_at()
         return self.render_template(
             "dashboard/monitoring.html", calls=calls, now=now,
             states=call_services.deadline_states(calls, now),
             status_labels=call_services.STATUS_LABELS, last_sync=last_sync,
-            sync_stale=services.sync_is_stale(last_sync, now))
+            sync_stale=sync_services.is_stale(last_sync, now))
 
 
 def selectable_companies() -> list[Company]:

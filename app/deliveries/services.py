@@ -133,7 +133,7 @@ def confirm_delivery(invoice: Invoice, proof: DeliveryProof, *, actor_id: int | 
             if data:
                 if len(data) > max_bytes:
                     raise FileRejected(_("arquivo maior que %(mb)s MB", mb=current_app.config["PWS_PROOF_MAX_MB"]))
-                images[name] = reencode_image(data, max_side=side, fmt=fmt)
+                images[name] = reencode_image(data, max_side=side, as_format=fmt)[0]
     except FileRejected as error:
         label = _("Assinatura") if name == "signature" else _("Foto")
         raise DeliveryError(f"{label}: {error}") from None

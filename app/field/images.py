@@ -1,19 +1,16 @@
 """Photos and signatures: checked by content, re-encoded (no EXIF, no GPS tags, no trailing
 bytes) and stored under random names in the storage folder, outside static."""
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.core.files import area_dir, discard, store_bytes
+from app.core.files import FileRejected, ImageTooLarge, area_dir, discard, reencode_image, store_bytes
 
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
-MAX_PIXELS = 40_000_000
 MAX_SIDE = 2560
 SUBFOLDER = "field"
 
@@ -36,33 +33,15 @@ def clean_image(data: bytes, formats=("JPEG", "PNG")) -> CleanImage:
         raise ImageRejected(_("Envie um arquivo de imagem."))
     if len(data) > max_mb * 1024 * 1024:
         raise ImageRejected(_("A imagem excede o limite de %(mb)d MB.", mb=max_mb))
-    not_an_image = _("O arquivo não é uma imagem %(formats)s válida.", formats=" ou ".join(formats))
     try:
-        with Image.open(BytesIO(data)) as probe:
-            kind, size = probe.format, probe.size
-            if kind not in formats:
-                raise ImageRejected(not_an_image)
-            if size[0] * size[1] > MAX_PIXELS:
-                raise ImageRejected(_("A imagem tem dimensões grandes demais."))
-            probe.verify()
-        with Image.open(BytesIO(data)) as source:
-            source.load()
-            image = ImageOps.exif_transpose(source)
-    except ImageRejected:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
-        raise ImageRejected(not_an_image) from None
-    image.thumbnail((MAX_SIDE, MAX_SIDE))
-    image.info = {}
-    out = BytesIO()
-    if kind == "JPEG":
-        image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
-    else:
-        if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
-            image = image.convert("RGBA")
-        image.save(out, "PNG", optimize=True)
+        clean, kind = reencode_image(data, formats=formats, max_side=MAX_SIDE)
+    except ImageTooLarge:
+        raise ImageRejected(_("A imagem tem dimensões grandes demais.")) from None
+    except FileRejected:
+        raise ImageRejected(_("O arquivo não é uma imagem %(formats)s válida.",
+                              formats=" ou ".join(formats))) from None
     content_type, extension = FORMATS[kind]
-    return CleanImage(out.getvalue(), content_type, extension)
+    return CleanImage(clean, content_type, extension)
 
 
 def store(image: CleanImage) -> str:

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -21,7 +22,6 @@ from app.sync.ingest import BatchRejected, ingest
 from app.sync.models import ChangeFeedEntry, SyncBatch, SyncToken
 
 TOKEN_PREFIX = "pws_"  # nosec B105
-STALE_AFTER = timedelta(minutes=5)
 SYSTEM_USERNAME = "sincronismo"
 SYSTEM_EMAIL = "sincronismo@sistema.invalid"
 MAX_STORED_ERRORS = 100
@@ -250,15 +250,17 @@ def pending_changes(token: SyncToken, last_seq: int, unsequenced: int = 0) -> in
 # --- monitor ---------------------------------------------------------------------------------
 
 def last_sync_at():
-    """The most recent authenticated call or heartbeat of any active token (naive UTC)."""
+    """The synchronizer's last sign of life: the latest authenticated call of any active token
+    (a heartbeat is one; naive UTC). The dashboard and the sync monitor both show this."""
     return db.session.execute(
         select(func.max(SyncToken.last_used_at)).where(SyncToken.revoked_at.is_(None))
     ).scalar()
 
 
 def is_stale(moment, now=None) -> bool:
-    """No sign of life for more than 5 minutes (§4): the monitor highlights it."""
-    return moment is None or (now or utcnow()) - moment > STALE_AFTER
+    """No sign of life for longer than PWS_SYNC_STALE_MINUTES (§4: 5 minutes)."""
+    limit = timedelta(minutes=current_app.config["PWS_SYNC_STALE_MINUTES"])
+    return moment is None or (now or utcnow()) - moment > limit
 
 
 def monitor_tokens() -> list[dict]:

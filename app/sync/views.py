@@ -27,10 +27,11 @@ class SyncMonitorView(PortalBaseView):
         page = request.args.get("pagina", "1")
         page = int(page) - 1 if page.isascii() and page.isdigit() and int(page) > 0 else 0
         batches, has_next = services.recent_batches(page)
+        last_sync_at = services.last_sync_at()
         return self.render_template(
             "sync/monitor.html", tokens=services.monitor_tokens(), batches=batches, page=page + 1,
-            has_next=has_next, last_sync_at=services.last_sync_at(),
-            stale=services.is_stale(services.last_sync_at()))
+            has_next=has_next, last_sync_at=last_sync_at,
+            stale=services.is_stale(last_sync_at))
 
     @expose("/lotes/<int:pk>")
     @has_access

@@ -14,6 +14,7 @@ ROUTES = {
     ("GET", "/logout/"): public(302),
     ("GET", "/back"): public(302),
     ("GET", "/lang/pt_BR"): public(302),
+    ("GET", "/saude"): public(200),  # health check for the proxy (docs/deployment.md)
     ("GET", "/static/pws.css"): public(200),
     ("GET", "/static/appbuilder/css/ab.css"): public(200),
     ("POST", "/api/v1/security/login"): public(400),
