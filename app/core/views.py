@@ -102,12 +102,20 @@ def blank_if_none(value):
     return "" if value is None else value
 
 
+def names(rows) -> str:
+    """A to-many relation as its rows' names (Jinja would print the list's Python repr)."""
+    return ", ".join(str(row) for row in rows or ())
+
+
 def brazilian_formatters(datamodel, columns) -> dict:
-    """dd/mm/aaaa hh:mm (São Paulo) for dates and times, Sim/Não for flags, blank for null."""
+    """dd/mm/aaaa hh:mm (São Paulo) for dates and times, Sim/Não for flags, blank for null,
+    names for to-many relations."""
     formatters = {}
     for name in columns or ():
         if name not in datamodel.list_properties:
             formatters[name] = blank_if_none
+        elif datamodel.is_relation_many_to_many(name) or datamodel.is_relation_one_to_many(name):
+            formatters[name] = names
         elif datamodel.is_datetime(name):
             formatters[name] = format_datetime
         elif datamodel.is_date(name):
