@@ -104,6 +104,13 @@ def test_user_list_and_detail_name_the_companies_and_clients(app, admin_client, 
         assert "object at" not in text and "[]" not in text
 
 
+def test_optional_links_offer_a_readable_empty_choice(admin_client):
+    client, _ids = admin_client
+    html = client.get("/usuarios/add").get_data(as_text=True)
+    blanks = re.findall(r'<option[^>]*value="__None"[^>]*>([^<]*)</option>', html)
+    assert blanks == ["—", "—"]  # Técnico, Entregador / Transportadora
+
+
 @pytest.mark.parametrize("profile,missing,message", [
     (CLIENT, "clients", "Usuários do cliente precisam de ao menos um cliente."),
     (TECHNICIAN, "technician", "Selecione o técnico do ILUX vinculado a este usuário."),
