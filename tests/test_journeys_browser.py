@@ -188,6 +188,8 @@ def test_admin_configures_defects_and_creates_a_user_of_each_profile(journey, db
             choose(page, "carrier", "TRANSPORTES SUL")
         page.get_by_label("Ativo", exact=True).check()
         if number == 1:
+            clear = page.locator("#profile + .select2-container .select2-selection__clear")
+            assert clear.get_attribute("title") == "Remover todos os itens"  # Select2 in pt-BR
             j.shot("novo-usuario")
         page.get_by_role("button", name="Salvar").click()
         j.flash("Registro incluído")
