@@ -1,6 +1,6 @@
 """The CSP does not break the main screens: Chromium loads them with no CSP violation."""
 from tests.field_support import build_field
-from tests.test_field_browser import browser, live_server, new_page  # noqa: F401  shared fixtures
+from tests.browser import browser, live_server, new_page  # noqa: F401  shared fixtures
 
 PAGES = ("/", "/chamados/list/", "/chamados/abrir/", "/atendimentos/registrar/")
 

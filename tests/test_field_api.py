@@ -1,4 +1,5 @@
 """The technicians' app API, driven as the app would: JWT login, then /api/v1/tecnico/…"""
+import threading
 from io import BytesIO
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from app.field.models import Attendance, AttendanceEvent, AttendancePhoto, Track
 from app.notifications.models import OutboxMessage
 from app.sync.models import ChangeFeedEntry
 from tests.conftest import csrf_token, login
+from tests.services import need_mysql
 from tests.field_support import (
     API, build_field, event, iso, jpeg_with_gps_exif, jwt_headers, png_bytes, post_events, start, uid,
 )
@@ -346,3 +348,36 @@ def test_the_scoping_principal_is_the_jwt_user(app, client, field):
         principal = current_principal()
     assert principal.user_id is not None and principal.technician_id == field.technician
     assert principal.own_orders and principal.company_ids == frozenset({field.company})
+
+
+def test_events_and_positions_sent_together_never_deadlock(app, field, db_ctx):
+    """The technician's page sends the step and the live position at the same moment; on
+    MariaDB both write the technician's last position and must not deadlock (a 500 there
+    lost the step)."""
+    need_mysql(app)
+    clients = [app.test_client(), app.test_client()]
+    headers = jwt_headers(clients[0], field.tech_email)
+    attendance = start(clients[0], headers, field.call)["id"]
+    statuses = []
+
+    def send(index, minute, barrier):
+        barrier.wait(timeout=30)
+        if index == 0:
+            kind = "travel_started" if minute == 0 else "arrived"
+            response = post_events(clients[0], headers, attendance,
+                                   event(kind, iso(minute), -27.6 + minute / 1000, -48.5))
+        else:
+            response = clients[1].post(f"{API}/posicao", headers=headers, json={
+                "uid": uid(), "recorded_at": iso(minute), "latitude": -27.6, "longitude": -48.5,
+                "attendance_id": attendance})
+        statuses.append(response.status_code)
+
+    for minute in range(30):
+        barrier = threading.Barrier(2)
+        threads = [threading.Thread(target=send, args=(i, minute, barrier)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert statuses == [200] * 60
+    assert count(db_ctx, TrackPoint) == 30 and count(db_ctx, AttendanceEvent) == 30

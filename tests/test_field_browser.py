@@ -2,68 +2,15 @@
 a live server, with a fake geolocation, a photo, a drawn signature and the report; then the
 operator sees the timeline and the map, and the client contact rates the attendance from the
 e-mailed link. Screenshots go to tests/artifacts/."""
-import os
 import re
-import threading
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app.calls.models import ServiceCall
 from app.field.models import Attendance, AttendanceEvent, AttendancePhoto, Survey
 from app.notifications.models import OutboxMessage
-from tests.factories import PASSWORD
+from tests.browser import ARTIFACTS, browser, live_server, new_context, new_page  # noqa: F401  fixtures
 from tests.field_support import build_field, png_bytes
-from tests.services import need
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-TIMEOUT_MS = 15_000
-
-
-@pytest.fixture
-def browser():
-    need(os.path.exists(CHROMIUM), f"Chromium ({CHROMIUM}; apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need(False, "Playwright (pip install -r requirements-dev.txt)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def live_server(app):
-    """The app on 127.0.0.1 and a free port, served by a thread of this test."""
-    app.config.update(PWS_MAP_TILE_URL="")  # no tiles from the internet in tests
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
-def new_page(browser, base_url, email, geolocation=None):
-    context = browser.new_context(base_url=base_url, viewport={"width": 412, "height": 915},
-                                  locale="pt-BR", timezone_id="America/Sao_Paulo")
-    if geolocation:
-        context.grant_permissions(["geolocation"], origin=base_url)
-        context.set_geolocation(geolocation)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto("/login/")
-    page.fill("#username", email)
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
-    page.wait_for_url(base_url + "/")
-    return context, page
 
 
 def step(page, label, expected_message="Registrado."):
@@ -150,9 +97,9 @@ def test_a_technician_records_an_attendance_in_the_phone_browser(app, db_ctx, br
 
     # the client contact follows the link of the e-mail and rates the attendance
     with db_ctx() as session:
-        links = {m.kind: re.search(r"http://portal\.test(\S+)", m.body_text).group(1)
+        links = {m.kind: re.search(re.escape(live_server) + r"(\S+)", m.body_text).group(1)
                  for m in session.execute(select(OutboxMessage)).scalars()}
-    context = browser.new_context(base_url=live_server, viewport={"width": 412, "height": 915})
+    context = new_context(browser, live_server)
     page = context.new_page()
     page.goto(links["technician_on_the_way"])
     page.locator("#pws-eta-arrived").wait_for()

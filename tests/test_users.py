@@ -12,17 +12,18 @@ from tests import factories as f
 from tests.conftest import csrf_token, login
 from tests.test_portuguese import visible_text
 
-# What each profile finds in the top menu (menu entry labels), and what it must not find.
+# What each profile finds in the top menu (menu entry labels), and what it must not find; forms
+# the profile may only send (Abrir chamado, Solicitar suprimentos, Enviar mensagem) are entries too.
 EXPECTED_MENU = {
     ADMIN: {"Administrar usuários", "Tabela de defeitos", "Clientes", "Técnicos"},
-    ATTENDANCE_OPERATOR: {"Clientes", "Contratos", "Equipamentos"},
-    CALLS_OPERATOR: {"Clientes", "Contratos", "Equipamentos"},
-    SUPPLIES_OPERATOR: {"Clientes", "Equipamentos"},
+    ATTENDANCE_OPERATOR: {"Clientes", "Contratos", "Equipamentos", "Abrir chamado", "Solicitar suprimentos"},
+    CALLS_OPERATOR: {"Clientes", "Contratos", "Equipamentos", "Abrir chamado"},
+    SUPPLIES_OPERATOR: {"Clientes", "Equipamentos", "Solicitar suprimentos"},
     LOGISTICS_OPERATOR: set(),
-    TECHNICIAN: {"Equipamentos"},
+    TECHNICIAN: {"Equipamentos", "Abrir chamado", "Solicitar suprimentos", "Registrar atendimento"},
     CARRIER: set(),
-    CLIENT: {"Equipamentos"},
-    CALL_OPENER: {"Equipamentos"},
+    CLIENT: {"Equipamentos", "Abrir chamado", "Solicitar suprimentos", "Enviar mensagem"},
+    CALL_OPENER: {"Equipamentos", "Abrir chamado"},
     BILLING_OPERATOR: set(),
 }
 ADMIN_ONLY_MENU = {"Administrar usuários", "Perfis e funções", "Tabela de defeitos", "Empresas",
@@ -91,6 +92,25 @@ def test_client_user_sees_only_his_clients_equipment(app, admin_client):
     assert "JAY-0001" in html and "OUT-0001" not in html
 
 
+def test_user_list_and_detail_name_the_companies_and_clients(app, admin_client, db_ctx):
+    client, ids = admin_client
+    assert _user_form(client, CLIENT, ids, "cliente@jayob.test").status_code == 302
+    with db_ctx():
+        user_id = PortalUser.query.filter_by(email="cliente@jayob.test").one().id
+    listed = visible_text(client.get("/usuarios/list/").get_data(as_text=True))
+    shown = visible_text(client.get(f"/usuarios/show/{user_id}").get_data(as_text=True))
+    assert "REVENDA MATRIZ" in listed and "JAYOB COMPANY" in shown and "REVENDA MATRIZ" in shown
+    for text in (listed, shown):
+        assert "object at" not in text and "[]" not in text
+
+
+def test_optional_links_offer_a_readable_empty_choice(admin_client):
+    client, _ids = admin_client
+    html = client.get("/usuarios/add").get_data(as_text=True)
+    blanks = re.findall(r'<option[^>]*value="__None"[^>]*>([^<]*)</option>', html)
+    assert blanks == ["—", "—"]  # Técnico, Entregador / Transportadora
+
+
 @pytest.mark.parametrize("profile,missing,message", [
     (CLIENT, "clients", "Usuários do cliente precisam de ao menos um cliente."),
     (TECHNICIAN, "technician", "Selecione o técnico do ILUX vinculado a este usuário."),
@@ -114,7 +134,7 @@ def test_extra_function_adds_a_menu_entry(app, admin_client, db_ctx):
                       roles=[str(role_id)]).status_code == 302
     own = app.test_client()
     login(own, "entregador@exemplo.com.br")
-    assert "Equipamentos" in _menu_labels(own.get("/").get_data(as_text=True))
+    assert {"Equipamentos", "Abrir chamado"} <= _menu_labels(own.get("/").get_data(as_text=True))
 
 
 def test_a_user_cannot_change_his_own_profile(app, db_ctx):

@@ -1,14 +1,25 @@
 """Writes the declared profiles and functions (app.accounts.roles) to FAB's role tables."""
+from flask_appbuilder.const import PERMISSION_PREFIX
+
 from app.accounts.roles import ADMIN, FUNCTIONS, PROFILE_NAMES, grants_for_role
 
 
+def entry_permission(view) -> str:
+    """The permission the page a menu entry opens (the view's default method) checks: can_read
+    for lists, can_write for forms such as Abrir chamado."""
+    method = view.default_view
+    return PERMISSION_PREFIX + (view.method_permission_name or {}).get(method, method)
+
+
 def menu_resources(appbuilder):
-    """(category name, menu entry name, resource) for every menu entry backed by a view."""
+    """(category name, menu entry name, resource, permission its page needs) for every menu
+    entry backed by a view."""
     for category in appbuilder.menu.get_list():
         for item in category.childs or [category]:
             if item and item.baseview is not None:
                 parent = category.name if category.childs else None
-                yield parent, item.name, item.baseview.class_permission_name
+                yield (parent, item.name, item.baseview.class_permission_name,
+                       entry_permission(item.baseview))
 
 
 def sync_roles(appbuilder) -> None:
@@ -24,8 +35,8 @@ def sync_roles(appbuilder) -> None:
             continue
         grants = grants_for_role(role_name)
         wanted = {(perm, resource) for resource, perms in grants.items() for perm in perms}
-        for category, name, resource in entries:
-            if {"can_read", "can_list"} & set(grants.get(resource, ())):
+        for category, name, resource, needed in entries:
+            if needed in grants.get(resource, ()):
                 wanted.add(("menu_access", name))
                 if category:
                     wanted.add(("menu_access", category))

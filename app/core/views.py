@@ -2,11 +2,13 @@
 from flask import abort, current_app, redirect, request
 from flask_login import current_user
 from flask_appbuilder import BaseView, ModelRestApi, ModelView, expose
+from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext
 from wtforms import BooleanField
+from wtforms.fields.core import UnboundField
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.search import IndexedFilterConverter, SafeFilters
@@ -102,12 +104,20 @@ def blank_if_none(value):
     return "" if value is None else value
 
 
+def names(rows) -> str:
+    """A to-many relation as its rows' names (Jinja would print the list's Python repr)."""
+    return ", ".join(str(row) for row in rows or ())
+
+
 def brazilian_formatters(datamodel, columns) -> dict:
-    """dd/mm/aaaa hh:mm (São Paulo) for dates and times, Sim/Não for flags, blank for null."""
+    """dd/mm/aaaa hh:mm (São Paulo) for dates and times, Sim/Não for flags, blank for null,
+    names for to-many relations."""
     formatters = {}
     for name in columns or ():
         if name not in datamodel.list_properties:
             formatters[name] = blank_if_none
+        elif datamodel.is_relation_many_to_many(name) or datamodel.is_relation_one_to_many(name):
+            formatters[name] = names
         elif datamodel.is_datetime(name):
             formatters[name] = format_datetime
         elif datamodel.is_date(name):
@@ -131,8 +141,12 @@ class BrazilianFormatting:
         self.datamodel.eager_relations = _relations_in(self.datamodel, self.list_columns)
 
 
+BLANK_CHOICE = "—"
+
+
 class FlagFields:
-    """NOT NULL booleans would become required checkboxes in FAB forms (unticking = error)."""
+    """NOT NULL booleans would become required checkboxes in FAB forms (unticking = error), and
+    an optional relation's empty choice would read "__None" (its value) in the Select2 box."""
 
     def _init_forms(self):
         def flags(columns):
@@ -144,6 +158,11 @@ class FlagFields:
         self.add_form_extra_fields = {**flags(self.add_columns), **(self.add_form_extra_fields or {})}
         self.edit_form_extra_fields = {**flags(self.edit_columns), **(self.edit_form_extra_fields or {})}
         super()._init_forms()
+        for form in (self.add_form, self.edit_form):
+            for field in vars(form).values():
+                if isinstance(field, UnboundField) and issubclass(field.field_class, QuerySelectField) \
+                        and field.kwargs.get("allow_blank"):
+                    field.kwargs["blank_text"] = BLANK_CHOICE
 
 
 def _relations_in(datamodel, columns) -> tuple[str, ...]:

@@ -178,8 +178,16 @@ def _existing_by_uid(model, uids) -> dict:
     return {row.client_uid: row for row in rows}
 
 
+def _lock_technician(technician_id: int) -> None:
+    """Events and track points both move the technician's last position. Each takes his row
+    first: on MariaDB, a point's insert (a shared lock on the row, through its foreign key)
+    followed by the position update deadlocked with an event batch sent at the same moment."""
+    db.session.execute(select(Technician.id).where(Technician.id == technician_id).with_for_update())
+
+
 def record_events(principal: Principal, attendance: Attendance, items: list[dict]) -> dict:
     """Add timeline events (a retry of a known id is ignored) and apply their effects."""
+    _lock_technician(attendance.technician_id)
     known = _existing_by_uid(AttendanceEvent, {item["uid"] for item in items})
     errors, fresh, duplicates, seen = [], [], [], set()
     for index, item in enumerate(items):
@@ -267,6 +275,7 @@ def _settle_call(principal: Principal, attendance: Attendance) -> None:
 
 def record_points(principal: Principal, items: list[dict]) -> dict:
     """Store track points (retries ignored) and move the technician's last known position."""
+    _lock_technician(principal.technician_id)
     attendance_ids = {item["attendance_id"] for item in items if item.get("attendance_id")}
     attendances = {pk: my_attendance(principal, pk) for pk in attendance_ids}
     known = _existing_by_uid(TrackPoint, {item["uid"] for item in items})

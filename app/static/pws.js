@@ -15,3 +15,14 @@
     if (form && !window.confirm(form.getAttribute("data-pws-confirm"))) { event.preventDefault(); }
   });
 })();
+
+/* FAB's Select2 boxes speak pt-BR: the texts come from the page (set before ab.js builds them). */
+(function () {
+  "use strict";
+  var data = document.getElementById("pws-select2-text");
+  if (!data || !window.jQuery || !window.jQuery.fn.select2) { return; }
+  var text = JSON.parse(data.textContent);
+  var language = {};
+  Object.keys(text).forEach(function (key) { language[key] = function () { return text[key]; }; });
+  window.jQuery.fn.select2.defaults.set("language", language);
+})();
