@@ -24,8 +24,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from app.accounts import sessions
     from app.core import errors, headers, redirects
-    from app.core.db import db, use_auto_increment_ids
+    from app.core.db import IdConverter, db, use_auto_increment_ids
 
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     db.init_app(app)
     with app.app_context():
         use_auto_increment_ids(db.engine)

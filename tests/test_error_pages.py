@@ -48,3 +48,14 @@ def test_unexpected_error_shows_no_traceback():
         assert response.status_code == 500
         assert "SELECT" not in body and "Traceback" not in body and "RuntimeError" not in body
         assert ("Ocorreu um erro inesperado" in body) and (response.is_json == is_json)
+
+
+HUGE_ID = "99999999999999999999"  # more than any integer column holds (SQLite: OverflowError)
+
+
+def test_an_id_too_large_for_the_database_is_not_found(admin):
+    """<int:pk> routes, FAB's <pk> routes and the API: 404, never a 500."""
+    for path in (f"/chamados/show/{HUGE_ID}", f"/clientes/show/{HUGE_ID}",
+                 f"/usuarios/show/{HUGE_ID}", f"/clientes/show/-{HUGE_ID}",
+                 f"/atendimentos/show/{HUGE_ID}", f"/api/v1/tecnico/atendimentos/{HUGE_ID}"):
+        assert admin.get(path).status_code == 404, path
