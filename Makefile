@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := run.py
 
-.PHONY: run test worker install translations catalog migration clean
+.PHONY: run test scan bandit audit worker install translations catalog migration clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 não encontrado ($(PYTHON))."; exit 1; }
@@ -35,6 +35,16 @@ run: translations
 ## The whole suite (SQLite by default; TEST_DATABASE_URL=mysql+pymysql://… for MariaDB).
 test: translations
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## Security scans: bandit over the code (.bandit), pip-audit over every pinned requirement.
+scan: bandit audit
+
+bandit: install
+	$(BIN)/bandit --ini .bandit --quiet
+
+## pip-audit asks PyPI's JSON API about each pinned release; a release it cannot ask about fails (--strict).
+audit: install
+	$(BIN)/pip-audit --strict --progress-spinner off -r requirements.txt -r requirements-dev.txt
 
 ## The e-mail worker: rq worker, rq's scheduler (retries) and the outbox sweep every minute (needs REDIS_URL).
 worker: install

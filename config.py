@@ -8,7 +8,7 @@ from pathlib import Path
 from flask_appbuilder.const import AUTH_DB
 
 BASE_DIR = Path(__file__).resolve().parent
-DEV_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - refused in production (see create_app)
+DEV_SECRET_KEY = "dev-only-change-me"  # nosec B105  # development default, refused in production (create_app)
 
 
 def _bool(name: str, default: bool = False) -> bool:

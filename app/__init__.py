@@ -29,8 +29,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from app.accounts import sessions
     from app.core import errors, headers, health, redirects
-    from app.core.db import apply_timeouts, db, remove_sessions_safely, use_auto_increment_ids
+    from app.core.db import (IdConverter, apply_timeouts, db, remove_sessions_safely,
+                             use_auto_increment_ids)
 
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     apply_timeouts(app.config)
     db.init_app(app)
     remove_sessions_safely(app)

@@ -68,3 +68,14 @@ def test_database_unavailable_is_503_without_the_layout():
     assert "SELECT" not in body and "Connection refused" not in body
     api = app.test_client().get("/api/teste-banco")
     assert api.status_code == 503 and api.get_json()["message"].startswith("O portal está temporariamente")
+
+
+HUGE_ID = "99999999999999999999"  # more than any integer column holds (SQLite: OverflowError)
+
+
+def test_an_id_too_large_for_the_database_is_not_found(admin):
+    """<int:pk> routes, FAB's <pk> routes and the API: 404, never a 500."""
+    for path in (f"/chamados/show/{HUGE_ID}", f"/clientes/show/{HUGE_ID}",
+                 f"/usuarios/show/{HUGE_ID}", f"/clientes/show/-{HUGE_ID}",
+                 f"/atendimentos/show/{HUGE_ID}", f"/api/v1/tecnico/atendimentos/{HUGE_ID}"):
+        assert admin.get(path).status_code == 404, path

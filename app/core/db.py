@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from flask_appbuilder import Model
 from flask_appbuilder.models.sqla.base import SQLA
 from sqlalchemy import Boolean, Column, DateTime, Integer, String, event
+from werkzeug.routing import IntegerConverter
 
 db = SQLA(model_class=Model)
 log = logging.getLogger(__name__)
@@ -29,6 +30,26 @@ class ErpMixin:
 
 class IdMixin:
     id = Column(Integer, primary_key=True)
+
+
+MAX_ID = 2**63 - 1  # the largest BIGINT (and SQLite INTEGER): no row has a larger id
+
+
+def storable_id(value) -> bool:
+    """False for a number no integer key can hold: SQLite raises OverflowError on it (a 500)
+    where the answer is simply "no such row"."""
+    try:
+        return -MAX_ID - 1 <= int(value) <= MAX_ID
+    except (TypeError, ValueError):
+        return True  # not a number: nothing overflows, the query finds no row
+
+
+class IdConverter(IntegerConverter):
+    """The app's ``<int:…>`` URL converter: an id beyond MAX_ID does not match (404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def use_auto_increment_ids(engine) -> None:

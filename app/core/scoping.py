@@ -22,6 +22,8 @@ from flask import g, has_request_context, session
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.core.db import storable_id
+
 LOGISTICS_STATUSES = ("L", "S")
 SELECTED_COMPANY_KEY = "pws_company"
 
@@ -154,7 +156,7 @@ def scoped(stmt, model, principal: Principal | None = None):
 
 def get_scoped(session, model, pk, principal: Principal | None = None):
     """One row by primary key, or None when it does not exist for this principal."""
-    if pk is None:
+    if pk is None or not storable_id(pk):
         return None
     stmt = scoped(select(model).where(model.__mapper__.primary_key[0] == pk), model, principal)
     return session.execute(stmt).scalars().first()

@@ -11,6 +11,7 @@ from wtforms import BooleanField
 from wtforms.fields.core import UnboundField
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.core.db import storable_id
 from app.core.search import IndexedFilterConverter, SafeFilters
 from app.core.scoping import OutOfScope, check_references, get_scoped, scope_condition
 from app.core.timefmt import format_date, format_datetime
@@ -67,6 +68,10 @@ class ScopedInterface(SQLAInterface):
             loader = selectinload if self.is_relation_many_to_many(name) else joinedload
             query = query.options(loader(getattr(self.obj, name)))
         return query
+
+    def get(self, id, *args, **kwargs):
+        """FAB's show/edit/delete by ``<pk>``: an id no row can have is simply not found."""
+        return super().get(id, *args, **kwargs) if storable_id(id) else None
 
     def get_related_obj(self, col_name, value):
         return get_scoped(self.session, self.get_related_model(col_name), value)

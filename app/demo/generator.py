@@ -171,7 +171,7 @@ class DemoGenerator:
         self.start = now - timedelta(days=round(scale.months * 30.44))
         self.storage_dir = storage_dir
         self.progress = progress or (lambda done: None)
-        self.rng = random.Random(SEED)
+        self.rng = random.Random(SEED)  # nosec B311  # demo data, seeded to be reproducible
         self._roots: set[str] = set()
 
     # ----------------------------------------------------------------- helpers

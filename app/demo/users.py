@@ -11,7 +11,7 @@ from app.accounts.services import create_user
 from app.catalog.models import Carrier, Client, Company, Technician
 from app.core.db import db
 
-DEMO_PASSWORD = "senha-demo"
+DEMO_PASSWORD = "senha-demo"  # nosec B105  # demo logins, printed for everyone
 # The demo passwords are printed for everyone to use, so a strong (slow) hash protects
 # nothing; a cheap one keeps hundreds of demo users from taking minutes.
 DEMO_HASH_METHOD = "pbkdf2:sha256:1000"

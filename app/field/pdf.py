@@ -1,8 +1,8 @@
 """The complete service order (OS) as a PDF: dealer and client, equipment, defect, timeline,
 report, counters, photos and signature. Every user-supplied text is XML-escaped before it
 enters a reportlab Paragraph (whose markup would otherwise interpret it)."""
+from html import escape
 from io import BytesIO
-from xml.sax.saxutils import escape
 
 from flask import current_app, send_file
 from flask_babel import gettext as _
@@ -35,7 +35,7 @@ def _styles():
 
 def _p(text, style) -> Paragraph:
     """A paragraph of user text: escaped, line breaks kept."""
-    return Paragraph(escape("" if text is None else str(text)).replace("\n", "<br/>"), style)
+    return Paragraph(escape("" if text is None else str(text), quote=False).replace("\n", "<br/>"), style)
 
 
 def format_distance(metres: float | None) -> str:

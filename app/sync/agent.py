@@ -55,7 +55,7 @@ class Portal:
                 "Authorization": f"Bearer {self.token}", "Content-Type": "application/json",
                 "Accept": "application/json", "User-Agent": f"{AGENT}/{VERSION}"})
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:  # nosec B310 - http(s) only
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:  # nosec B310  # http(s) only
                     return response.status, _json(response.read()), dict(response.headers)
             except urllib.error.HTTPError as error:
                 status, payload = error.code, _json(error.read())

@@ -359,7 +359,7 @@ def _rows_by_key(table, names: tuple[str, ...], keys: set) -> dict:
     make = _row_type(names)._make
     cursor = db.session.connection().connection.cursor()
     try:
-        cursor.execute(f"SELECT {', '.join(f'`{n}`' for n in names)} FROM `{table.name}` "  # nosec B608
+        cursor.execute(f"SELECT {', '.join(f'`{n}`' for n in names)} FROM `{table.name}` "  # nosec B608  # names from the table, values bound
                        f"WHERE `erp_id` IN ({', '.join(['%s'] * len(keys))})", list(keys))
         return {row[0]: make(row) for row in cursor.fetchall()}
     finally:
@@ -618,7 +618,7 @@ def _mysql_upsert(table, columns: tuple, updated: list, rows: list[dict]) -> Non
     defaults = {c.name: c.default.arg for c in table.columns
                 if c.name not in columns and c.default is not None and c.default.is_scalar}
     names = (*columns, *defaults)
-    sql = (f"INSERT INTO `{table.name}` ({', '.join(f'`{n}`' for n in names)}) "  # nosec B608
+    sql = (f"INSERT INTO `{table.name}` ({', '.join(f'`{n}`' for n in names)}) "  # nosec B608  # names from the table, values bound
            f"VALUES ({', '.join(['%s'] * len(names))}) ON DUPLICATE KEY UPDATE "
            + ", ".join(f"`{c}` = VALUES(`{c}`)" for c in updated))
     extra, values = tuple(defaults.values()), itemgetter(*columns)

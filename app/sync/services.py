@@ -21,7 +21,7 @@ from app.sync.contract import MAX_RECORDS
 from app.sync.ingest import BatchRejected, ingest
 from app.sync.models import ChangeFeedEntry, SyncBatch, SyncToken
 
-TOKEN_PREFIX = "pws_"  # nosec B105
+TOKEN_PREFIX = "pws_"  # nosec B105  # a prefix, not a secret
 SYSTEM_USERNAME = "sincronismo"
 SYSTEM_EMAIL = "sincronismo@sistema.invalid"
 MAX_STORED_ERRORS = 100
@@ -90,7 +90,7 @@ def system_user_id() -> int:
         select(PortalUser.id).where(PortalUser.username == SYSTEM_USERNAME)).scalar()
     if user_id is None:
         user = PortalUser(first_name="Sincronismo ILUX", last_name="", username=SYSTEM_USERNAME,
-                          email=SYSTEM_EMAIL, active=False, password="!", profile=None)  # nosec B106
+                          email=SYSTEM_EMAIL, active=False, password="!", profile=None)  # nosec B106  # "!" matches no hash: no login
         db.session.add(user)
         db.session.flush()
         user_id = user.id

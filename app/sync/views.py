@@ -18,7 +18,7 @@ class SyncMonitorView(PortalBaseView):
     route_base = "/sincronismo"
     default_view = "index"
     class_permission_name = "SyncToken"
-    method_permission_name = {"index": "read", "batch": "read", "create_token": "write",  # nosec B105
+    method_permission_name = {"index": "read", "batch": "read", "create_token": "write",  # nosec B105  # a permission name
                               "revoke": "write"}
 
     @expose("/")
