@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
+from pymysql.constants import SERVER_STATUS
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -113,14 +113,17 @@ def _merge(records: list, errors: Errors) -> dict[tuple, Item]:
 def _parse(index, raw, coercer, errors: Errors):
     """(entity, op, key, erp_id, values, invalid fields), or None when the record has no usable
     entity, op or key. Every problem found is added to ``errors``."""
-    if not isinstance(raw, dict):
-        errors.add(index, None, None, None, _("Cada registro deve ser um objeto JSON."))
-        return None
+    if type(raw) is not dict:
+        if not isinstance(raw, dict):
+            errors.add(index, None, None, None, _("Cada registro deve ser um objeto JSON."))
+            return None
     entity = BY_NAME.get(raw.get("entity"))
     erp_id = raw.get("erp_id")
-    if isinstance(erp_id, (str, int)) and not isinstance(erp_id, bool):
-        erp_id = _text_key(erp_id)
-    shown_id = erp_id if isinstance(erp_id, str) else None
+    if type(erp_id) is str:
+        erp_id = erp_id.strip()
+    elif isinstance(erp_id, int) and not isinstance(erp_id, bool):
+        erp_id = str(erp_id)
+    shown_id = erp_id if type(erp_id) is str else None
     if not raw.keys() <= RECORD_KEYS:
         for name in sorted(set(raw) - RECORD_KEYS):
             errors.add(index, entity.name if entity else None, shown_id, name, _("Campo desconhecido no registro."))
@@ -129,37 +132,40 @@ def _parse(index, raw, coercer, errors: Errors):
         return None
     usable = True
     op = raw.get("op")
-    if op not in OPS or (op == "delete" and not entity.deletable):
+    if op != "upsert" and (op != "delete" or not entity.deletable):
         usable = False
         errors.add(index, entity.name, shown_id, "op", _("Operação inválida: use upsert ou delete.")
                    if op not in OPS else _("Esta entidade não aceita delete; envie o novo status."))
-    if erp_id is not None and not isinstance(erp_id, str) or entity.key == "erp_id" and not erp_id:
+    if erp_id is not None and shown_id is None or entity.key == "erp_id" and not erp_id:
         usable = False
         errors.add(index, entity.name, None, "erp_id", _("erp_id é obrigatório (texto)."))
     elif erp_id and len(erp_id) > MAX_KEY_LENGTH:
         usable = False
         errors.add(index, entity.name, None, "erp_id", _("Máximo de %(max)d caracteres.", max=MAX_KEY_LENGTH))
     values, invalid = {}, set()
-    data = raw.get("data")
-    if op == "upsert" and not isinstance(data, dict):
-        usable = False
-        errors.add(index, entity.name, shown_id, "data", _("data deve ser um objeto JSON."))
-    elif op == "upsert":
-        steps, plain = coercer.steps[entity.name], coercer.plain_text[entity.name]
-        for name, value in data.items():
-            if type(value) is str and name in plain:  # the common case, inline
-                value = value.strip()
-                if value and len(value) <= plain[name]:
-                    values[name] = value
-                    continue
-            try:
-                step = steps.get(name)
-                if step is None:
-                    raise ValueError(_("Campo desconhecido para esta entidade."))
-                values[name] = step(value)
-            except ValueError as problem:
-                errors.add(index, entity.name, shown_id, name, str(problem))
-                invalid.add(name)
+    if op == "upsert":
+        data = raw.get("data")
+        if type(data) is dict or isinstance(data, dict):
+            name = entity.name
+            steps, texts = coercer.steps[name], coercer.texts[name]
+            for name, value in data.items():
+                rule = texts.get(name)
+                if rule is not None and type(value) is str:  # the common case, inline
+                    text = value.strip()
+                    if text and len(text) <= rule:
+                        values[name] = text
+                        continue
+                try:
+                    step = steps.get(name)
+                    if step is None:
+                        raise ValueError(_("Campo desconhecido para esta entidade."))
+                    values[name] = step(value)
+                except ValueError as problem:
+                    errors.add(index, entity.name, shown_id, name, str(problem))
+                    invalid.add(name)
+        else:
+            usable = False
+            errors.add(index, entity.name, shown_id, "data", _("data deve ser um objeto JSON."))
     key = erp_id
     if entity.key == "web_id" and op == "upsert":
         key = values.get("web_id")
@@ -191,10 +197,11 @@ class _Coercer:
         # entity -> field -> step(value): the column value, or ValueError
         self.steps = {entity.name: {spec.name: self._step(entity, spec) for spec in entity.fields}
                       for entity in BY_NAME.values()}
-        # entity -> text fields with nothing to check but their length -> that length
-        self.plain_text = {entity.name: {spec.name: entity.max_length(spec) for spec in entity.fields
-                                         if spec.kind == TEXT and spec.name not in ("state", "email")}
-                           for entity in BY_NAME.values()}
+        # entity -> fields whose non-empty text has nothing to check but its length (texts and
+        # erp_id references) -> that length
+        self.texts = {entity.name: {spec.name: entity.max_length(spec) for spec in entity.fields
+                                    if spec.kind == REF or spec.kind == TEXT and spec.name not in ("state", "email")}
+                      for entity in BY_NAME.values()}
 
     def _step(self, entity: Entity, spec):
         convert, limit, many = getattr(self, f"_{spec.kind}"), entity.max_length(spec), spec.kind == REFS
@@ -613,20 +620,60 @@ class _Applier:
 
 
 def _mysql_upsert(table, columns: tuple, updated: list, rows: list[dict]) -> None:
-    """INSERT … ON DUPLICATE KEY UPDATE straight through the DB-API cursor of the session's
-    transaction: PyMySQL sends it as multi-row INSERTs, as fast as a hand-written executemany."""
+    """INSERT … ON DUPLICATE KEY UPDATE through the DB-API connection of the session's
+    transaction, as multi-row statements of at most the size PyMySQL's executemany sends.
+
+    The VALUES are written column by column: a column of texts is escaped in one pass over all
+    its values, and a value repeated down a column (the timestamps, the company) is escaped once.
+    PyMySQL's executemany escapes value by value, which costs more than running the statement."""
     defaults = {c.name: c.default.arg for c in table.columns
                 if c.name not in columns and c.default is not None and c.default.is_scalar}
     names = (*columns, *defaults)
-    sql = (f"INSERT INTO `{table.name}` ({', '.join(f'`{n}`' for n in names)}) "  # nosec B608
-           f"VALUES ({', '.join(['%s'] * len(names))}) ON DUPLICATE KEY UPDATE "
-           + ", ".join(f"`{c}` = VALUES(`{c}`)" for c in updated))
-    extra, values = tuple(defaults.values()), itemgetter(*columns)
-    cursor = db.session.connection().connection.cursor()
+    fairy = db.session.connection().connection
+    connection = fairy.driver_connection
+    literals = [_literals(connection, [row[c] for row in rows]) for c in columns]
+    literals += [[connection.escape(value)] * len(rows) for value in defaults.values()]
+    head = f"INSERT INTO `{table.name}` ({', '.join(f'`{n}`' for n in names)}) VALUES "  # nosec B608
+    tail = " ON DUPLICATE KEY UPDATE " + ", ".join(f"`{c}` = VALUES(`{c}`)" for c in updated)
+    tuples = [f"({values})".encode(connection.encoding) for values in map(",".join, zip(*literals))]
+    cursor = fairy.cursor()
     try:
-        cursor.executemany(sql, [values(row) + extra for row in rows])
+        for statement in _statements(head.encode(), tail.encode(), tuples, cursor.max_stmt_length):
+            cursor.execute(statement)  # no parameters: PyMySQL sends the bytes as they are
     finally:
         cursor.close()
+
+
+# No text that can be stored contains a lone surrogate (it has no UTF-8 form).
+_SEPARATOR = "\udfff"
+_BACKSLASH_ESCAPES = (("\\", "\\\\"), ("\0", "\\0"), ("\n", "\\n"), ("\r", "\\r"), ("\032", "\\Z"),
+                      ('"', '\\"'), ("'", "\\'"))
+
+
+def _literals(connection, values: list) -> list[str]:
+    """The SQL literals of one column, as PyMySQL would escape them one by one."""
+    if all(type(value) is str for value in values):
+        joined = _SEPARATOR.join(values)
+        if joined.count(_SEPARATOR) == len(values) - 1:
+            if connection.server_status & SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES:
+                joined = joined.replace("'", "''")
+            else:
+                for character, escaped in _BACKSLASH_ESCAPES:
+                    joined = joined.replace(character, escaped)
+            return ("'" + joined.replace(_SEPARATOR, f"'{_SEPARATOR}'") + "'").split(_SEPARATOR)
+    escaped = {value: connection.escape(value) for value in set(values)}
+    return [escaped[value] for value in values]
+
+
+def _statements(head: bytes, tail: bytes, tuples: list[bytes], limit: int):
+    """head + tuples joined by commas + tail, split into statements of at most ``limit`` bytes."""
+    start, size = 0, len(head) + len(tail)
+    for index, part in enumerate(tuples):
+        if index > start and size + len(part) + 1 > limit:
+            yield head + b",".join(tuples[start:index]) + tail
+            start, size = index, len(head) + len(tail)
+        size += len(part) + 1
+    yield head + b",".join(tuples[start:]) + tail
 
 
 def _groups(rows: list[dict]):
