@@ -114,10 +114,9 @@ def _merge(records: list, errors: Errors) -> dict[tuple, Item]:
 def _parse(index, raw, coercer, errors: Errors):
     """(entity, op, key, erp_id, values, invalid fields), or None when the record has no usable
     entity, op or key. Every problem found is added to ``errors``."""
-    if type(raw) is not dict:
-        if not isinstance(raw, dict):
-            errors.add(index, None, None, None, _("Cada registro deve ser um objeto JSON."))
-            return None
+    if not isinstance(raw, dict):
+        errors.add(index, None, None, None, _("Cada registro deve ser um objeto JSON."))
+        return None
     entity = BY_NAME.get(raw.get("entity"))
     erp_id = raw.get("erp_id")
     if type(erp_id) is str:
@@ -146,9 +145,8 @@ def _parse(index, raw, coercer, errors: Errors):
     values, invalid = {}, set()
     if op == "upsert":
         data = raw.get("data")
-        if type(data) is dict or isinstance(data, dict):
-            name = entity.name
-            steps, texts = coercer.steps[name], coercer.texts[name]
+        if isinstance(data, dict):
+            steps, texts = coercer.steps[entity.name], coercer.texts[entity.name]
             for name, value in data.items():
                 rule = texts.get(name)
                 if rule is not None and type(value) is str:  # the common case, inline
@@ -474,7 +472,7 @@ class _Applier:
         table, name = entity.table, entity.name
         known = self.lookups.rows[name]
         full, partial, created, parents, moved = [], [], [], [], []
-        required = [spec.name for spec in entity.fields if spec.required]
+        required = {spec.name for spec in entity.fields if spec.required}
         for item in items:
             row, before = self._row(entity, item, parents), known.get(item.key)
             if name == "client" and "company_id" in row:
@@ -487,7 +485,7 @@ class _Applier:
                 continue
             if name == "service_order":
                 self._deadline(row, before)
-            if all(item.values.get(n) is not None for n in required):
+            if item.values.keys() >= required:  # all sent: a null one would have refused the batch
                 row["created_at"] = self.now  # ignored: the row exists
                 full.append(row)
             else:
@@ -662,7 +660,7 @@ _BACKSLASH_ESCAPES = (("\\", "\\\\"), ("\0", "\\0"), ("\n", "\\n"), ("\r", "\\r"
 
 def _literals(connection, values: list) -> list[str]:
     """The SQL literals of one column, as PyMySQL would escape them one by one."""
-    if all(type(value) is str for value in values):
+    if set(map(type, values)) == {str}:
         joined = _SEPARATOR.join(values)
         if joined.count(_SEPARATOR) == len(values) - 1:
             if connection.server_status & SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES:
