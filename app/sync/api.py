@@ -67,8 +67,8 @@ def _json_body(limit: int):
 def _collector_paused():
     """No cyclic garbage collection while a batch is handled: its ~100,000 decoded objects live
     until the answer, and each full collection they trigger would walk them and the whole
-    application for nothing (about a quarter of the CPU a 5,000-record batch costs). They are freed by
-    reference counting when the request's frames end."""
+    application for nothing (about a quarter of the CPU a 5,000-record batch costs). They are
+    freed by reference counting when the request's frames end."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
