@@ -41,22 +41,22 @@ def client_data(n: int, round_: int) -> dict:
             "contact_name": "Maria Souza", "phone": "(48) 3222-0000", "email": f"compras{n}@cliente.com.br"}
 
 
-def portal_run(client, plain: str, total: int, size: int, round_: int) -> float:
+def portal_run(client, plain: str, total: int, size: int, round_: int) -> tuple[float, float]:
     bodies = []
     for start in range(0, total, size):
         records = [{"entity": "client", "op": "upsert", "erp_id": str(n), "data": client_data(n, round_)}
                    for n in range(start, min(start + size, total))]
         bodies.append(json.dumps({"batch_id": f"bench-{round_}-{start}", "records": records}).encode())
     headers = {"Authorization": f"Bearer {plain}", "Content-Type": "application/json"}
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for body in bodies:
         response = client.post("/api/sync/v1/batch", data=body, headers=headers)
         if response.status_code != 200:
             raise SystemExit(f"batch refused: {response.status_code} {response.get_json()}")
-    return time.perf_counter() - began
+    return time.perf_counter() - began, time.process_time() - cpu
 
 
-def raw_run(url: str, company_id: int, total: int, size: int, round_: int) -> float:
+def raw_run(url: str, company_id: int, total: int, size: int, round_: int) -> tuple[float, float]:
     import pymysql
 
     parsed = make_url(url)
@@ -71,14 +71,14 @@ def raw_run(url: str, company_id: int, total: int, size: int, round_: int) -> fl
         data = client_data(n, round_)
         now = datetime.utcnow()
         rows.append((str(n), company_id, *(data[c] for c in COLUMNS[2:]), now, now, True))
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     with connection.cursor() as cursor:
         for start in range(0, total, size):
             cursor.executemany(sql, rows[start:start + size])
             connection.commit()
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
     connection.close()
-    return elapsed
+    return elapsed, cpu
 
 
 def main():
@@ -106,18 +106,26 @@ def main():
             db.session.commit()
 
     http = app.test_client()
-    timings = {key: [] for key in (("raw", "load"), ("raw", "update"), ("api", "load"), ("api", "update"))}
+    keys = (("raw", "load"), ("raw", "update"), ("api", "load"), ("api", "update"))
+    timings, cpu = {key: [] for key in keys}, {key: [] for key in keys}
+
+    def record(key, run):
+        timings[key].append(run[0])
+        cpu[key].append(run[1])
+
     for round_ in range(args.rounds):  # interleaved, so both paths share the machine's mood
         empty_clients()
-        timings["raw", "load"].append(raw_run(args.database_url, company_id, args.records, args.batch_size, 1))
-        timings["raw", "update"].append(raw_run(args.database_url, company_id, args.records, args.batch_size, 2))
+        record(("raw", "load"), raw_run(args.database_url, company_id, args.records, args.batch_size, 1))
+        record(("raw", "update"), raw_run(args.database_url, company_id, args.records, args.batch_size, 2))
         empty_clients()
-        timings["api", "load"].append(portal_run(http, plain, args.records, args.batch_size, 10 * round_ + 1))
-        timings["api", "update"].append(portal_run(http, plain, args.records, args.batch_size, 10 * round_ + 2))
+        record(("api", "load"), portal_run(http, plain, args.records, args.batch_size, 10 * round_ + 1))
+        record(("api", "update"), portal_run(http, plain, args.records, args.batch_size, 10 * round_ + 2))
         with app.app_context():
             if db.session.query(Client).count() != args.records:
                 raise SystemExit("the API run did not write every client")
     results = {key: statistics.median(values) for key, values in timings.items()}
+    batches = -(-args.records // args.batch_size)
+    cpu_ms = {key: statistics.median(values) * 1000 / batches for key, values in cpu.items()}
 
     rate = {key: args.records / seconds for key, seconds in results.items()}
     print(f"{args.records} client records, batches of {args.batch_size}, median of {args.rounds} "
@@ -130,6 +138,9 @@ def main():
           f"| {rate['api', 'update']:,.0f} |")
     print(f"| ratio API / raw | {rate['api', 'load'] / rate['raw', 'load']:.0%} "
           f"| {rate['api', 'update'] / rate['raw', 'update']:.0%} |")
+    print(f"\nCPU of the benchmark process per batch (ms; the database server's not counted): raw "
+          f"{cpu_ms['raw', 'load']:.0f} / {cpu_ms['raw', 'update']:.0f}, API {cpu_ms['api', 'load']:.0f} "
+          f"/ {cpu_ms['api', 'update']:.0f} (load / re-push)")
 
 
 if __name__ == "__main__":

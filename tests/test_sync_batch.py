@@ -198,6 +198,29 @@ def test_a_record_may_change_only_some_fields(client, db_ctx):
             "JAYOB COMPANY LTDA", "JAYOB", None, "compras@jayob.com.br")
 
 
+def test_texts_are_stored_exactly_as_sent(client, db_ctx):
+    """Quotes, backslashes, control characters, placeholders and emoji survive the bulk write,
+    on creation and on update, in a column where other rows send null."""
+    plain = _token(db_ctx)
+    tricky = ["O'Brien \"Ltda\"", "C:\\pasta\\n", "linha 1\nlinha 2\r\tfim", "nul\x00 e \x1a",
+              "%s %(name)s {0} ; DROP TABLE client; --", "São José 😀 ação", "\\'", "'"]
+    names = {str(n): text for n, text in enumerate(tricky)}
+
+    def batch(suffix):
+        return [rec("company", "1", name="REVENDA")] + [
+            rec("client", key, company_erp_id="1", name=text + suffix,
+                trade_name=text if int(key) % 2 else None) for key, text in names.items()]
+
+    for suffix, counts in (("", (len(names) + 1, 0)), (" 2", (0, len(names) + 1))):
+        response = push(client, plain, batch(suffix))
+        assert response.status_code == 200, response.get_json()
+        assert (response.get_json()["created"], response.get_json()["updated"]) == counts
+        with db_ctx() as session:
+            stored = {row.erp_id: (row.name, row.trade_name) for row in session.execute(
+                select(Client.erp_id, Client.name, Client.trade_name))}
+        assert stored == {key: (text + suffix, text if int(key) % 2 else None) for key, text in names.items()}
+
+
 def test_a_client_moving_to_another_company_takes_its_equipment(client, db_ctx):
     plain = _token(db_ctx)
     assert push(client, plain, master_data()).status_code == 200

@@ -4,8 +4,10 @@ A FAB BaseApi (so the endpoints join the project's OpenAPI spec) with its own be
 authentication instead of user permissions; CSRF-exempt (no cookies are involved), JSON errors
 on every path, and the system principal for everything it reads and writes.
 """
+import gc
 import json
 import logging
+from contextlib import contextmanager
 from functools import wraps
 
 from apispec.exceptions import DuplicateComponentNameError
@@ -62,6 +64,21 @@ def _json_body(limit: int):
         raise SyncError(400, _("O corpo não é um JSON válido.")) from None
 
 
+@contextmanager
+def _collector_paused():
+    """No cyclic garbage collection while a batch is handled: its ~100,000 decoded objects live
+    until the answer, and each full collection they trigger would walk them and the whole
+    application for nothing (about a quarter of the CPU a 5,000-record batch costs). They are
+    freed by reference counting when the request's frames end."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class SyncApi(BaseApi):
     route_base = PREFIX
     resource_name = "sync"
@@ -96,8 +113,8 @@ class SyncApi(BaseApi):
         """
         if (request.content_length or 0) > MAX_BYTES:
             raise SyncError(413, _("O lote passa de 10 MiB."))
-        payload = _json_body(MAX_BYTES)
-        outcome = services.receive_batch(token, payload)
+        with _collector_paused():
+            outcome = services.receive_batch(token, _json_body(MAX_BYTES))
         response = self.response(200, **outcome.body)
         if outcome.replayed:
             response.headers["Idempotent-Replayed"] = "true"

@@ -7,17 +7,17 @@ one SELECT of the new ids — never one ORM round trip per row. ERP-side changes
 supply requests go through the same services as the web (history, e-mails, deadlines).
 Nothing is committed here: the caller commits once, or rolls back on BatchRejected.
 """
+import json
 from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import DateTime, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -118,9 +118,11 @@ def _parse(index, raw, coercer, errors: Errors):
         return None
     entity = BY_NAME.get(raw.get("entity"))
     erp_id = raw.get("erp_id")
-    if isinstance(erp_id, (str, int)) and not isinstance(erp_id, bool):
-        erp_id = _text_key(erp_id)
-    shown_id = erp_id if isinstance(erp_id, str) else None
+    if type(erp_id) is str:
+        erp_id = erp_id.strip()
+    elif isinstance(erp_id, int) and not isinstance(erp_id, bool):
+        erp_id = str(erp_id)
+    shown_id = erp_id if type(erp_id) is str else None
     if not raw.keys() <= RECORD_KEYS:
         for name in sorted(set(raw) - RECORD_KEYS):
             errors.add(index, entity.name if entity else None, shown_id, name, _("Campo desconhecido no registro."))
@@ -129,37 +131,39 @@ def _parse(index, raw, coercer, errors: Errors):
         return None
     usable = True
     op = raw.get("op")
-    if op not in OPS or (op == "delete" and not entity.deletable):
+    if op != "upsert" and (op != "delete" or not entity.deletable):
         usable = False
         errors.add(index, entity.name, shown_id, "op", _("Operação inválida: use upsert ou delete.")
                    if op not in OPS else _("Esta entidade não aceita delete; envie o novo status."))
-    if erp_id is not None and not isinstance(erp_id, str) or entity.key == "erp_id" and not erp_id:
+    if erp_id is not None and shown_id is None or entity.key == "erp_id" and not erp_id:
         usable = False
         errors.add(index, entity.name, None, "erp_id", _("erp_id é obrigatório (texto)."))
     elif erp_id and len(erp_id) > MAX_KEY_LENGTH:
         usable = False
         errors.add(index, entity.name, None, "erp_id", _("Máximo de %(max)d caracteres.", max=MAX_KEY_LENGTH))
     values, invalid = {}, set()
-    data = raw.get("data")
-    if op == "upsert" and not isinstance(data, dict):
-        usable = False
-        errors.add(index, entity.name, shown_id, "data", _("data deve ser um objeto JSON."))
-    elif op == "upsert":
-        steps, plain = coercer.steps[entity.name], coercer.plain_text[entity.name]
-        for name, value in data.items():
-            if type(value) is str and name in plain:  # the common case, inline
-                value = value.strip()
-                if value and len(value) <= plain[name]:
-                    values[name] = value
-                    continue
-            try:
-                step = steps.get(name)
-                if step is None:
-                    raise ValueError(_("Campo desconhecido para esta entidade."))
-                values[name] = step(value)
-            except ValueError as problem:
-                errors.add(index, entity.name, shown_id, name, str(problem))
-                invalid.add(name)
+    if op == "upsert":
+        data = raw.get("data")
+        if isinstance(data, dict):
+            steps, texts = coercer.steps[entity.name], coercer.texts[entity.name]
+            for name, value in data.items():
+                rule = texts.get(name)
+                if rule is not None and type(value) is str:  # the common case, inline
+                    text = value.strip()
+                    if text and len(text) <= rule:
+                        values[name] = text
+                        continue
+                try:
+                    step = steps.get(name)
+                    if step is None:
+                        raise ValueError(_("Campo desconhecido para esta entidade."))
+                    values[name] = step(value)
+                except ValueError as problem:
+                    errors.add(index, entity.name, shown_id, name, str(problem))
+                    invalid.add(name)
+        else:
+            usable = False
+            errors.add(index, entity.name, shown_id, "data", _("data deve ser um objeto JSON."))
     key = erp_id
     if entity.key == "web_id" and op == "upsert":
         key = values.get("web_id")
@@ -191,10 +195,11 @@ class _Coercer:
         # entity -> field -> step(value): the column value, or ValueError
         self.steps = {entity.name: {spec.name: self._step(entity, spec) for spec in entity.fields}
                       for entity in BY_NAME.values()}
-        # entity -> text fields with nothing to check but their length -> that length
-        self.plain_text = {entity.name: {spec.name: entity.max_length(spec) for spec in entity.fields
-                                         if spec.kind == TEXT and spec.name not in ("state", "email")}
-                           for entity in BY_NAME.values()}
+        # entity -> fields whose non-empty text has nothing to check but its length (texts and
+        # erp_id references) -> that length
+        self.texts = {entity.name: {spec.name: entity.max_length(spec) for spec in entity.fields
+                                    if spec.kind == REF or spec.kind == TEXT and spec.name not in ("state", "email")}
+                      for entity in BY_NAME.values()}
 
     def _step(self, entity: Entity, spec):
         convert, limit, many = getattr(self, f"_{spec.kind}"), entity.max_length(spec), spec.kind == REFS
@@ -351,19 +356,28 @@ class _Lookups:
 
 
 def _rows_by_key(table, names: tuple[str, ...], keys: set) -> dict:
-    """{erp_id: row} of the rows with these erp_ids, in one SELECT (on MariaDB straight through
-    the session's DB-API cursor: a 5,000-key IN list costs half as much)."""
-    if db.session.get_bind().dialect.name != "mysql":
+    """{erp_id: row} of the rows with these erp_ids, in one SELECT. On MariaDB the rows come
+    back as one JSON array straight through the session's DB-API cursor: PyMySQL decodes a
+    5,000-row result in Python, which costs more than the query."""
+    bind = db.session.get_bind()
+    if bind.dialect.name != "mysql":
         found = db.session.execute(select(*(table.c[n] for n in names)).where(table.c.erp_id.in_(keys)))
         return {row.erp_id: row for row in found}
     make = _row_type(names)._make
+    moments = [i for i, n in enumerate(names) if isinstance(table.c[n].type, DateTime)]
+    # MariaDB caps an aggregate's text at group_concat_max_len (1 MB by default)
+    limit = "SET STATEMENT group_concat_max_len = 1073741824 FOR " if bind.dialect.is_mariadb else ""
     cursor = db.session.connection().connection.cursor()
     try:
-        cursor.execute(f"SELECT {', '.join(f'`{n}`' for n in names)} FROM `{table.name}` "  # nosec B608  # names from the table, values bound
-                       f"WHERE `erp_id` IN ({', '.join(['%s'] * len(keys))})", list(keys))
-        return {row[0]: make(row) for row in cursor.fetchall()}
+        cursor.execute(f"{limit}SELECT JSON_ARRAYAGG(JSON_ARRAY({', '.join(f'`{n}`' for n in names)})) "  # nosec B608  # names from the table, values escaped by PyMySQL
+                       f"FROM `{table.name}` WHERE `erp_id` IN ({', '.join(['%s'] * len(keys))})", list(keys))
+        found = json.loads(cursor.fetchone()[0] or "[]")
     finally:
         cursor.close()
+    for row in found if moments else ():
+        for i in moments:  # JSON gives DATETIME as text
+            row[i] = row[i] and datetime.fromisoformat(row[i])
+    return {row[0]: make(row) for row in found}
 
 
 @lru_cache
@@ -457,7 +471,7 @@ class _Applier:
         table, name = entity.table, entity.name
         known = self.lookups.rows[name]
         full, partial, created, parents, moved = [], [], [], [], []
-        required = [spec.name for spec in entity.fields if spec.required]
+        required = {spec.name for spec in entity.fields if spec.required}
         for item in items:
             row, before = self._row(entity, item, parents), known.get(item.key)
             if name == "client" and "company_id" in row:
@@ -470,7 +484,7 @@ class _Applier:
                 continue
             if name == "service_order":
                 self._deadline(row, before)
-            if all(item.values.get(n) is not None for n in required):
+            if item.values.keys() >= required:  # all sent: a null one would have refused the batch
                 row["created_at"] = self.now  # ignored: the row exists
                 full.append(row)
             else:
@@ -613,20 +627,54 @@ class _Applier:
 
 
 def _mysql_upsert(table, columns: tuple, updated: list, rows: list[dict]) -> None:
-    """INSERT … ON DUPLICATE KEY UPDATE straight through the DB-API cursor of the session's
-    transaction: PyMySQL sends it as multi-row INSERTs, as fast as a hand-written executemany."""
+    """INSERT … ON DUPLICATE KEY UPDATE through the DB-API connection of the session's
+    transaction, as multi-row statements of at most the size PyMySQL's executemany sends.
+
+    The VALUES are written column by column: a column of texts is escaped in one pass over all
+    its values, and a value repeated down a column (the timestamps, the company) is escaped once.
+    PyMySQL's executemany escapes value by value, which costs more than running the statement."""
     defaults = {c.name: c.default.arg for c in table.columns
                 if c.name not in columns and c.default is not None and c.default.is_scalar}
     names = (*columns, *defaults)
-    sql = (f"INSERT INTO `{table.name}` ({', '.join(f'`{n}`' for n in names)}) "  # nosec B608  # names from the table, values bound
-           f"VALUES ({', '.join(['%s'] * len(names))}) ON DUPLICATE KEY UPDATE "
-           + ", ".join(f"`{c}` = VALUES(`{c}`)" for c in updated))
-    extra, values = tuple(defaults.values()), itemgetter(*columns)
-    cursor = db.session.connection().connection.cursor()
+    fairy = db.session.connection().connection
+    connection = fairy.driver_connection
+    literals = [_literals(connection, [row[c] for row in rows]) for c in columns]
+    literals += [[connection.escape(value)] * len(rows) for value in defaults.values()]
+    head = f"INSERT INTO `{table.name}` ({', '.join(f'`{n}`' for n in names)}) VALUES "  # nosec B608  # names from the table, values escaped by PyMySQL
+    tail = " ON DUPLICATE KEY UPDATE " + ", ".join(f"`{c}` = VALUES(`{c}`)" for c in updated)
+    tuples = [f"({values})".encode(connection.encoding) for values in map(",".join, zip(*literals))]
+    cursor = fairy.cursor()
     try:
-        cursor.executemany(sql, [values(row) + extra for row in rows])
+        for statement in _statements(head.encode(), tail.encode(), tuples, cursor.max_stmt_length):
+            cursor.execute(statement)  # no parameters: PyMySQL sends the bytes as they are
     finally:
         cursor.close()
+
+
+# No text that can be stored contains a lone surrogate (it has no UTF-8 form).
+_SEPARATOR = "\udfff"
+
+
+def _literals(connection, values: list) -> list[str]:
+    """The SQL literals of one column, escaped by PyMySQL: a column of texts in one call, as
+    one joined string split again (its escaping maps each character on its own)."""
+    if set(map(type, values)) == {str}:
+        joined = _SEPARATOR.join(values)
+        if joined.count(_SEPARATOR) == len(values) - 1:
+            return connection.escape(joined).replace(_SEPARATOR, f"'{_SEPARATOR}'").split(_SEPARATOR)
+    escaped = {value: connection.escape(value) for value in set(values)}
+    return [escaped[value] for value in values]
+
+
+def _statements(head: bytes, tail: bytes, tuples: list[bytes], limit: int):
+    """head + tuples joined by commas + tail, split into statements of at most ``limit`` bytes."""
+    start, size = 0, len(head) + len(tail)
+    for index, part in enumerate(tuples):
+        if index > start and size + len(part) + 1 > limit:
+            yield head + b",".join(tuples[start:index]) + tail
+            start, size = index, len(head) + len(tail)
+        size += len(part) + 1
+    yield head + b",".join(tuples[start:]) + tail
 
 
 def _groups(rows: list[dict]):
