@@ -5,7 +5,6 @@ No app context stays pushed while the test client runs requests (see docs/decisi
 """
 import hashlib
 import os
-import re
 import tempfile
 from contextlib import contextmanager
 
@@ -17,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from app import create_app
 from app.core.db import db
+from tests.live import token_in
 
 # Shared fixtures: a real SMTP server on 127.0.0.1 and apps that use it (e-mail area); a private
 # MariaDB and Redis that fault tests may kill (tests/faults.py).
@@ -132,11 +132,7 @@ def csrf_token(client):
 
 def form_csrf_token(client, url):
     """The CSRF token exactly as a page renders it (for flows driven like a browser)."""
-    html = client.get(url).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
+    return token_in(client.get(url).get_data(as_text=True))
 
 
 def login_as(client, user_id):

@@ -1,5 +1,5 @@
 """Services a fault test may kill: a private MariaDB and a private Redis on free loopback ports,
-an HTTP client for live servers, and the real ``flask pws worker`` as a subprocess.
+and the real ``flask pws worker`` as a subprocess (HTTP to live servers: tests/live.py).
 
 The shared MariaDB and Redis are never stopped. A private ``mariadbd`` runs on an empty data
 directory with ``--skip-grant-tables`` (no mariadb-install-db: it is up in about a second);
@@ -12,38 +12,23 @@ skip with that reason; in the MariaDB pass missing binaries fail under PWS_REQUI
 """
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.live import ROOT, Response, mariadb_pass_only, wait_for
 from tests.mailtest import free_port
 from tests.services import need
 
-ROOT = Path(__file__).resolve().parent.parent
 MARIADBD = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-HTTP_TIMEOUT = 30  # no request of these tests may hang: a stuck server fails the test
-
-
-def mariadb_pass_only() -> None:
-    """Skip on the SQLite pass: these tests run once, in the MariaDB pass."""
-    from tests.conftest import DATABASE_URL
-
-    if not DATABASE_URL.startswith("mysql"):
-        pytest.skip("runs once, in the MariaDB pass (TEST_DATABASE_URL=mysql…)")
 
 
 def need_fault_pass() -> None:
@@ -51,18 +36,6 @@ def need_fault_pass() -> None:
     mariadb_pass_only()
     need(os.access(MARIADBD, os.X_OK), f"mariadbd ({MARIADBD})")
     need(os.access(REDIS_SERVER, os.X_OK), f"redis-server ({REDIS_SERVER})")
-
-
-def wait_for(check, what: str, timeout: float = 60.0, interval: float = 0.1):
-    """Poll ``check`` until it returns something true; fail with ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(interval)
 
 
 class PrivateMariaDB:
@@ -211,93 +184,7 @@ def private_redis():
     server.remove()
 
 
-# --- HTTP against a live server -------------------------------------------------------------
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-class Response:
-    def __init__(self, method: str, status: int, headers, body: bytes):
-        self.method, self.status, self.headers, self.body = method, status, headers, body
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
-
-class Browser:
-    """A cookie-keeping HTTP client for a live server; redirects are returned, not followed."""
-
-    def __init__(self, base_url: str):
-        self.base_url = base_url
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
-
-    def request(self, path: str, data: bytes | None = None, headers: dict | None = None) -> Response:
-        request = urllib.request.Request(self.base_url + path, data=data, headers=headers or {})
-        try:
-            with self.opener.open(request, timeout=HTTP_TIMEOUT) as answer:
-                return Response(request.get_method(), answer.status, answer.headers, answer.read())
-        except urllib.error.HTTPError as error:
-            with error:
-                return Response(request.get_method(), error.code, error.headers, error.read())
-
-    def get(self, path: str) -> Response:
-        return self.request(path)
-
-    def post(self, path: str, fields: dict, files: dict | None = None) -> Response:
-        body, content_type = multipart(fields, files or {})
-        return self.request(path, body, {"Content-Type": content_type})
-
-    def csrf_token(self, path: str) -> str:
-        page = self.get(path)
-        assert page.status == 200, f"GET {path}: {page.status}"
-        return token_in(page)
-
-    def login(self, email: str, password: str = "senha-demo") -> None:
-        token = self.csrf_token("/login/")
-        response = self.post("/login/", {"username": email, "password": password, "csrf_token": token})
-        assert response.status == 302, f"login of {email}: {response.status}"
-
-
-def token_in(page: Response) -> str:
-    """The CSRF token of the form on ``page``, as a browser would post it."""
-    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page.text)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
-def read_feed(browser: Browser, plain_token: str) -> list[dict]:
-    """The whole ERP change feed, page by page, through the sync API."""
-    changes, after = [], 0
-    while True:
-        page = browser.request(f"/api/sync/v1/changes?after={after}&limit=500",
-                               headers={"Authorization": f"Bearer {plain_token}"})
-        assert page.status == 200, page.text
-        body = json.loads(page.body)
-        changes += body["changes"]
-        after = int(body["next_cursor"])
-        if not body["has_more"]:
-            return changes
-
-
-def multipart(fields: dict, files: dict) -> tuple[bytes, str]:
-    """A multipart/form-data body: ``files`` maps a field to [(file name, bytes), …]."""
-    boundary = uuid.uuid4().hex
-    parts = []
-    for name, value in fields.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-                     .encode())
-    for name, uploads in files.items():
-        for filename, data in uploads:
-            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                         f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-                         .encode() + data + b"\r\n")
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
+# --- answers while a service is down -------------------------------------------------------
 
 def assert_clear_error(response: Response) -> None:
     """A failed request answers a pt-BR error (503 while a service is down), never a traceback."""
@@ -312,17 +199,9 @@ def assert_clear_error(response: Response) -> None:
 
 # --- the real e-mail worker -----------------------------------------------------------------
 
-def worker_env(**settings) -> dict:
-    """Environment of a ``flask pws worker`` subprocess (settings as strings)."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PWS_", "MAIL_", "REDIS_", "DATABASE_"))}
-    env.update({"FLASK_APP": "run.py", "SECRET_KEY": "test-secret", "PWS_BASE_URL": "http://portal.test"})
-    env.update({key: str(value) for key, value in settings.items()})
-    return env
-
-
 def start_worker(env: dict, log_path: Path) -> subprocess.Popen:
-    """The production worker command, in a process group of its own (the worker and its horse)."""
+    """The production worker command (``env``: tests.live.app_env), in a process group of its own
+    (the worker and its horse)."""
     with open(log_path, "ab") as log:
         return subprocess.Popen([sys.executable, "-m", "flask", "pws", "worker"], cwd=ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -20,9 +20,8 @@ from app.notifications.models import OutboxMessage
 from tests import factories as f
 from tests.calls_desk import CLIENT, make_desk, pdf_bytes
 from tests.conftest import _empty_tables, csrf_token, login_as, make_app
-from tests.faults import (
-    Browser, assert_clear_error, kill_group, read_feed, start_worker, token_in, wait_for, worker_env,
-)
+from tests.faults import assert_clear_error, kill_group, start_worker
+from tests.live import Browser, app_env, read_feed, token_in, wait_for
 from tests.mailtest import SmtpServer, app_ctx, dispose, mail_config, run_worker
 
 CALL_FIELDS = {"description": "Atolando papel na bandeja 2", "contact_name": "Luciano Peçanha",
@@ -73,16 +72,15 @@ def open_call(browser: Browser, desk, attachment: bytes | None = None):
     form = browser.get(open_url(desk.equipment))
     if form.status != 200:
         return form
-    token = token_in(form)
-    files = {"attachments": [("laudo.pdf", attachment)]} if attachment else {}
+    token = token_in(form.text)
+    files = {"attachments": [("laudo.pdf", attachment)]} if attachment else None
     return browser.post(open_url(desk.equipment), {"csrf_token": token, "defect_type": desk.defect,
                                                    **CALL_FIELDS}, files)
 
 
 def call_id_of(response) -> int:
-    location = response.headers["Location"]
-    assert "/chamados/show/" in location, location
-    return int(location.rsplit("/", 1)[1])
+    assert response.location.startswith("/chamados/show/"), response.location
+    return int(response.location.rsplit("/", 1)[1])
 
 
 # --- 1 + 5: MariaDB crash mid-run, with uploads -------------------------------------------
@@ -181,7 +179,7 @@ def test_database_down_at_login_is_a_clear_error(private_mariadb, fault_app, liv
         login = browser.post("/login/", {"username": desk.emails[CLIENT], "password": "senha-demo",
                                          "csrf_token": token})
         page = browser.get("/chamados/list/")
-        erp = browser.request("/api/sync/v1/changes?after=0", headers={"Authorization": f"Bearer {plain}"})
+        erp = browser.get("/api/sync/v1/changes?after=0", headers={"Authorization": f"Bearer {plain}"})
         health = browser.get("/saude")  # the balancer takes the server out of the pool
     finally:
         private_mariadb.start()
@@ -280,10 +278,10 @@ def test_smtp_down_burst_and_killed_worker_deliver_each_email_once(fault_app, pr
         desk = make_desk()
     burst = 8
     _open_calls(login_as(app.test_client(), desk.users[CLIENT]), desk, burst)
-    env = worker_env(DATABASE_URL=private_mariadb.url(), REDIS_URL=private_redis.url,
-                     MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, PWS_MAIL_QUEUE=queue,
-                     PWS_MAIL_TIMEOUT=20, PWS_MAIL_RETRY_DELAYS=1, PWS_MAIL_SWEEP_SECONDS=1,
-                     PWS_MAIL_SENDING_TIMEOUT=3, PWS_STORAGE_DIR=tmp_path)
+    env = app_env(DATABASE_URL=private_mariadb.url(), REDIS_URL=private_redis.url,
+                  MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, PWS_MAIL_QUEUE=queue,
+                  PWS_MAIL_TIMEOUT=20, PWS_MAIL_RETRY_DELAYS=1, PWS_MAIL_SWEEP_SECONDS=1,
+                  PWS_MAIL_SENDING_TIMEOUT=3, PWS_STORAGE_DIR=tmp_path)
     log = tmp_path / "worker.log"
     worker = start_worker(env, log)
     try:

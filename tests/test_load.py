@@ -5,8 +5,6 @@ It asserts correctness under concurrency, not speed: every answer as expected (0
 opened call in the database once, one change-feed entry each with no gap in the sequence, one
 e-mail each. Runs in the MariaDB pass (SQLite is not a multi-process server database).
 """
-import subprocess
-import sys
 import threading
 from collections import Counter
 
@@ -18,8 +16,7 @@ from app.calls.models import ServiceCall
 from app.notifications.models import OutboxMessage
 from tests import factories as f
 from tests.conftest import DATABASE_URL
-from tests.faults import ROOT, Browser, mariadb_pass_only, read_feed, token_in, wait_for, worker_env
-from tests.mailtest import free_port
+from tests.live import Browser, Gunicorn, app_env, mariadb_pass_only, read_feed, token_in
 from tests.tenants import make_tenant
 
 USERS = 8           # concurrent sessions: half clients, half dealer operators
@@ -33,29 +30,14 @@ FIELDS = {"description": "Atolando papel na bandeja 2", "contact_name": "Luciano
 def gunicorn(app, tmp_path):
     """The project's app under gunicorn (gthread workers) on 127.0.0.1, on the suite's database."""
     mariadb_pass_only()
-    port = free_port()
-    env = worker_env(DATABASE_URL=DATABASE_URL, PWS_STORAGE_DIR=tmp_path / "storage",
-                     RATELIMIT_ENABLED=0)  # every user logs in from 127.0.0.1
-    log = tmp_path / "gunicorn.log"
-    with open(log, "ab") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(GUNICORN_WORKERS), "--threads", "2",
-             "--bind", f"127.0.0.1:{port}", "--timeout", "60", "run:app"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-
-    def answers():
-        if server.poll() is not None:
-            pytest.fail(f"gunicorn exited: {log.read_text()[-3000:]}")
-        try:
-            return Browser(base).get("/login/").status == 200
-        except OSError:
-            return False
-
-    wait_for(answers, f"gunicorn on {base} (log: {log})")
-    yield base, log
-    server.terminate()
-    server.wait(timeout=30)
+    env = app_env(DATABASE_URL=DATABASE_URL, PWS_STORAGE_DIR=tmp_path / "storage",
+                  RATELIMIT_ENABLED=0)  # every user logs in from 127.0.0.1
+    server = Gunicorn(env, tmp_path / "gunicorn.log", workers=GUNICORN_WORKERS, threads=2)
+    try:
+        server.wait_until_up("/login/")
+        yield server.url, server.log
+    finally:
+        server.stop()
 
 
 def test_concurrent_users_open_calls_and_read_lists_without_errors(app, db_ctx, gunicorn):
@@ -87,12 +69,11 @@ def test_concurrent_users_open_calls_and_read_lists_without_errors(app, db_ctx, 
                 form = browser.get(form_url)
                 if not expect(form, 200, "open form"):
                     continue
-                token = token_in(form)
+                token = token_in(form.text)
                 answer = browser.post(form_url, {"csrf_token": token, "defect_type": defect, **FIELDS})
                 if not expect(answer, 302, "open call"):
                     continue
-                location = answer.headers["Location"]
-                call_id = int(location.rsplit("/", 1)[1])
+                call_id = int(answer.location.rsplit("/", 1)[1])
                 opened.append(call_id)
                 expect(browser.get(f"/chamados/show/{call_id}"), 200, "call page")
                 expect(browser.get("/chamados/list/"), 200, "calls list")

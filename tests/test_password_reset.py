@@ -10,6 +10,7 @@ from app.accounts.roles import ATTENDANCE_OPERATOR, CLIENT
 from app.accounts.services import hash_password
 from tests import factories as f
 from tests.conftest import form_csrf_token, login
+from tests.live import token_in
 from tests.mailtest import app_ctx, text_of
 
 LINK = re.compile(r"http://portal\.test/redefinir-senha/([A-Za-z0-9_\-]+)")
@@ -142,7 +143,7 @@ def test_a_spoofed_host_never_reaches_the_link(mail_app, smtp):
     _users(mail_app)
     client = mail_app.test_client()
     page = client.get("/redefinir-senha/", base_url="http://evil.example").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    csrf = token_in(page)
     response = client.post("/redefinir-senha/", data={"csrf_token": csrf, "email": "ana@cliente.test"},
                            base_url="http://evil.example", headers={"X-Forwarded-Host": "evil.example"})
     assert response.status_code == 200

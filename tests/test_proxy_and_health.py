@@ -1,9 +1,8 @@
 """Behind a reverse proxy: ``PWS_PROXY_COUNT`` and the ``/saude`` health check (docs/deployment.md)."""
-import re
-
 import pytest
 
 from tests.conftest import _empty_tables, csrf_token, make_app
+from tests.live import token_in
 from tests.mailtest import dispose
 
 ATTEMPTS = "3 per minute"
@@ -102,7 +101,7 @@ def test_behind_a_proxy_forms_need_the_public_host(_schema):
         client = app.test_client()
         proxied = {"X-Forwarded-Proto": "https"}
         page = client.get("/login/", base_url="http://portal.test", headers=proxied).get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        token = token_in(page)
         # the same browser session, whatever Host the proxy forwards
         client.set_cookie("session", client.get_cookie("session", domain="portal.test").value, domain="10.0.0.11")
 
