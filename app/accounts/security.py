@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import RoleModelView
 from flask_appbuilder.security.sqla.models import (
-    Permission, PermissionView, Role, ViewMenu, assoc_permissionview_role,
+    Permission, PermissionView, Role, ViewMenu, assoc_permissionview_role, assoc_user_role,
 )
 from sqlalchemy import select
 
@@ -38,14 +38,19 @@ class PortalSecurityManager(SecurityManager):
 
     # --- permission checks: one query per request instead of one per menu entry ---
     def _permissions_of(self, user) -> frozenset[tuple[str, str]]:
+        """The (permission, view) pairs of the user's roles, read once per request: a logged-in
+        user's through his id (roles and permissions in one query), a visitor's by role."""
         cache = g.setdefault("pws_perm_cache", {})
         if getattr(user, "is_authenticated", False):
-            key = tuple(sorted(r.id for r in self.get_user_roles(user)))
+            key = ("user", user.id)
+            grants = assoc_permissionview_role.c.role_id.in_(
+                select(assoc_user_role.c.role_id).where(assoc_user_role.c.user_id == user.id))
         else:
             if "public" not in cache:
                 public = self.role_by_name(self.auth_role_public)
                 cache["public"] = (public.id,) if public else ()
             key = cache["public"]
+            grants = assoc_permissionview_role.c.role_id.in_(key)
         if key not in cache:
             rows = self.session.execute(
                 select(Permission.name, ViewMenu.name)
@@ -54,10 +59,18 @@ class PortalSecurityManager(SecurityManager):
                 .join(ViewMenu, PermissionView.view_menu_id == ViewMenu.id)
                 .join(assoc_permissionview_role,
                       assoc_permissionview_role.c.permission_view_id == PermissionView.id)
-                .where(assoc_permissionview_role.c.role_id.in_(key))
+                .where(grants)
             ).all()
             cache[key] = frozenset((perm, view) for perm, view in rows)
         return cache[key]
+
+    def has_access(self, permission_name: str, view_name: str) -> bool:
+        """FAB's check, remembered per request: the menu alone asks it dozens of times."""
+        answers = g.setdefault("pws_access_cache", {})
+        key = (getattr(g.get("user"), "id", None), permission_name, view_name)
+        if key not in answers:
+            answers[key] = super().has_access(permission_name, view_name)
+        return answers[key]
 
     def get_user_roles(self, user):
         """PWS grants through roles only (no FAB groups): one query less per request."""

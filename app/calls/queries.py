@@ -116,6 +116,20 @@ def _listed_calls():
                      contains_eager(ServiceCall.technician)))
 
 
+def _counted_calls(search: CallSearch):
+    """The ids the count needs: only the relations a filter names are joined."""
+    stmt = select(ServiceCall.id)
+    if search.serie:
+        stmt = stmt.join(ServiceCall.equipment)
+    if search.contrato:
+        stmt = stmt.join(ServiceCall.contract)
+    if search.tecnico:
+        stmt = stmt.join(ServiceCall.technician)
+    if search.cliente:
+        stmt = stmt.join(ServiceCall.client)
+    return stmt
+
+
 def _conditions(search: CallSearch) -> list:
     conditions = []
     if search.numero:
@@ -156,7 +170,7 @@ def search_calls(search: CallSearch, page_size: int) -> Page:
     conditions = _conditions(search)
     base = scoped(_listed_calls().where(*conditions), ServiceCall)
     cap = current_app.config["PWS_COUNT_CAP"]
-    keys = base.with_only_columns(ServiceCall.id).order_by(None).limit(cap + 1).subquery()
+    keys = scoped(_counted_calls(search).where(*conditions), ServiceCall).limit(cap + 1).subquery()
     total = db.session.execute(select(func.count()).select_from(keys)).scalar_one()
     pages = max(1, math.ceil(min(total, cap) / page_size))
     number = min(search.pagina, pages)
