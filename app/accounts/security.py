@@ -7,11 +7,22 @@ from flask_appbuilder.security.sqla.models import (
     Permission, PermissionView, Role, ViewMenu, assoc_permissionview_role, assoc_user_role,
 )
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.accounts import sessions
 from app.accounts.models import PortalUser
 from app.accounts.views import PortalUserView
 from app.core.views import UNEXPOSED_MODELVIEW_ROUTES, PostOnlyActions, ScopedInterface
+
+
+class RoleInterface(ScopedInterface):
+    """Roles with their permissions, names included, loaded with the page (not per row)."""
+
+    def apply_all(self, query, *args, **kwargs):
+        permissions = selectinload(Role.permissions)
+        return super().apply_all(query, *args, **kwargs).options(
+            permissions.joinedload(PermissionView.permission),
+            permissions.joinedload(PermissionView.view_menu))
 
 
 class PortalRoleView(PostOnlyActions, RoleModelView):
@@ -32,6 +43,7 @@ class PortalSecurityManager(SecurityManager):
         super().__init__(appbuilder)
         # FAB resets the user screen to a plain SQLAInterface: put the scoped one back.
         self.userdbmodelview.datamodel = ScopedInterface(self.user_model)
+        self.rolemodelview.datamodel = RoleInterface(self.role_model)
 
     def create_db(self) -> None:
         """Schema comes from Alembic; roles are seeded by ``flask pws init``."""
