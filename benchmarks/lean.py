@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from datetime import datetime, timezone
 
 from flask import Flask, abort, jsonify, request, session
@@ -323,8 +324,10 @@ PAGES = {"dashboard": dashboard, "monitoring": monitoring, "calls": calls_list,
          "attendances": attendance_list, "my_orders": my_orders}
 
 
-def create_lean_app(database_url: str, static_folder: str | None = None) -> Flask:
+def create_lean_app(database_url: str | None = None, static_folder: str | None = None) -> Flask:
+    """The lean app (``lean:create_lean_app()`` for gunicorn: DATABASE_URL from the environment)."""
     app = Flask(__name__, static_folder=static_folder)
+    database_url = database_url or os.environ["DATABASE_URL"]
     app.secret_key = "lean-benchmark"
     app.jinja_loader = DictLoader({"layout.html": LAYOUT, "table.html": TABLE})
     engine = create_engine(database_url, pool_pre_ping=False, pool_recycle=3600)
