@@ -105,7 +105,7 @@ def request_args() -> dict:
 CALL_COLUMNS = ("SELECT c.id, c.erp_id, c.status, c.opened_at, c.priority_due, e.serial, e.asset_tag, "
                 "m.name, k.name, k.trade_name, ct.number, t.name ")
 CALL_JOINS = ("FROM service_call c LEFT JOIN equipment e ON e.id = c.equipment_id "
-              "LEFT JOIN equipment_model m ON m.id = e.model_id JOIN client k ON k.id = c.client_id "
+              "LEFT JOIN equipment_model m ON m.id = e.model_id LEFT JOIN client k ON k.id = c.client_id "
               "LEFT JOIN contract ct ON ct.id = c.contract_id LEFT JOIN technician t ON t.id = c.technician_id ")
 
 
@@ -146,7 +146,7 @@ def dashboard(conn, p):
         where, params = _call_scope(p)
         tables.append(("Atendimentos", conn.execute(text(
             "SELECT a.id, a.status, a.started_at, c.id, e.serial, m.name, t.name FROM attendance a "
-            "JOIN service_call c ON c.id = a.call_id JOIN technician t ON t.id = a.technician_id "
+            "JOIN service_call c ON c.id = a.call_id LEFT JOIN technician t ON t.id = a.technician_id "
             "LEFT JOIN equipment e ON e.id = c.equipment_id LEFT JOIN equipment_model m ON m.id = e.model_id "
             f"WHERE {where}" + (f" AND a.technician_id = {int(p['technician_id'] or 0)}"
                                 if p["profile"] in OWN_ORDERS else "")
@@ -222,12 +222,11 @@ def billing_list(conn, p):
 
 def carrier_list(conn, p):
     where, params = p.scope("i", carrier="carrier_id")
-    where += (" AND i.status = 'authorized' AND i.carrier_id IS NOT NULL "
-              "AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.invoice_id = i.id)")
+    where += " AND i.status = 'authorized' AND i.carrier_id IS NOT NULL AND i.confirmed = 0"
     total = _capped_count(conn, f"FROM invoice i WHERE {where}", params)
     rows = conn.execute(text(
         "SELECT i.id, i.number, i.series, i.issued_at, k.name, k.trade_name, k.address, k.district, "
-        "k.city, k.state, r.name, i.total FROM invoice i JOIN client k ON k.id = i.client_id "
+        "k.city, k.state, r.name, i.total FROM invoice i LEFT JOIN client k ON k.id = i.client_id "
         f"LEFT JOIN carrier r ON r.id = i.carrier_id WHERE {where} "
         f"ORDER BY i.issued_at, i.id LIMIT {PAGE}").bindparams(*params)).all()
     return {"tables": [("Entregas", rows)], "total": total}
@@ -241,7 +240,7 @@ def attendance_list(conn, p):
     total = _capped_count(conn, f"{joins} WHERE {where}", params)
     rows = conn.execute(text(
         f"SELECT a.id, t.name, a.status, k.name, c.id, c.erp_id, a.started_at {joins}"
-        "JOIN technician t ON t.id = a.technician_id JOIN client k ON k.id = c.client_id "
+        "LEFT JOIN technician t ON t.id = a.technician_id LEFT JOIN client k ON k.id = c.client_id "
         f"WHERE {where} ORDER BY a.started_at DESC, a.id DESC LIMIT {PAGE}").bindparams(*params)).all()
     technicians = conn.execute(text("SELECT id, name FROM technician WHERE active = 1 ORDER BY name")).all()
     return {"tables": [("Atendimentos", rows), ("Técnicos", technicians)], "total": total}

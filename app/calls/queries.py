@@ -109,7 +109,7 @@ def _listed_calls():
     """ServiceCall with the displayed relations joined (one query for the whole page)."""
     return (select(ServiceCall)
             .outerjoin(ServiceCall.equipment).outerjoin(Equipment.model)
-            .join(ServiceCall.client).outerjoin(ServiceCall.contract)
+            .outerjoin(ServiceCall.client).outerjoin(ServiceCall.contract)
             .outerjoin(ServiceCall.technician)
             .options(contains_eager(ServiceCall.equipment).contains_eager(Equipment.model),
                      contains_eager(ServiceCall.client), contains_eager(ServiceCall.contract),
