@@ -37,7 +37,10 @@ class Invoice(IdMixin, ErpMixin, TimestampMixin, Model):
 
 
 Index("ix_invoice_carrier_issued", Invoice.carrier_id, Invoice.issued_at)
-Index("ix_invoice_confirmed_issued", Invoice.confirmed, Invoice.issued_at)
+# The equalities, then the list's sort (issued_at, id), then the carrier: the page walks it in
+# order and the capped count reads the index only.
+Index("ix_invoice_pending", Invoice.confirmed, Invoice.status, Invoice.issued_at, Invoice.id,
+      Invoice.carrier_id)
 Index("ix_invoice_carrier_confirmed_issued", Invoice.carrier_id, Invoice.confirmed, Invoice.issued_at)
 
 

@@ -47,9 +47,9 @@ class FilterDeliverySituation(BaseFilter):
 
     def apply(self, query, value):
         if value == PENDING:
-            return query.filter(Invoice.confirmed.is_(False))
+            return query.filter(Invoice.confirmed == False)  # noqa: E712 (IS FALSE skips the index)
         if value == DELIVERED:
-            return query.filter(Invoice.confirmed.is_(True))
+            return query.filter(Invoice.confirmed == True)  # noqa: E712
         return query
 
 

@@ -17,7 +17,7 @@ depends_on = None
 INDEXES = (
     ("ix_service_call_opened", "service_call", ["opened_at"]),
     ("ix_supply_request_requested", "supply_request", ["requested_at"]),
-    ("ix_invoice_confirmed_issued", "invoice", ["confirmed", "issued_at"]),
+    ("ix_invoice_pending", "invoice", ["confirmed", "status", "issued_at", "id", "carrier_id"]),
     ("ix_invoice_carrier_confirmed_issued", "invoice", ["carrier_id", "confirmed", "issued_at"]),
 )
 
