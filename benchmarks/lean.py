@@ -126,9 +126,9 @@ def calls_list(conn, p):
         joins += "JOIN technician t ON t.id = c.technician_id "
         where += " AND t.name LIKE :tecnico"
     total = _capped_count(conn, f"{joins} WHERE {where}", params)
-    rows = conn.execute(text(f"{CALL_COLUMNS}{CALL_JOINS} WHERE {where} "
-                             f"ORDER BY c.opened_at DESC, c.id DESC LIMIT {PAGE}").bindparams(*params),
-                        request_args()).all()
+    page = f"(SELECT c.id {joins} WHERE {where} ORDER BY c.opened_at DESC, c.id DESC LIMIT {PAGE}) p"
+    rows = conn.execute(text(f"{CALL_COLUMNS}{CALL_JOINS.replace('FROM service_call c', f'FROM {page} JOIN service_call c ON c.id = p.id')}"
+                             "ORDER BY c.opened_at DESC, c.id DESC").bindparams(*params), request_args()).all()
     return {"tables": [("Chamados", rows)], "total": total}
 
 

@@ -77,12 +77,12 @@ class PortalSecurityManager(SecurityManager):
         return cache[key]
 
     def has_access(self, permission_name: str, view_name: str) -> bool:
-        """FAB's check, remembered per request: the menu alone asks it dozens of times."""
-        answers = g.setdefault("pws_access_cache", {})
-        key = (getattr(g.get("user"), "id", None), permission_name, view_name)
-        if key not in answers:
-            answers[key] = super().has_access(permission_name, view_name)
-        return answers[key]
+        """FAB's check without its per-call user re-validation: the request's user (session, JWT
+        or API key) was loaded and checked once; the menu alone asks dozens of times."""
+        user = g.get("user")
+        if user is not None and getattr(user, "is_authenticated", False):
+            return bool(user.is_active) and (permission_name, view_name) in self._permissions_of(user)
+        return super().has_access(permission_name, view_name)
 
     def get_user_roles(self, user):
         """PWS grants through roles only (no FAB groups): one query less per request."""

@@ -16,6 +16,7 @@ depends_on = None
 # "pendentes" walks the NFs without a delivery instead of anti-joining every NF ever issued.
 INDEXES = (
     ("ix_service_call_opened", "service_call", ["opened_at"]),
+    ("ix_service_call_technician_company_opened", "service_call", ["technician_id", "company_id", "opened_at"]),
     ("ix_supply_request_requested", "supply_request", ["requested_at"]),
     ("ix_invoice_pending", "invoice", ["confirmed", "status", "issued_at", "id", "carrier_id"]),
     ("ix_invoice_carrier_confirmed_issued", "invoice", ["carrier_id", "confirmed", "issued_at"]),
