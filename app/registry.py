@@ -1,7 +1,7 @@
 """Registers every area's views and APIs, template helpers and error handlers."""
 from flask import abort
 
-from app.core import timefmt
+from app.core import menu, timefmt
 from app.core.scoping import OutOfScope, selected_company_id
 
 
@@ -29,6 +29,7 @@ def register_all(app, appbuilder):
     app.jinja_env.globals["pws_selectable_companies"] = dashboard_views.selectable_companies
     app.jinja_env.globals["pws_selected_company_id"] = selected_company_id
     app.jinja_env.globals["pws_can_view_monitoring"] = dashboard_views.can_view_monitoring
+    app.jinja_env.globals["pws_menu"] = menu.cached_menu
 
     @app.errorhandler(OutOfScope)
     def out_of_scope(_error):

@@ -76,6 +76,10 @@ class PortalSecurityManager(SecurityManager):
             cache[key] = frozenset((perm, view) for perm, view in rows)
         return cache[key]
 
+    def permissions_of(self, user) -> frozenset[tuple[str, str]]:
+        """The request user's (or a visitor's) permissions, from the per-request cache."""
+        return self._permissions_of(user if user is not None else _Anonymous())
+
     def has_access(self, permission_name: str, view_name: str) -> bool:
         """FAB's check without its per-call user re-validation: the request's user (session, JWT
         or API key) was loaded and checked once; the menu alone asks dozens of times."""
