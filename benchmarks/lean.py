@@ -204,7 +204,7 @@ def supply_list(conn, p):
         "SELECT s.id, s.kind, e.serial, e.asset_tag, m.name, ct.number, s.department, s.location, "
         "k.name, k.trade_name, k.city, k.state, s.status, s.requested_at, s.warning FROM supply_request s "
         "LEFT JOIN equipment e ON e.id = s.equipment_id LEFT JOIN equipment_model m ON m.id = s.equipment_model_id "
-        "LEFT JOIN contract ct ON ct.id = s.contract_id JOIN client k ON k.id = s.client_id "
+        "LEFT JOIN contract ct ON ct.id = s.contract_id LEFT JOIN client k ON k.id = s.client_id "
         f"WHERE {where} ORDER BY s.requested_at DESC, s.id DESC LIMIT {PAGE}").bindparams(*params)).all()
     return {"tables": [("Solicitações", rows)], "total": total}
 
@@ -214,7 +214,7 @@ def billing_list(conn, p):
     total = _capped_count(conn, f"FROM billing_file b WHERE {where}", params)
     rows = conn.execute(text(
         "SELECT b.id, b.original_name, b.month, b.year, k.name, k.trade_name, ct.number, b.size, "
-        "b.uploaded_at FROM billing_file b JOIN client k ON k.id = b.client_id "
+        "b.uploaded_at FROM billing_file b LEFT JOIN client k ON k.id = b.client_id "
         "LEFT JOIN contract ct ON ct.id = b.contract_id "
         f"WHERE {where} ORDER BY b.uploaded_at DESC, b.id DESC LIMIT {PAGE}").bindparams(*params)).all()
     return {"tables": [("Faturamento", rows)], "total": total}
@@ -253,7 +253,7 @@ def my_orders(conn, p):
     rows = conn.execute(text(
         "SELECT c.id, c.erp_id, c.status, c.opened_at, c.priority_due, c.description, c.contact_name, "
         "c.contact_phone, k.name, k.trade_name, k.address, k.district, k.city, k.state, e.serial, "
-        "e.asset_tag, m.name, d.name FROM service_call c JOIN client k ON k.id = c.client_id "
+        "e.asset_tag, m.name, d.name FROM service_call c LEFT JOIN client k ON k.id = c.client_id "
         "LEFT JOIN equipment e ON e.id = c.equipment_id LEFT JOIN equipment_model m ON m.id = e.model_id "
         "LEFT JOIN defect_type d ON d.id = c.defect_type_id "
         f"WHERE c.status IN ('E', 'M', 'P') AND c.technician_id = {int(p['technician_id'] or 0)} AND {where} "
