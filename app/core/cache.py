@@ -1,9 +1,9 @@
 """Dealer-wide reference data (companies, business calendars, holidays) kept per process for
 ``PWS_REFERENCE_CACHE_SECONDS``: every page needs it, it changes a few times a year.
 
-Any INSERT, UPDATE or DELETE this process sends to one of those tables, through the ORM or
-Core (the ERP sync), empties the cache at once; other processes see the change within the
-configured seconds. ``0`` turns the cache off.
+Any INSERT, UPDATE or DELETE this process sends to one of those tables through SQLAlchemy
+(ORM or Core) empties the cache at once; other processes, and the ERP sync's bulk upserts
+(sent on the raw DB-API cursor), show within the configured seconds. ``0`` turns it off.
 """
 import re
 import time
