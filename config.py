@@ -39,6 +39,7 @@ class Config:
     PWS_DEALER_NAME = os.environ.get("PWS_DEALER_NAME", "PWS - Portal Web de Serviços")
     # Lists never count past this many rows exactly ("mais de N registros").
     PWS_COUNT_CAP = int(os.environ.get("PWS_COUNT_CAP", "10000"))
+    PWS_REFERENCE_CACHE_SECONDS = int(os.environ.get("PWS_REFERENCE_CACHE_SECONDS", "60"))
     # Supply requests (docs/supplies.md): warn when fewer pages than this share of a supply's
     # yield were printed since its last delivery; flag counters above the equipment's history.
     PWS_SUPPLY_YIELD_SHARE = float(os.environ.get("PWS_SUPPLY_YIELD_SHARE", "0.8"))

@@ -1,8 +1,16 @@
 """Registers every area's views and APIs, template helpers and error handlers."""
-from flask import abort
+from flask import abort, g
+from flask_babel import get_translations
 
-from app.core import timefmt
+from app.core import menu, timefmt
 from app.core.scoping import OutOfScope, selected_company_id
+
+
+def _translations():
+    translations = g.get("pws_translations")
+    if translations is None:
+        translations = g.pws_translations = get_translations()
+    return translations
 
 
 def register_all(app, appbuilder):
@@ -29,6 +37,13 @@ def register_all(app, appbuilder):
     app.jinja_env.globals["pws_selectable_companies"] = dashboard_views.selectable_companies
     app.jinja_env.globals["pws_selected_company_id"] = selected_company_id
     app.jinja_env.globals["pws_can_view_monitoring"] = dashboard_views.can_view_monitoring
+    app.jinja_env.globals["pws_menu"] = menu.cached_menu
+    # Templates translate dozens of strings per page (a card list: 15 per card); Flask-Babel
+    # looks its catalog up again for each. Once per request (or app context) is enough.
+    app.jinja_env.install_gettext_callables(
+        lambda message: _translations().ugettext(message),
+        lambda singular, plural, n: _translations().ungettext(singular, plural, n),
+        newstyle=True)
 
     @app.errorhandler(OutOfScope)
     def out_of_scope(_error):

@@ -76,10 +76,10 @@ def queries_for(app, user_id, url):
     return count[0]
 
 
-# The page's own queries, beyond what every page costs (login, permissions, scope, top bar):
-# the list's capped count and rows; one per dashboard panel or monitoring block; the
-# business calendars and holidays of the companies on the page.
-OWN_QUERIES = {"/chamados/list/": 4, "/": 6, "/monitoramento/": 4}
+# The page's own queries, beyond what every page costs (login, permissions, scope, consent):
+# the list's capped count and rows; one per dashboard panel or monitoring block. Business
+# calendars, holidays and the top bar's companies come from the per-process reference cache.
+OWN_QUERIES = {"/chamados/list/": 2, "/": 4, "/monitoramento/": 2}
 # A page with the same layout and permissions and no query of its own.
 BASELINE = "/chamados/abrir/"
 

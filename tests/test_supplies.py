@@ -390,6 +390,7 @@ def test_supply_list_runs_a_constant_number_of_queries(app, db_ctx, world):
                 f.supply_request(equipment, [(black, 1, 10)])
 
     operator = _as(app, world["operator"])
+    operator.get("/suprimentos/acompanhar/list/")  # warm-up: per-process reference cache
     counts = []
     for n in (2, 18):
         add(n)

@@ -31,33 +31,30 @@ class ConsentError(ValueError):
     """A document that cannot be published; the message is shown to the admin."""
 
 
-def current_documents() -> list[ConsentDocument]:
-    """The latest version of each kind, in the order the manual lists them."""
+def _latest_documents():
     latest = (select(ConsentDocument.kind, func.max(ConsentDocument.version).label("version"))
               .group_by(ConsentDocument.kind).subquery())
-    rows = db.session.execute(
-        select(ConsentDocument).join(latest, (ConsentDocument.kind == latest.c.kind)
-                                     & (ConsentDocument.version == latest.c.version))
-    ).scalars().all()
+    return select(ConsentDocument).join(latest, (ConsentDocument.kind == latest.c.kind)
+                                        & (ConsentDocument.version == latest.c.version))
+
+
+def _in_manual_order(rows) -> list[ConsentDocument]:
     order = list(KIND_LABELS)
     return sorted(rows, key=lambda doc: order.index(doc.kind) if doc.kind in order else len(order))
 
 
-def accepted_ids(user_id: int, document_ids) -> set[int]:
-    ids = list(document_ids)
-    if not ids:
-        return set()
-    stmt = select(ConsentDecision.document_id).where(
-        ConsentDecision.user_id == user_id, ConsentDecision.choice == ConsentDecision.ACCEPTED,
-        ConsentDecision.document_id.in_(ids))
-    return set(db.session.execute(scoped(stmt, ConsentDecision)).scalars())
+def current_documents() -> list[ConsentDocument]:
+    """The latest version of each kind, in the order the manual lists them."""
+    return _in_manual_order(db.session.execute(_latest_documents()).scalars().all())
 
 
 def pending_documents(user_id: int) -> list[ConsentDocument]:
-    """Current versions this user has not confirmed yet."""
-    documents = current_documents()
-    accepted = accepted_ids(user_id, (doc.id for doc in documents))
-    return [doc for doc in documents if doc.id not in accepted]
+    """Current versions this user has not confirmed yet (one query: every page asks)."""
+    accepted = scoped(select(ConsentDecision.id).where(
+        ConsentDecision.user_id == user_id, ConsentDecision.choice == ConsentDecision.ACCEPTED,
+        ConsentDecision.document_id == ConsentDocument.id), ConsentDecision)
+    return _in_manual_order(db.session.execute(
+        _latest_documents().where(~accepted.exists())).scalars().all())
 
 
 def decide(user_id: int, *, accepted: set[int], refuse_others: bool, postpone: bool,

@@ -4,14 +4,25 @@ from flask_babel import lazy_gettext as _l
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import RoleModelView
 from flask_appbuilder.security.sqla.models import (
-    Permission, PermissionView, Role, ViewMenu, assoc_permissionview_role,
+    Permission, PermissionView, Role, ViewMenu, assoc_permissionview_role, assoc_user_role,
 )
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.accounts import sessions
 from app.accounts.models import PortalUser
 from app.accounts.views import PortalUserView
 from app.core.views import UNEXPOSED_MODELVIEW_ROUTES, PostOnlyActions, ScopedInterface
+
+
+class RoleInterface(ScopedInterface):
+    """Roles with their permissions, names included, loaded with the page (not per row)."""
+
+    def apply_all(self, query, *args, **kwargs):
+        permissions = selectinload(Role.permissions)
+        return super().apply_all(query, *args, **kwargs).options(
+            permissions.joinedload(PermissionView.permission),
+            permissions.joinedload(PermissionView.view_menu))
 
 
 class PortalRoleView(PostOnlyActions, RoleModelView):
@@ -32,20 +43,26 @@ class PortalSecurityManager(SecurityManager):
         super().__init__(appbuilder)
         # FAB resets the user screen to a plain SQLAInterface: put the scoped one back.
         self.userdbmodelview.datamodel = ScopedInterface(self.user_model)
+        self.rolemodelview.datamodel = RoleInterface(self.role_model)
 
     def create_db(self) -> None:
         """Schema comes from Alembic; roles are seeded by ``flask pws init``."""
 
     # --- permission checks: one query per request instead of one per menu entry ---
     def _permissions_of(self, user) -> frozenset[tuple[str, str]]:
+        """The (permission, view) pairs of the user's roles, read once per request: a logged-in
+        user's through his id (roles and permissions in one query), a visitor's by role."""
         cache = g.setdefault("pws_perm_cache", {})
         if getattr(user, "is_authenticated", False):
-            key = tuple(sorted(r.id for r in self.get_user_roles(user)))
+            key = ("user", user.id)
+            grants = assoc_permissionview_role.c.role_id.in_(
+                select(assoc_user_role.c.role_id).where(assoc_user_role.c.user_id == user.id))
         else:
             if "public" not in cache:
                 public = self.role_by_name(self.auth_role_public)
                 cache["public"] = (public.id,) if public else ()
             key = cache["public"]
+            grants = assoc_permissionview_role.c.role_id.in_(key)
         if key not in cache:
             rows = self.session.execute(
                 select(Permission.name, ViewMenu.name)
@@ -54,10 +71,22 @@ class PortalSecurityManager(SecurityManager):
                 .join(ViewMenu, PermissionView.view_menu_id == ViewMenu.id)
                 .join(assoc_permissionview_role,
                       assoc_permissionview_role.c.permission_view_id == PermissionView.id)
-                .where(assoc_permissionview_role.c.role_id.in_(key))
+                .where(grants)
             ).all()
             cache[key] = frozenset((perm, view) for perm, view in rows)
         return cache[key]
+
+    def permissions_of(self, user) -> frozenset[tuple[str, str]]:
+        """The request user's (or a visitor's) permissions, from the per-request cache."""
+        return self._permissions_of(user if user is not None else _Anonymous())
+
+    def has_access(self, permission_name: str, view_name: str) -> bool:
+        """FAB's check without its per-call user re-validation: the request's user (session, JWT
+        or API key) was loaded and checked once; the menu alone asks dozens of times."""
+        user = g.get("user")
+        if user is not None and getattr(user, "is_authenticated", False):
+            return bool(user.is_active) and (permission_name, view_name) in self._permissions_of(user)
+        return super().has_access(permission_name, view_name)
 
     def get_user_roles(self, user):
         """PWS grants through roles only (no FAB groups): one query less per request."""

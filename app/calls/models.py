@@ -66,6 +66,11 @@ Index("ix_service_call_company_opened", ServiceCall.company_id, ServiceCall.open
 Index("ix_service_call_client_opened", ServiceCall.client_id, ServiceCall.opened_at)
 Index("ix_service_call_status_opened", ServiceCall.status, ServiceCall.opened_at)
 Index("ix_service_call_technician_opened", ServiceCall.technician_id, ServiceCall.opened_at)
+# Staff who see every company (or all of several) read the newest calls without a scope column.
+Index("ix_service_call_opened", ServiceCall.opened_at)
+# "Técnico começa com" for staff of several companies: the scope is checked in the index.
+Index("ix_service_call_technician_company_opened", ServiceCall.technician_id, ServiceCall.company_id,
+      ServiceCall.opened_at)
 
 
 class CallStatusChange(IdMixin, Model):

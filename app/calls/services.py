@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, or_, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import PortalUser
@@ -27,6 +27,7 @@ from app.calls.models import (
     ServiceCall,
 )
 from app.catalog.models import DefectType, Equipment, Technician
+from app.core.cache import reference
 from app.core.db import db, utcnow
 from app.core.scoping import check_references, get_scoped
 from app.notifications.outbox import queue_email
@@ -123,20 +124,25 @@ def _calendar(row: BusinessCalendar | None, holidays: Iterable, tz: ZoneInfo) ->
 
 
 def calendars_for(company_ids: Iterable[int]) -> dict[int, sla.Calendar]:
-    """The business calendar of each company, in two queries whatever their number."""
+    """The business calendar of each company (from the per-process reference cache)."""
     ids = {pk for pk in company_ids if pk}
     if not ids:
         return {}
+    calendars, default = reference("calendars", _all_calendars)
+    return {pk: calendars.get(pk, default) for pk in ids}
+
+
+def _all_calendars() -> tuple[dict[int, sla.Calendar], sla.Calendar]:
+    """Every company's calendar and the one of a company without its own: two queries."""
     tz = ZoneInfo(current_app.config["PWS_TIMEZONE"])
-    rows = {row.company_id: row for row in db.session.execute(
-        select(BusinessCalendar).where(BusinessCalendar.company_id.in_(ids))).scalars()}
+    rows = {row.company_id: row for row in db.session.execute(select(BusinessCalendar)).scalars()}
     days: dict[int | None, set] = {}
-    for company_id, day in db.session.execute(
-            select(Holiday.company_id, Holiday.day).where(
-                or_(Holiday.company_id.in_(ids), Holiday.company_id.is_(None)))):
+    for company_id, day in db.session.execute(select(Holiday.company_id, Holiday.day)):
         days.setdefault(company_id, set()).add(day)
     common = days.get(None, set())
-    return {pk: _calendar(rows.get(pk), common | days.get(pk, set()), tz) for pk in ids}
+    company_ids = set(rows) | {pk for pk in days if pk is not None}
+    return ({pk: _calendar(rows.get(pk), common | days.get(pk, set()), tz) for pk in company_ids},
+            _calendar(None, common, tz))
 
 
 def calendar_for(company_id: int) -> sla.Calendar:

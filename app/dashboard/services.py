@@ -17,7 +17,7 @@ MONITORING_SIZE = 20
 
 def latest_attendances(limit: int = PANEL_SIZE) -> list[Attendance]:
     stmt = scoped(
-        select(Attendance).join(Attendance.call).join(Attendance.technician)
+        select(Attendance).join(Attendance.call).outerjoin(Attendance.technician)
         .outerjoin(ServiceCall.equipment).outerjoin(Equipment.model)
         .options(contains_eager(Attendance.call).contains_eager(ServiceCall.equipment)
                  .contains_eager(Equipment.model),

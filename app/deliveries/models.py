@@ -1,7 +1,9 @@
 """NF de saída linked to a carrier, and the carrier's delivery confirmation."""
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, DateTime, Double, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import (
+    Boolean, Column, DateTime, Double, ForeignKey, Index, Integer, Numeric, String, Text, event, false, update,
+)
 from sqlalchemy.orm import relationship
 
 from app.core.db import ErpMixin, IdMixin, TimestampMixin, utcnow
@@ -21,6 +23,9 @@ class Invoice(IdMixin, ErpMixin, TimestampMixin, Model):
     carrier_id = Column(Integer, ForeignKey("carrier.id"))
     supply_request_id = Column(Integer, ForeignKey("supply_request.id"), index=True)
     total = Column(Numeric(14, 2))
+    # A delivery (any outcome) was recorded: "pendentes" is an indexed flag, not an anti-join
+    # over every NF ever issued. Kept by the Delivery insert below.
+    confirmed = Column(Boolean, nullable=False, default=False, server_default=false())
     company = relationship("Company")
     client = relationship("Client")
     carrier = relationship("Carrier")
@@ -32,6 +37,11 @@ class Invoice(IdMixin, ErpMixin, TimestampMixin, Model):
 
 
 Index("ix_invoice_carrier_issued", Invoice.carrier_id, Invoice.issued_at)
+# The equalities, then the list's sort (issued_at, id), then the carrier: the page walks it in
+# order and the capped count reads the index only.
+Index("ix_invoice_pending", Invoice.confirmed, Invoice.status, Invoice.issued_at, Invoice.id,
+      Invoice.carrier_id)
+Index("ix_invoice_carrier_confirmed_issued", Invoice.carrier_id, Invoice.confirmed, Invoice.issued_at)
 
 
 class Delivery(IdMixin, Model):
@@ -57,3 +67,9 @@ class Delivery(IdMixin, Model):
     @property
     def outcome_label(self) -> str:
         return str(self.OUTCOME_LABELS.get(self.outcome, self.outcome))
+
+
+@event.listens_for(Delivery, "after_insert")
+def _invoice_confirmed(_mapper, connection, delivery):
+    connection.execute(update(Invoice.__table__).where(Invoice.__table__.c.id == delivery.invoice_id)
+                       .values(confirmed=True))

@@ -796,7 +796,7 @@ class DemoGenerator:
                            "location created_at updated_at")
         items = w.table(SupplyRequestItem, "id request_id supply_item_id quantity counter")
         self.invoices = w.table(Invoice, f"{MASTER} company_id client_id number series issued_at "
-                                         "status carrier_id supply_request_id total")
+                                         "status carrier_id supply_request_id total confirmed")
         self.deliveries = w.table(Delivery, "id invoice_id outcome received_by delivered_at reason "
                                             "confirmed_by_id confirmed_at latitude longitude")
         self.invoice_numbers = [10000 * (n + 1) for n in range(len(self.company_ids))]
@@ -863,14 +863,14 @@ class DemoGenerator:
         """The NF de saída; with a carrier, its delivery once confirmed (or refused)."""
         rng = self.rng
         pk = self.invoices.new_id()
+        refused = (bool(carrier) and not cancelled and not delivered
+                   and issued < self.now - 5 * 24 * HOUR and rng.random() < 0.3)
+        confirmed = bool(carrier) and not cancelled and (delivered or refused)
         self.invoices.append((
             pk, f"{company + 1}-1-{number}", True, issued, issued, self.company_ids[company],
             client.id, number, "1", issued, Invoice.CANCELLED if cancelled else Invoice.AUTHORIZED,
-            carrier, request_id, Decimal(cents).scaleb(-2)))
-        if not carrier or cancelled:
-            return
-        refused = not delivered and issued < self.now - 5 * 24 * HOUR and rng.random() < 0.3
-        if not (delivered or refused):
+            carrier, request_id, Decimal(cents).scaleb(-2), confirmed))
+        if not confirmed:
             return
         when = min(issued + rng.uniform(4, 120) * HOUR, self.now - MINUTE).replace(microsecond=0)
         outcome, reason = Delivery.DELIVERED, None

@@ -66,6 +66,7 @@ class SupplyRequest(IdMixin, TimestampMixin, Model):
 Index("ix_supply_request_company_requested", SupplyRequest.company_id, SupplyRequest.requested_at)
 Index("ix_supply_request_client_requested", SupplyRequest.client_id, SupplyRequest.requested_at)
 Index("ix_supply_request_status_requested", SupplyRequest.status, SupplyRequest.requested_at)
+Index("ix_supply_request_requested", SupplyRequest.requested_at)
 
 
 class SupplyRequestItem(IdMixin, Model):

@@ -1,0 +1,381 @@
+"""The lean reference for benchmarks/pages.py: each PWS page answered by hand.
+
+A small Flask app on SQLAlchemy Core and Jinja, with nothing of PWS in it: the same question
+asked of the same database with hand-written SQL, the same scope rules written out per page,
+and an honest minimum of request overhead (the logged-in user, his company/client links and
+his permissions are read on every request, as any real app must). ``PAGES`` holds the SQL;
+``pages.py`` also times those statements alone as "raw SQL".
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime, timezone
+
+from flask import Flask, abort, jsonify, request, session
+from jinja2 import DictLoader
+from sqlalchemy import bindparam, create_engine, text
+
+CAP = 10000
+PAGE = 20
+ALL_COMPANIES = {"Admin Revenda"}
+CLIENT_SIDE = {"Cliente", "Abertura de Chamados", "Operador Faturamento"}
+OWN_ORDERS = {"Técnico"}
+OWN_CARRIER = {"Transportador"}
+LOGISTICS = {"Operador de Logística"}
+
+LAYOUT = """<!doctype html><html lang="pt-BR"><head><meta charset="utf-8"><title>{{ title }}</title>
+<link rel="stylesheet" href="/static/pws.css"></head><body>
+<nav><span>{{ user.first_name }}</span> {% for c in companies %}<a href="?empresa={{ c }}">{{ c }}</a> {% endfor %}</nav>
+<main><h1>{{ title }}</h1>{% block body %}{% endblock %}</main></body></html>"""
+TABLE = """{% extends "layout.html" %}{% block body %}
+{% for name, rows in tables %}<h2>{{ name }}</h2>
+{% if total is not none %}<p>{{ total if total <= cap else "mais de %d" % cap }} registros</p>{% endif %}
+<table class="table">{% for row in rows %}<tr>{% for value in row %}<td>{{ value if value is not none else "" }}</td>{% endfor %}</tr>{% endfor %}</table>
+{% endfor %}{% endblock %}"""
+
+
+def _in(name, values):
+    return bindparam(name, value=sorted(values), expanding=True)
+
+
+class Principal(dict):
+    """Who asks: the profile, links and permissions of the logged-in user."""
+
+    def scope(self, alias, *, company="company_id", client="client_id", opener=None,
+              technician=None, carrier=None, status=None) -> tuple[str, list]:
+        """The WHERE fragment of PWS's rules for one table, written out."""
+        conds, params = [], []
+        if not self["admin"] or self["selected"]:
+            conds.append(f"{alias}.{company} IN :companies")
+            params.append(_in("companies", self["companies"] or {0}))
+        if self["client_side"] and client:
+            conds.append(f"{alias}.{client} IN :clients")
+            params.append(_in("clients", self["clients"] or {0}))
+        if opener and self["client_side"] and not self["manager"]:
+            conds.append(f"{alias}.{opener} = {int(self['id'])}")
+        if technician and self["profile"] in OWN_ORDERS:
+            mine = f"{alias}.{technician} = {int(self['technician_id'] or 0)}"
+            conds.append(f"({mine} OR {alias}.{opener} = {int(self['id'])})" if opener else mine)
+        if carrier and self["profile"] in OWN_CARRIER:
+            conds.append(f"{alias}.{carrier} = {int(self['carrier_id'] or 0)}")
+        if status and self["profile"] in LOGISTICS:
+            conds.append(f"{alias}.{status} IN ('L', 'S')")
+        return " AND ".join(conds) or "1=1", params
+
+    def can(self, permission, view):
+        return (permission, view) in self["permissions"]
+
+
+def load_principal(conn, user_id: int, selected: int | None = None) -> Principal | None:
+    """Three queries: the user, his links, his permissions."""
+    user = conn.execute(text("SELECT id, first_name, profile, active, client_manager, technician_id, "
+                             "carrier_id FROM ab_user WHERE id = :id"), {"id": user_id}).mappings().first()
+    if user is None or not user["active"]:
+        return None
+    links = conn.execute(text("SELECT 'c', company_id FROM user_company WHERE user_id = :id UNION ALL "
+                              "SELECT 'k', client_id FROM user_client WHERE user_id = :id"),
+                         {"id": user_id}).all()
+    permissions = set(conn.execute(text(
+        "SELECT p.name, v.name FROM ab_user_role ur "
+        "JOIN ab_permission_view_role pvr ON pvr.role_id = ur.role_id "
+        "JOIN ab_permission_view pv ON pv.id = pvr.permission_view_id "
+        "JOIN ab_permission p ON p.id = pv.permission_id JOIN ab_view_menu v ON v.id = pv.view_menu_id "
+        "WHERE ur.user_id = :id"), {"id": user_id}).all())
+    admin = user["profile"] in ALL_COMPANIES
+    linked = {pk for kind, pk in links if kind == "c"}
+    companies = {selected} if selected and (admin or selected in linked) else linked
+    return Principal(user, admin=admin, selected=bool(selected) and (admin or selected in linked),
+                     companies=companies, clients={pk for kind, pk in links if kind == "k"},
+                     client_side=user["profile"] in CLIENT_SIDE, manager=bool(user["client_manager"]),
+                     permissions=permissions)
+
+
+def _capped_count(conn, from_where: str, params) -> int:
+    sql = text(f"SELECT count(*) FROM (SELECT 1 {from_where} LIMIT {CAP + 1}) t").bindparams(*params)
+    return conn.execute(sql, request_args()).scalar_one()
+
+
+def request_args() -> dict:
+    return {"serie": request.args.get("serie", "") + "%", "tecnico": request.args.get("tecnico", "") + "%",
+            "status": request.args.get("status", "")}
+
+
+CALL_COLUMNS = ("SELECT c.id, c.erp_id, c.status, c.opened_at, c.priority_due, e.serial, e.asset_tag, "
+                "m.name, k.name, k.trade_name, ct.number, t.name ")
+CALL_JOINS = ("FROM service_call c LEFT JOIN equipment e ON e.id = c.equipment_id "
+              "LEFT JOIN equipment_model m ON m.id = e.model_id LEFT JOIN client k ON k.id = c.client_id "
+              "LEFT JOIN contract ct ON ct.id = c.contract_id LEFT JOIN technician t ON t.id = c.technician_id ")
+
+
+def _call_scope(p):
+    return p.scope("c", opener="opened_by_id", technician="technician_id", status="status")
+
+
+def calls_list(conn, p):
+    where, params = _call_scope(p)
+    joins = "FROM service_call c "
+    args = request.args
+    if args.get("status"):
+        where += " AND c.status = :status"
+    if args.get("serie"):
+        joins += "JOIN equipment e ON e.id = c.equipment_id "
+        where += " AND (e.serial LIKE :serie OR e.asset_tag LIKE :serie)"
+    if args.get("tecnico"):
+        joins += "JOIN technician t ON t.id = c.technician_id "
+        where += " AND t.name LIKE :tecnico"
+    total = _capped_count(conn, f"{joins} WHERE {where}", params)
+    page = f"(SELECT c.id {joins} WHERE {where} ORDER BY c.opened_at DESC, c.id DESC LIMIT {PAGE}) p"
+    rows = conn.execute(text(f"{CALL_COLUMNS}{CALL_JOINS.replace('FROM service_call c', f'FROM {page} JOIN service_call c ON c.id = p.id')}"
+                             "ORDER BY c.opened_at DESC, c.id DESC").bindparams(*params), request_args()).all()
+    return {"tables": [("Chamados", rows)], "total": total}
+
+
+def latest_calls(conn, p, limit):
+    where, params = _call_scope(p)
+    return conn.execute(text(f"{CALL_COLUMNS}{CALL_JOINS} WHERE {where} "
+                             f"ORDER BY c.opened_at DESC, c.id DESC LIMIT {limit}").bindparams(*params)).all()
+
+
+def dashboard(conn, p):
+    tables = []
+    if p.can("can_read", "ServiceCall"):
+        tables.append(("Chamados", latest_calls(conn, p, 10)))
+    if p.can("can_read", "Attendance"):
+        where, params = _call_scope(p)
+        tables.append(("Atendimentos", conn.execute(text(
+            "SELECT a.id, a.status, a.started_at, c.id, e.serial, m.name, t.name FROM attendance a "
+            "JOIN service_call c ON c.id = a.call_id LEFT JOIN technician t ON t.id = a.technician_id "
+            "LEFT JOIN equipment e ON e.id = c.equipment_id LEFT JOIN equipment_model m ON m.id = e.model_id "
+            f"WHERE {where}" + (f" AND a.technician_id = {int(p['technician_id'] or 0)}"
+                                if p["profile"] in OWN_ORDERS else "")
+            + " ORDER BY a.started_at DESC, a.id DESC LIMIT 10").bindparams(*params)).all()))
+    if p.can("can_read", "PreService"):
+        where, params = _call_scope(p)
+        tables.append(("Pré atendimento", conn.execute(text(
+            "SELECT s.id, s.direction, s.created_at, c.id, c.status FROM pre_service_message s "
+            f"JOIN service_call c ON c.id = s.call_id WHERE {where} "
+            "ORDER BY s.created_at DESC, s.id DESC LIMIT 10").bindparams(*params)).all()))
+    if p.can("can_read", "SupplyRequest"):
+        where, params = p.scope("s")
+        tables.append(("Suprimentos", conn.execute(text(
+            "SELECT s.id, s.kind, s.status, s.requested_at, e.serial, m.name FROM supply_request s "
+            "LEFT JOIN equipment e ON e.id = s.equipment_id "
+            f"LEFT JOIN equipment_model m ON m.id = s.equipment_model_id WHERE {where} "
+            "ORDER BY s.requested_at DESC, s.id DESC LIMIT 10").bindparams(*params)).all()))
+    return {"tables": tables}
+
+
+def monitoring(conn, p):
+    if not p.can("can_read", "Monitoring"):
+        abort(403)
+    last = conn.execute(text("SELECT max(last_used_at), max(last_heartbeat_at) FROM sync_token "
+                             "WHERE revoked_at IS NULL")).one()
+    return {"tables": [("Monitoramento", latest_calls(conn, p, 20)), ("Sincronismo", [last])]}
+
+
+def call_detail(conn, p, pk):
+    where, params = _call_scope(p)
+    call = conn.execute(text(
+        f"{CALL_COLUMNS}, c.description, c.contact_name, c.contact_phone, c.contact_email, d.name, co.name "
+        f"{CALL_JOINS} LEFT JOIN defect_type d ON d.id = c.defect_type_id "
+        f"JOIN company co ON co.id = c.company_id WHERE c.id = :pk AND {where}").bindparams(*params),
+        {"pk": pk}).first()
+    if call is None:
+        abort(404)
+    history = conn.execute(text("SELECT h.from_status, h.to_status, h.changed_at, h.note, u.first_name "
+                                "FROM call_status_change h LEFT JOIN ab_user u ON u.id = h.changed_by_id "
+                                "WHERE h.call_id = :pk ORDER BY h.changed_at, h.id"), {"pk": pk}).all()
+    messages = conn.execute(text("SELECT m.direction, m.body, m.created_at, u.first_name "
+                                 "FROM pre_service_message m LEFT JOIN ab_user u ON u.id = m.author_id "
+                                 "WHERE m.call_id = :pk ORDER BY m.created_at, m.id"), {"pk": pk}).all()
+    files = conn.execute(text("SELECT a.original_name, a.size, a.uploaded_at, u.first_name "
+                              "FROM call_attachment a LEFT JOIN ab_user u ON u.id = a.uploaded_by_id "
+                              "WHERE a.call_id = :pk ORDER BY a.uploaded_at, a.id"), {"pk": pk}).all()
+    return {"tables": [("Chamado", [call]), ("Histórico", history), ("Mensagens", messages),
+                       ("Anexos", files)]}
+
+
+def supply_list(conn, p):
+    where, params = p.scope("s")
+    total = _capped_count(conn, f"FROM supply_request s WHERE {where}", params)
+    rows = conn.execute(text(
+        "SELECT s.id, s.kind, e.serial, e.asset_tag, m.name, ct.number, s.department, s.location, "
+        "k.name, k.trade_name, k.city, k.state, s.status, s.requested_at, s.warning FROM supply_request s "
+        "LEFT JOIN equipment e ON e.id = s.equipment_id LEFT JOIN equipment_model m ON m.id = s.equipment_model_id "
+        "LEFT JOIN contract ct ON ct.id = s.contract_id LEFT JOIN client k ON k.id = s.client_id "
+        f"WHERE {where} ORDER BY s.requested_at DESC, s.id DESC LIMIT {PAGE}").bindparams(*params)).all()
+    return {"tables": [("Solicitações", rows)], "total": total}
+
+
+def billing_list(conn, p):
+    where, params = p.scope("b")
+    total = _capped_count(conn, f"FROM billing_file b WHERE {where}", params)
+    rows = conn.execute(text(
+        "SELECT b.id, b.original_name, b.month, b.year, k.name, k.trade_name, ct.number, b.size, "
+        "b.uploaded_at FROM billing_file b LEFT JOIN client k ON k.id = b.client_id "
+        "LEFT JOIN contract ct ON ct.id = b.contract_id "
+        f"WHERE {where} ORDER BY b.uploaded_at DESC, b.id DESC LIMIT {PAGE}").bindparams(*params)).all()
+    return {"tables": [("Faturamento", rows)], "total": total}
+
+
+def carrier_list(conn, p):
+    where, params = p.scope("i", carrier="carrier_id")
+    where += " AND i.status = 'authorized' AND i.carrier_id IS NOT NULL AND i.confirmed = 0"
+    total = _capped_count(conn, f"FROM invoice i WHERE {where}", params)
+    rows = conn.execute(text(
+        "SELECT i.id, i.number, i.series, i.issued_at, k.name, k.trade_name, k.address, k.district, "
+        "k.city, k.state, r.name, i.total FROM invoice i LEFT JOIN client k ON k.id = i.client_id "
+        f"LEFT JOIN carrier r ON r.id = i.carrier_id WHERE {where} "
+        f"ORDER BY i.issued_at, i.id LIMIT {PAGE}").bindparams(*params)).all()
+    return {"tables": [("Entregas", rows)], "total": total}
+
+
+def attendance_list(conn, p):
+    where, params = _call_scope(p)
+    if p["profile"] in OWN_ORDERS:
+        where += f" AND a.technician_id = {int(p['technician_id'] or 0)}"
+    joins = "FROM attendance a JOIN service_call c ON c.id = a.call_id "
+    total = _capped_count(conn, f"{joins} WHERE {where}", params)
+    rows = conn.execute(text(
+        f"SELECT a.id, t.name, a.status, k.name, c.id, c.erp_id, a.started_at {joins}"
+        "LEFT JOIN technician t ON t.id = a.technician_id LEFT JOIN client k ON k.id = c.client_id "
+        f"WHERE {where} ORDER BY a.started_at DESC, a.id DESC LIMIT {PAGE}").bindparams(*params)).all()
+    technicians = conn.execute(text("SELECT id, name FROM technician WHERE active = 1 ORDER BY name")).all()
+    return {"tables": [("Atendimentos", rows), ("Técnicos", technicians)], "total": total}
+
+
+def my_orders(conn, p):
+    if p["profile"] not in OWN_ORDERS:
+        abort(403)
+    where, params = _call_scope(p)
+    rows = conn.execute(text(
+        "SELECT c.id, c.erp_id, c.status, c.opened_at, c.priority_due, c.description, c.contact_name, "
+        "c.contact_phone, k.name, k.trade_name, k.address, k.district, k.city, k.state, e.serial, "
+        "e.asset_tag, m.name, d.name FROM service_call c LEFT JOIN client k ON k.id = c.client_id "
+        "LEFT JOIN equipment e ON e.id = c.equipment_id LEFT JOIN equipment_model m ON m.id = e.model_id "
+        "LEFT JOIN defect_type d ON d.id = c.defect_type_id "
+        f"WHERE c.status IN ('E', 'M', 'P') AND c.technician_id = {int(p['technician_id'] or 0)} AND {where} "
+        "ORDER BY c.priority_due IS NULL, c.priority_due, c.opened_at LIMIT 500").bindparams(*params)).all()
+    ids = [row[0] for row in rows] or [0]
+    open_ones = dict(conn.execute(text(
+        "SELECT call_id, id FROM attendance WHERE status = 'in_progress' AND call_id IN :ids")
+        .bindparams(_in("ids", ids))).all())
+    return {"json": {"count": len(rows), "result": [
+        {"id": r[0], "erp_id": r[1], "status": r[2], "opened_at": r[3].isoformat(),
+         "priority_due": r[4].isoformat() if r[4] else None, "description": r[5],
+         "contact": {"name": r[6], "phone": r[7]},
+         "client": {"name": r[8], "trade_name": r[9], "address": r[10], "district": r[11],
+                    "city": r[12], "state": r[13]},
+         "equipment": {"serial": r[14], "asset_tag": r[15], "model": r[16]}, "defect": r[17],
+         "attendance_id": open_ones.get(r[0])} for r in rows]}}
+
+
+def token_of(conn):
+    """The sync token (by hash) with its sign of life written, as the API does."""
+    plain = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    digest = hashlib.sha256(plain.encode()).hexdigest()
+    token = conn.execute(text("SELECT id FROM sync_token WHERE token_hash = :h AND revoked_at IS NULL"),
+                         {"h": digest}).first()
+    if token is None:
+        abort(401)
+    conn.execute(text("UPDATE sync_token SET last_used_at = :now WHERE id = :id"),
+                 {"now": datetime.now(timezone.utc).replace(tzinfo=None), "id": token[0]})
+    conn.commit()
+    return token[0]
+
+
+def changes(conn):
+    after = int(request.args.get("after", "0"))
+    limit = int(request.args.get("limit", "500"))
+    rows = conn.execute(text("SELECT seq, entity, op, web_id, erp_id, company_id, data, at FROM change_feed "
+                             "WHERE seq > :after ORDER BY seq LIMIT :limit"),
+                        {"after": after, "limit": limit + 1}).all()
+    return {"json": {"changes": [{"seq": r[0], "entity": r[1], "op": r[2], "web_id": r[3], "erp_id": r[4],
+                                  "company_id": r[5], "data": json.loads(r[6]) if isinstance(r[6], str) else r[6],
+                                  "at": r[7].isoformat()} for r in rows[:limit]],
+                     "has_more": len(rows) > limit}}
+
+
+UPSERT_CLIENTS = text(
+    "INSERT INTO client (erp_id, company_id, name, trade_name, city, state, active, created_at, updated_at) "
+    "VALUES (:erp_id, :company_id, :name, :trade_name, :city, :state, 1, :now, :now) "
+    "ON DUPLICATE KEY UPDATE company_id = VALUES(company_id), name = VALUES(name), "
+    "trade_name = VALUES(trade_name), city = VALUES(city), state = VALUES(state), updated_at = VALUES(updated_at)")
+
+
+def batch(conn):
+    """The same records as plain upserts: resolve the company keys, write, log, commit."""
+    records = request.get_json()["records"]
+    companies = dict(conn.execute(text("SELECT erp_id, id FROM company")).all())
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    conn.execute(UPSERT_CLIENTS, [{"erp_id": r["erp_id"], "company_id": companies[r["data"]["company_erp_id"]],
+                                   "name": r["data"]["name"], "trade_name": r["data"].get("trade_name"),
+                                   "city": r["data"].get("city"), "state": r["data"].get("state"),
+                                   "now": now} for r in records])
+    conn.commit()
+    return {"json": {"applied": len(records)}}
+
+
+PAGES = {"dashboard": dashboard, "monitoring": monitoring, "calls": calls_list,
+         "supplies": supply_list, "billing": billing_list, "carrier": carrier_list,
+         "attendances": attendance_list, "my_orders": my_orders}
+
+
+def create_lean_app(database_url: str | None = None, static_folder: str | None = None) -> Flask:
+    """The lean app (``lean:create_lean_app()`` for gunicorn: DATABASE_URL from the environment)."""
+    app = Flask(__name__, static_folder=static_folder)
+    database_url = database_url or os.environ["DATABASE_URL"]
+    app.secret_key = "lean-benchmark"
+    app.jinja_loader = DictLoader({"layout.html": LAYOUT, "table.html": TABLE})
+    engine = create_engine(database_url, pool_pre_ping=False, pool_recycle=3600)
+    app.extensions["lean_engine"] = engine
+
+    def page(answer, *args):
+        with engine.connect() as conn:
+            principal = load_principal(conn, session.get("uid", 0), session.get("empresa"))
+            if principal is None:
+                abort(401)
+            result = answer(conn, principal, *args)
+        if "json" in result:
+            return jsonify(result["json"])
+        return app.jinja_env.get_template("table.html").render(
+            title=answer.__name__, user=principal, companies=sorted(principal["companies"]),
+            cap=CAP, total=result.get("total"), tables=result["tables"])
+
+    @app.get("/lean/login/<int:uid>")
+    def login(uid):
+        session["uid"] = uid
+        session.pop("empresa", None)
+        if request.args.get("empresa"):
+            session["empresa"] = int(request.args["empresa"])
+        return "ok"
+
+    @app.get("/lean/<name>")
+    def listed(name):
+        if name not in PAGES:
+            abort(404)
+        return page(PAGES[name])
+
+    @app.get("/lean/chamado/<int:pk>")
+    def detail(pk):
+        return page(call_detail, pk)
+
+    @app.get("/lean/sync/changes")
+    def feed():
+        with engine.connect() as conn:
+            token_of(conn)
+            return jsonify(changes(conn)["json"])
+
+    @app.post("/lean/sync/batch")
+    def sync_batch():
+        with engine.connect() as conn:
+            token_of(conn)
+            return jsonify(batch(conn)["json"])
+
+    @app.get("/lean/bare")
+    def bare():
+        return "ok"
+
+    return app

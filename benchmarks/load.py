@@ -1,0 +1,182 @@
+"""Load run: PWS and the lean reference app on the same gunicorn, bounded, on loopback.
+
+    DATABASE_URL='mysql+pymysql://root@127.0.0.1:3306/pws_large?charset=utf8mb4' \
+        python benchmarks/load.py --clients 10 --seconds 30
+
+Starts gunicorn with the recommended worker count for a 2-core server (5 sync workers =
+2 × cores + 1) on 127.0.0.1, first with PWS (``run:app``), then with the lean app of
+``benchmarks/lean.py``; each time ``--clients`` threads, each a logged-in session (admin,
+operator or client in turn), request a mix of pages for ``--seconds``. Then the same clients
+hit a bare Flask route (``/lean/bare``: no database) on the same gunicorn, the ceiling of the
+stack. Prints requests/s, median and p95 latency, errors and the ratio PWS / lean.
+Plain urllib: no load tool to install.
+"""
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import math
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+WORKERS = 5  # 2 × cores + 1 on the 2-core reference server
+LOGINS = ("admin@imagemsul.example", "atendimento@imagemsul.example", "cliente@alimentosboavista.example")
+PASSWORD = "senha-demo"
+WARM_UP = 10  # seconds: gunicorn accepts connections before its workers have loaded the app
+PWS_MIX = ("/", "/chamados/list/", "/chamados/list/?status=E", "/suprimentos/acompanhar/list/",
+           "/atendimentos/list/", "/chamados/list/?pagina=2")
+LEAN_MIX = ("/lean/dashboard", "/lean/calls", "/lean/calls?status=E", "/lean/supplies",
+            "/lean/attendances", "/lean/calls")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(target: str, port: int, env: dict) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [str(GUNICORN), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--log-level", "warning", target],
+        cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                raise SystemExit(process.stderr.read().decode())
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit(f"gunicorn did not start: {target}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def opener():
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+
+def pws_session(base: str, email: str):
+    session = opener()
+    form = session.open(f"{base}/login/").read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode({"username": email, "password": PASSWORD, "csrf_token": token}).encode()
+    session.open(f"{base}/login/", data=data).read()
+    return session
+
+
+def lean_session(base: str, email: str, user_ids: dict):
+    session = opener()
+    session.open(f"{base}/lean/login/{user_ids[email]}").read()
+    return session
+
+
+def drive(base: str, sessions: list, mix: tuple, seconds: float) -> dict:
+    """Each session in its own thread, requesting the mix in turn until the time is up."""
+    latencies, errors = [], [0]
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def client(index, session):
+        n = index
+        mine, failed = [], 0
+        while time.monotonic() < stop_at:
+            path = mix[n % len(mix)]
+            n += 1
+            started = time.perf_counter()
+            try:
+                with session.open(base + path, timeout=30) as response:
+                    response.read()
+                mine.append((time.perf_counter() - started) * 1000)
+            except (urllib.error.URLError, OSError):
+                failed += 1
+        with lock:
+            latencies.extend(mine)
+            errors[0] += failed
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=client, args=(i, s)) for i, s in enumerate(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    ordered = sorted(latencies) or [0.0]
+    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "median": statistics.median(ordered),
+            "p95": ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)], "errors": errors[0]}
+
+
+def user_ids(url: str) -> dict:
+    from sqlalchemy import bindparam, create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT email, id FROM ab_user WHERE email IN :e").bindparams(
+            bindparam("e", expanding=True)), {"e": list(LOGINS)}).all()
+    engine.dispose()
+    return dict(rows)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=30)
+    args = parser.parse_args()
+    url = os.environ["DATABASE_URL"]
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'benchmarks'}",
+           "RATELIMIT_ENABLED": "false", "PWS_BASE_URL": "http://127.0.0.1"}
+    ids = user_ids(url)
+    results = {}
+
+    port = free_port()
+    process = start("run:app", port, env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        sessions = [pws_session(base, LOGINS[i % len(LOGINS)]) for i in range(args.clients)]
+        drive(base, sessions, PWS_MIX, WARM_UP)  # every worker booted, its caches filled
+        results["PWS"] = drive(base, sessions, PWS_MIX, args.seconds)
+    finally:
+        stop(process)
+
+    port = free_port()
+    process = start("lean:create_lean_app()", port, env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        sessions = [lean_session(base, LOGINS[i % len(LOGINS)], ids) for i in range(args.clients)]
+        drive(base, sessions, LEAN_MIX, WARM_UP)
+        results["lean"] = drive(base, sessions, LEAN_MIX, args.seconds)
+        results["bare Flask route"] = drive(base, sessions, ("/lean/bare",), args.seconds)
+    finally:
+        stop(process)
+
+    print(f"\ngunicorn {WORKERS} sync workers, {args.clients} clients, {args.seconds:.0f} s each, loopback\n")
+    print("| app | requests | requests/s | median (ms) | p95 (ms) | errors |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, r in results.items():
+        print(f"| {name} | {r['requests']} | {r['rps']:.1f} | {r['median']:.1f} | {r['p95']:.1f} | {r['errors']} |")
+    print(f"\nPWS / lean requests/s: {results['PWS']['rps'] / results['lean']['rps']:.0%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,252 @@
+"""Every main PWS page and API, side by side with a lean hand-written route and the raw SQL.
+
+    DATABASE_URL='mysql+pymysql://root@127.0.0.1:3306/pws_large?charset=utf8mb4' \
+        python benchmarks/pages.py --runs 30
+
+Needs a database loaded by ``flask pws demo`` (the ``large`` scale for the published table).
+For each page and role it measures, interleaved run by run so machine noise hits all three
+alike: PWS through the Flask test client, the lean route of ``benchmarks/lean.py`` (SQLAlchemy
+Core + Jinja, same database, same scope, the user's links and permissions read per request)
+through its own test client, and the lean route's SQL alone. Prints a markdown table: median and
+p95 latency, SQL statements per request, the ratio PWS / lean.
+
+The sync rows create a token named ``benchmark-pages-…`` and push 100 clients with erp_id
+``BENCH-…``; both are removed at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import os
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from sqlalchemy import event, text  # noqa: E402
+
+import lean  # noqa: E402
+from app import create_app  # noqa: E402
+from app.core.db import db  # noqa: E402
+
+PASSWORD = "senha-demo"
+LOGINS = {
+    "admin": "admin@imagemsul.example",
+    "atendimento": "atendimento@imagemsul.example",
+    "suprimentos": "suprimentos@imagemsul.example",
+    "tecnico": "tecnico@imagemsul.example",
+    "transportador": "transportador@rodosul.example",
+    "cliente": "cliente@alimentosboavista.example",
+    "faturamento": "faturamento@alimentosboavista.example",
+}
+BATCH_SIZE = 100
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+class Counter:
+    """SQL statements sent through one engine while armed."""
+
+    def __init__(self, engine):
+        self.count, self.armed = 0, False
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args):
+        if self.armed:
+            self.count += 1
+
+    def measure(self, call):
+        self.count, self.armed = 0, True
+        try:
+            call()
+        finally:
+            self.armed = False
+        return self.count
+
+
+def samples(conn):
+    """Values that make each filtered page return rows on whatever data was loaded."""
+    one = lambda sql, **kw: conn.execute(text(sql), kw).scalar()  # noqa: E731
+    client_user = one("SELECT id FROM ab_user WHERE email = :e", e=LOGINS["cliente"])
+    return {
+        "company": one("SELECT id FROM company ORDER BY id DESC LIMIT 1"),
+        "company_erp": one("SELECT erp_id FROM company ORDER BY id LIMIT 1"),
+        "serial": one("SELECT left(serial, 4) FROM equipment ORDER BY id DESC LIMIT 1"),
+        "technician": one("SELECT left(name, 6) FROM technician WHERE active = 1 ORDER BY id DESC LIMIT 1"),
+        "call": one("SELECT max(c.id) FROM service_call c JOIN user_client uc ON uc.client_id = c.client_id "
+                    "WHERE uc.user_id = :u", u=client_user),
+    }
+
+
+def cases(s):
+    """(page, role, PWS request, lean request): requests are (method, url, body)."""
+    calls = [("calls", "/chamados/list/", "/lean/calls"),
+             ("calls by company", "/chamados/list/", "/lean/calls"),
+             ("calls by status", "/chamados/list/?status=E", "/lean/calls?status=E"),
+             ("calls by série prefix", f"/chamados/list/?serie={s['serial']}", f"/lean/calls?serie={s['serial']}"),
+             ("calls by technician", f"/chamados/list/?tecnico={s['technician']}",
+              f"/lean/calls?tecnico={s['technician']}")]
+    rows = [("dashboard", role, "/", "/lean/dashboard") for role in ("admin", "atendimento", "cliente")]
+    rows += [("monitoring", role, "/monitoramento/", "/lean/monitoring") for role in ("admin", "atendimento")]
+    for page, pws, mine in calls:
+        roles = ("admin@company", "atendimento@company") if page == "calls by company" else (
+            ("admin", "atendimento") if page == "calls by technician" else ("admin", "atendimento", "cliente"))
+        rows += [(page, role, pws, mine) for role in roles]
+    rows += [("call detail", role, f"/chamados/show/{s['call']}", f"/lean/chamado/{s['call']}")
+             for role in ("admin", "atendimento", "cliente")]
+    rows += [("supply list", role, "/suprimentos/acompanhar/list/", "/lean/supplies")
+             for role in ("admin", "suprimentos", "cliente")]
+    rows += [("billing list", role, "/faturamento/list/", "/lean/billing") for role in ("admin", "faturamento")]
+    rows += [("carrier list", role, "/entregas/list/", "/lean/carrier") for role in ("admin", "transportador")]
+    rows += [("attendances list", role, "/atendimentos/list/", "/lean/attendances")
+             for role in ("admin", "atendimento", "tecnico")]
+    rows += [("app my orders", "tecnico", "/api/v1/tecnico/chamados", "/lean/my_orders")]
+    rows += [("sync batch (100 clients)", "sync token", "/api/sync/v1/batch", "/lean/sync/batch"),
+             ("change feed (500)", "sync token", "/api/sync/v1/changes?after=0&limit=500",
+              "/lean/sync/changes?after=0&limit=500")]
+    return rows
+
+
+def sync_body(s):
+    records = [{"entity": "client", "op": "upsert", "erp_id": f"BENCH-{n:04d}",
+                "data": {"company_erp_id": s["company_erp"], "name": f"CLIENTE BENCHMARK {n:04d} LTDA",
+                         "trade_name": f"BENCHMARK {n:04d}", "city": "Florianópolis", "state": "SC"}}
+               for n in range(BATCH_SIZE)]
+    return {"batch_id": str(uuid.uuid4()), "records": records}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--only", help="measure only pages whose name contains this")
+    parser.add_argument("--sql", action="store_true", help="print PWS's statements of each page")
+    args = parser.parse_args()
+    url = os.environ["DATABASE_URL"]
+    app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    logging.getLogger("flask_appbuilder").setLevel(logging.ERROR)
+    lean_app = lean.create_lean_app(url, static_folder=str(ROOT / "app" / "static"))
+    lean_engine = lean_app.extensions["lean_engine"]
+    with app.app_context():
+        from app.sync.services import create_token
+
+        s = samples(db.session)
+        users = dict(db.session.execute(text("SELECT email, id FROM ab_user")).all())
+        token_name = f"benchmark-pages-{uuid.uuid4().hex[:8]}"
+        _token, plain = create_token(token_name)
+        db.session.commit()
+        pws_counter = Counter(db.engine)
+    lean_counter = Counter(lean_engine)
+    bearer = {"Authorization": f"Bearer {plain}"}
+
+    pws_clients, lean_clients = {}, {}
+
+    def clients_for(role):
+        if role in pws_clients:
+            return pws_clients[role], lean_clients[role]
+        pws, mine = app.test_client(), lean_app.test_client()
+        if role != "sync token":
+            name, _, scope = role.partition("@")
+            pws.post("/login/", data={"username": LOGINS[name], "password": PASSWORD})
+            query = f"?empresa={s['company']}" if scope else ""
+            mine.get(f"/lean/login/{users[LOGINS[name]]}{query}")
+            if scope:
+                pws.post("/empresa/selecionar", data={"company_id": s["company"]})
+        pws_clients[role], lean_clients[role] = pws, mine
+        return pws, mine
+
+    def request(client, path, role, page):
+        if page.startswith("sync batch"):
+            return client.post(path, json=sync_body(s), headers=bearer)
+        return client.get(path, headers=bearer if role == "sync token" else None)
+
+    def raw_sql(path, role):
+        """The lean route's SQL without the request around it (no user, no rendering)."""
+        name, _, scope = role.partition("@")
+        with lean_engine.connect() as conn:
+            principal = None if role == "sync token" else lean.load_principal(
+                conn, users[LOGINS[name]], s["company"] if scope else None)
+        route = path.split("?")[0].removeprefix("/lean/")
+        query = path.partition("?")[2]
+
+        def run():
+            with lean_app.test_request_context(path.split("?")[0], method="POST" if "batch" in path else "GET",
+                                               json=sync_body(s) if "batch" in path else None,
+                                               query_string=query), lean_engine.connect() as conn:
+                if route == "sync/changes":
+                    lean.changes(conn)
+                elif route == "sync/batch":
+                    lean.batch(conn)
+                elif route.startswith("chamado/"):
+                    lean.call_detail(conn, principal, int(route.split("/")[1]))
+                else:
+                    lean.PAGES[route](conn, principal)
+        return run
+
+    results = []
+    for page, role, pws_path, lean_path in cases(s):
+        if args.only and args.only not in page:
+            continue
+        pws, mine = clients_for(role)
+        status = request(pws, pws_path, role, page).status_code
+        if status != 200:
+            print(f"skip {page} as {role}: PWS answered {status}", file=sys.stderr)
+            continue
+        assert request(mine, lean_path, role, page).status_code == 200, (page, role)
+        raw = raw_sql(lean_path, role)
+        raw()
+        pws_queries = pws_counter.measure(lambda: request(pws, pws_path, role, page))
+        lean_queries = lean_counter.measure(lambda: request(mine, lean_path, role, page))
+        if args.sql:
+            with app.app_context():
+                statements = []
+
+                def seen(*a):
+                    statements.append(a[2])
+                event.listen(db.engine, "before_cursor_execute", seen)
+                request(pws, pws_path, role, page)
+                event.remove(db.engine, "before_cursor_execute", seen)
+                print(f"\n-- {page} as {role}\n" + ";\n".join(statements))
+        timings = {"pws": [], "lean": [], "raw": []}
+        for _ in range(args.runs):
+            for label, call in (("pws", lambda: request(pws, pws_path, role, page)),
+                                ("lean", lambda: request(mine, lean_path, role, page)),
+                                ("raw", raw)):
+                started = time.perf_counter()
+                call()
+                timings[label].append((time.perf_counter() - started) * 1000)
+        row = {"page": page, "role": role, "pws_queries": pws_queries, "lean_queries": lean_queries,
+               **{f"{k}_median": statistics.median(v) for k, v in timings.items()},
+               **{f"{k}_p95": percentile(v, 0.95) for k, v in timings.items()}}
+        results.append(row)
+        print(f"{page} / {role}: PWS {row['pws_median']:.1f} ms, lean {row['lean_median']:.1f} ms",
+              file=sys.stderr, flush=True)
+
+    with app.app_context():
+        db.session.execute(text("DELETE FROM sync_batch WHERE token_id IN "
+                                "(SELECT id FROM sync_token WHERE name = :n)"), {"n": token_name})
+        db.session.execute(text("DELETE FROM sync_token WHERE name = :n"), {"n": token_name})
+        db.session.execute(text("DELETE FROM client WHERE erp_id LIKE 'BENCH-%'"))
+        db.session.commit()
+
+    backend = url.split(":")[0]
+    print(f"\n{backend}, {args.runs} runs per page, interleaved\n")
+    print("| page | role | PWS median / p95 (ms) | PWS queries | lean median / p95 (ms) | lean queries "
+          "| PWS / lean | raw SQL median (ms) |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(f"| {r['page']} | {r['role']} | {r['pws_median']:.1f} / {r['pws_p95']:.1f} | {r['pws_queries']} "
+              f"| {r['lean_median']:.1f} / {r['lean_p95']:.1f} | {r['lean_queries']} "
+              f"| {r['pws_median'] / r['lean_median']:.2f} | {r['raw_median']:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
