@@ -18,6 +18,6 @@ def cached_menu() -> Markup:
     if html is None:
         if len(store) >= MAX_VARIANTS:
             store.clear()
-        html = store[key] = Markup(render_template("pws/navbar_menu.html",
-                                                   menu=current_app.appbuilder.menu))
+        rendered = render_template("pws/navbar_menu.html", menu=current_app.appbuilder.menu)
+        html = store[key] = Markup(rendered)  # nosec B704  # an autoescaped template's output
     return html
