@@ -15,6 +15,7 @@ from app.catalog.models import DefectType
 from app.core.db import db
 from tests import factories as f
 from tests.conftest import csrf_token, login_as
+from tests.factories import pdf_bytes
 from tests.tenants import make_tenant
 
 __all__ = ["Desk", "make_desk", "png_bytes", "pdf_bytes", "post", "user_id", "ADMIN",
@@ -84,16 +85,6 @@ def png_bytes(trailer=b"") -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 30, 30)).save(out, "PNG")
     return out.getvalue() + trailer
-
-
-def pdf_bytes() -> bytes:
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def link_in(text: str) -> str:

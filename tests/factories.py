@@ -1,6 +1,9 @@
 """Builders for test rows: small, explicit, each returns the committed object's id."""
+import io
 import itertools
 from datetime import datetime, timedelta
+
+from pypdf import PdfWriter
 
 from app.accounts.services import create_user
 from app.calls.models import ServiceCall
@@ -271,3 +274,17 @@ def sync_token(name=None):
     token, plain = create_token(name or f"ILUX {_n()}")
     db.session.commit()
     return token, plain
+
+
+def pdf_bytes(pages=1, password=None, padding=0) -> bytes:
+    """A real PDF of blank A4 pages (optionally password-protected or padded with metadata)."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    if padding:
+        writer.add_metadata({"/Subject": "x" * padding})
+    if password:
+        writer.encrypt(password)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -3,7 +3,6 @@ import io
 import os
 
 import pytest
-from pypdf import PdfWriter
 from sqlalchemy import select
 
 from app.accounts.roles import ADMIN, BILLING_OPERATOR, CALL_OPENER, CLIENT
@@ -11,20 +10,8 @@ from app.billing.models import BillingDownload, BillingFile
 from app.notifications.models import OutboxMessage
 from tests import factories as f
 from tests.conftest import csrf_token, login_as
+from tests.factories import pdf_bytes
 from tests.test_supplies import app_with  # noqa: F401  fixture
-
-
-def pdf_bytes(pages=1, password=None, padding=0) -> bytes:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=595, height=842)
-    if padding:
-        writer.add_metadata({"/Subject": "x" * padding})
-    if password:
-        writer.encrypt(password)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """LGPD consent: a notice on every page until each current document is confirmed."""
 from io import BytesIO
 
-from pypdf import PdfWriter
 from sqlalchemy import select
 
 from app.accounts.models import ConsentDecision, ConsentDocument
@@ -114,14 +113,6 @@ def test_a_new_version_asks_again(app, db_ctx):
         ("terms", 1, "accepted"), ("terms", 1, "accepted"), ("terms", 2, "accepted")]
 
 
-def _pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    buffer = BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
 def test_admin_publishes_a_pdf_and_users_download_it(app, db_ctx):
     _world(db_ctx)
     admin = app.test_client()
@@ -132,7 +123,7 @@ def test_admin_publishes_a_pdf_and_users_download_it(app, db_ctx):
     assert fake.status_code == 200 and "O arquivo não é um PDF válido." in fake.get_data(as_text=True)
     empty = admin.post("/documentos-lgpd/add", data={"csrf_token": csrf_token(admin), "kind": "privacy"})
     assert "Informe o texto do documento ou envie o PDF." in empty.get_data(as_text=True)
-    pdf = _pdf()
+    pdf = f.pdf_bytes()
     response = admin.post("/documentos-lgpd/add", data={
         "csrf_token": csrf_token(admin), "kind": "privacy", "title": "Política 2026",
         "pdf": (BytesIO(pdf), "politica.pdf")}, content_type="multipart/form-data")

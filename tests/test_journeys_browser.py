@@ -4,10 +4,8 @@ keeps. One live server and one browser for the module, a fresh context and fresh
 journey; any console error, CSP violation or page error fails the journey. Screenshots of the
 main screens go to tests/artifacts/<journey>-<step>.png."""
 import re
-from io import BytesIO
 
 import pytest
-from pypdf import PdfWriter
 from sqlalchemy import select
 
 from app.accounts.models import ConsentDecision, PortalUser
@@ -23,20 +21,11 @@ from app.supplies.models import SupplyRequest
 from tests import factories as f
 from tests.browser import ARTIFACTS, browser, log_in, new_context, serving, watch_console  # noqa: F401
 from tests.conftest import _empty_tables, make_app
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, pdf_bytes
 from tests.world import build_world
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 412, "height": 915}
-
-
-def pdf_bytes() -> bytes:
-    """A small real PDF: one blank A4 page."""
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    out = BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
