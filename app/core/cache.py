@@ -7,15 +7,19 @@ Any INSERT, UPDATE or DELETE this process sends to one of those tables through S
 """
 import re
 import time
+import weakref
 
 from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from app.core.db import db
+
 REFERENCE_TABLES = ("company", "business_calendar", "holiday")
 _WRITE = re.compile(r"^\s*(INSERT\s+(?:IGNORE\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+[`\"]?(\w+)",
                     re.IGNORECASE)
-_STORES: list[dict] = []
+# One store per database engine (one per app); it goes with its engine.
+_STORES: "weakref.WeakKeyDictionary[Engine, dict]" = weakref.WeakKeyDictionary()
 
 
 def reference(name: str, load):
@@ -23,10 +27,7 @@ def reference(name: str, load):
     seconds = current_app.config["PWS_REFERENCE_CACHE_SECONDS"]
     if seconds <= 0:
         return load()
-    store = current_app.extensions.get("pws_reference_cache")
-    if store is None:
-        store = current_app.extensions["pws_reference_cache"] = {}
-        _STORES.append(store)
+    store = _STORES.setdefault(db.engine, {})
     entry = store.get(name)
     now = time.monotonic()
     if entry is None or entry[0] <= now:
@@ -35,8 +36,7 @@ def reference(name: str, load):
 
 
 @event.listens_for(Engine, "before_cursor_execute")
-def _forget_on_write(_conn, _cursor, statement, _parameters, _context, _executemany):
+def _forget_on_write(conn, _cursor, statement, _parameters, _context, _executemany):
     match = _WRITE.match(statement)
     if match and match.group(2).lower() in REFERENCE_TABLES:
-        for store in _STORES:
-            store.clear()
+        _STORES.pop(conn.engine, None)
