@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from app.accounts.models import ConsentDecision, ConsentDocument
+from app.core.cache import reference
 from app.core.db import db, utcnow
 from app.core.scoping import scoped
 
@@ -46,6 +47,13 @@ def _in_manual_order(rows) -> list[ConsentDocument]:
 def current_documents() -> list[ConsentDocument]:
     """The latest version of each kind, in the order the manual lists them."""
     return _in_manual_order(db.session.execute(_latest_documents()).scalars().all())
+
+
+def current_document_ids() -> frozenset[int]:
+    """The ids of the current versions, kept per process with the reference data: every page
+    asks whether the user has confirmed them."""
+    return reference("consent_documents", lambda: frozenset(
+        db.session.execute(_latest_documents().with_only_columns(ConsentDocument.id)).scalars()))
 
 
 def pending_documents(user_id: int) -> list[ConsentDocument]:

@@ -26,6 +26,7 @@ from app.core.timefmt import format_datetime
 from app.core.views import PortalBaseView, PortalModelView, ScopedInterface
 
 POSTPONED_KEY = "pws_consent_postponed"
+CONFIRMED_KEY = "pws_consent_confirmed"
 REQUEST_KIND_LABELS = {DataRequest.EXPORT: _l("Cópia dos dados"), DataRequest.ERASURE: _l("Exclusão dos dados")}
 REQUEST_STATUS_LABELS = {DataRequest.OPEN: _l("Aberta"), DataRequest.DONE: _l("Concluída"),
                          DataRequest.REJECTED: _l("Recusada")}
@@ -38,14 +39,27 @@ def consent_notice() -> dict | None:
     if not current_user.is_authenticated or request.endpoint == "ConsentView.consent_page":
         return None
     if "pws_consent_notice" not in g:
-        pending = consent.pending_documents(current_user.id)
-        postponed = set(session.get(POSTPONED_KEY, []))
-        g.pws_consent_notice = {
-            "documents": pending,
-            "labels": consent.KIND_LABELS,
-            "postponed": bool(pending) and {doc.id for doc in pending} <= postponed,
-        } if pending else None
+        g.pws_consent_notice = None if _confirmed_all(current_user.id) else _pending_notice(current_user.id)
     return g.pws_consent_notice
+
+
+def _confirmed_all(user_id: int) -> bool:
+    """The session remembers the current versions this user has confirmed, so pages skip the
+    query; a newly published version is not among them and brings the notice back."""
+    confirmed = session.get(CONFIRMED_KEY)
+    return (bool(confirmed) and confirmed[0] == user_id
+            and consent.current_document_ids() <= set(confirmed[1]))
+
+
+def _pending_notice(user_id: int) -> dict | None:
+    current = consent.current_document_ids()
+    pending = consent.pending_documents(user_id)
+    if not pending:
+        session[CONFIRMED_KEY] = [user_id, sorted(current)]
+        return None
+    postponed = set(session.get(POSTPONED_KEY, []))
+    return {"documents": pending, "labels": consent.KIND_LABELS,
+            "postponed": {doc.id for doc in pending} <= postponed}
 
 
 class ConsentView(PortalBaseView):
