@@ -173,3 +173,33 @@ def test_deactivation_and_unlinking_take_effect_on_the_next_request(app, db_ctx)
         session.commit()
     response = own.get("/clientes/list/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_profile_and_permission_changes_take_effect_on_the_next_request(app, admin_client, db_ctx):
+    """A role's permissions are kept per process: a change made on "Perfis e funções" (or a
+    user moved to another profile) must not wait for that cache."""
+    admin, _ids = admin_client
+    with db_ctx():
+        f.user(SUPPLIES_OPERATOR, email="sup@revenda.test")
+        role = f.role_id(SUPPLIES_OPERATOR)
+    operator = app.test_client()
+    login(operator, "sup@revenda.test")
+    assert operator.get("/suprimentos/acompanhar/list/").status_code == 200
+
+    form = admin.get(f"/perfis/edit/{role}").get_data(as_text=True)
+    granted = re.findall(r'<option selected value="(\d+)">', form) or re.findall(
+        r'<option value="(\d+)" selected>', form)
+    read_supplies = re.search(r'<option[^>]*value="(\d+)"[^>]*>can read on SupplyRequest<', form)
+    assert granted and read_supplies and read_supplies.group(1) in granted
+    response = admin.post(f"/perfis/edit/{role}", data={
+        "csrf_token": csrf_token(admin), "name": SUPPLIES_OPERATOR,
+        "permissions": [pk for pk in granted if pk != read_supplies.group(1)]})
+    assert response.status_code == 302
+    assert operator.get("/suprimentos/acompanhar/list/").status_code == 403
+
+    with db_ctx() as session:
+        user = PortalUser.query.filter_by(email="sup@revenda.test").one()
+        user.profile = ATTENDANCE_OPERATOR
+        user.roles = [session.get(type(user.roles[0]), f.role_id(ATTENDANCE_OPERATOR))]
+        session.commit()
+    assert operator.get("/suprimentos/acompanhar/list/").status_code == 200

@@ -1,6 +1,8 @@
 """Builds the scoping Principal of the logged-in user (browser session or JWT)."""
-from flask import g
-from flask_appbuilder.security.sqla.models import User
+from dataclasses import dataclass
+
+from flask import g, has_request_context
+from flask_appbuilder.security.sqla.models import User, assoc_user_role
 from flask_jwt_extended import current_user as current_user_jwt
 from flask_login import current_user
 from sqlalchemy import literal, select, union_all
@@ -26,6 +28,32 @@ def _request_user():
     return None
 
 
+@dataclass(frozen=True)
+class Links:
+    roles: tuple[int, ...]
+    companies: frozenset[int]
+    clients: frozenset[int]
+
+
+def user_links(user_id: int) -> Links:
+    """The user's roles, companies and clients in one query. The request's user is read once
+    per request: the permission checks need his roles, the scope his companies and clients."""
+    remembered = g.get("pws_links") if has_request_context() else None
+    if remembered is not None and remembered[0] == user_id:
+        return remembered[1]
+    rows = db.session.execute(union_all(
+        select(literal("r"), assoc_user_role.c.role_id).where(assoc_user_role.c.user_id == user_id),
+        select(literal("c"), user_company.c.company_id).where(user_company.c.user_id == user_id),
+        select(literal("k"), user_client.c.client_id).where(user_client.c.user_id == user_id),
+    )).all()
+    links = Links(roles=tuple(sorted(pk for kind, pk in rows if kind == "r")),
+                  companies=frozenset(pk for kind, pk in rows if kind == "c"),
+                  clients=frozenset(pk for kind, pk in rows if kind == "k"))
+    if has_request_context():
+        g.pws_links = (user_id, links)
+    return links
+
+
 def principal_for_user_id(user_id: int, selected: int | None = None, row=None) -> Principal:
     """Reads the user's profile and links by id (never through FAB's base User class)."""
     if row is None:
@@ -40,14 +68,8 @@ def principal_for_user_id(user_id: int, selected: int | None = None, row=None) -
     profile = profile_named(row.profile)
     if profile is None:
         return NOBODY
-    links = db.session.execute(
-        union_all(
-            select(literal("c"), user_company.c.company_id).where(user_company.c.user_id == user_id),
-            select(literal("k"), user_client.c.client_id).where(user_client.c.user_id == user_id),
-        )
-    ).all()
-    linked = frozenset(pk for kind, pk in links if kind == "c")
-    clients = frozenset(pk for kind, pk in links if kind == "k")
+    links = user_links(user_id)
+    linked, clients = links.companies, links.clients
     if profile.all_companies:
         linked_companies = None
         effective = frozenset({selected}) if selected else None

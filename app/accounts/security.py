@@ -4,14 +4,16 @@ from flask_babel import lazy_gettext as _l
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import RoleModelView
 from flask_appbuilder.security.sqla.models import (
-    Permission, PermissionView, Role, ViewMenu, assoc_permissionview_role, assoc_user_role,
+    Permission, PermissionView, Role, ViewMenu, assoc_permissionview_role,
 )
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts import sessions
 from app.accounts.models import PortalUser
+from app.accounts.principal import user_links
 from app.accounts.views import PortalUserView
+from app.core.cache import reference
 from app.core.views import UNEXPOSED_MODELVIEW_ROUTES, PostOnlyActions, ScopedInterface
 
 
@@ -48,33 +50,34 @@ class PortalSecurityManager(SecurityManager):
     def create_db(self) -> None:
         """Schema comes from Alembic; roles are seeded by ``flask pws init``."""
 
-    # --- permission checks: one query per request instead of one per menu entry ---
+    # --- permission checks: the roles come with the user's links (one query per request), the
+    # permissions of a set of roles from the per-process reference cache ---
     def _permissions_of(self, user) -> frozenset[tuple[str, str]]:
-        """The (permission, view) pairs of the user's roles, read once per request: a logged-in
-        user's through his id (roles and permissions in one query), a visitor's by role."""
-        cache = g.setdefault("pws_perm_cache", {})
+        """The (permission, view) pairs of the user's roles (a visitor's: the public role's)."""
         if getattr(user, "is_authenticated", False):
-            key = ("user", user.id)
-            grants = assoc_permissionview_role.c.role_id.in_(
-                select(assoc_user_role.c.role_id).where(assoc_user_role.c.user_id == user.id))
+            role_ids = user_links(user.id).roles
         else:
-            if "public" not in cache:
-                public = self.role_by_name(self.auth_role_public)
-                cache["public"] = (public.id,) if public else ()
-            key = cache["public"]
-            grants = assoc_permissionview_role.c.role_id.in_(key)
-        if key not in cache:
-            rows = self.session.execute(
-                select(Permission.name, ViewMenu.name)
-                .select_from(PermissionView)
-                .join(Permission, PermissionView.permission_id == Permission.id)
-                .join(ViewMenu, PermissionView.view_menu_id == ViewMenu.id)
-                .join(assoc_permissionview_role,
-                      assoc_permissionview_role.c.permission_view_id == PermissionView.id)
-                .where(grants)
-            ).all()
-            cache[key] = frozenset((perm, view) for perm, view in rows)
-        return cache[key]
+            role_ids = reference("public-role", self._public_role_ids)
+        granted = g.setdefault("pws_permissions", {})
+        if role_ids not in granted:
+            granted[role_ids] = reference(f"permissions:{role_ids}", lambda: self._read_permissions(role_ids))
+        return granted[role_ids]
+
+    def _public_role_ids(self) -> tuple[int, ...]:
+        public = self.role_by_name(self.auth_role_public)
+        return (public.id,) if public else ()
+
+    def _read_permissions(self, role_ids: tuple[int, ...]) -> frozenset[tuple[str, str]]:
+        rows = self.session.execute(
+            select(Permission.name, ViewMenu.name)
+            .select_from(PermissionView)
+            .join(Permission, PermissionView.permission_id == Permission.id)
+            .join(ViewMenu, PermissionView.view_menu_id == ViewMenu.id)
+            .join(assoc_permissionview_role,
+                  assoc_permissionview_role.c.permission_view_id == PermissionView.id)
+            .where(assoc_permissionview_role.c.role_id.in_(role_ids))
+        ).all()
+        return frozenset((perm, view) for perm, view in rows)
 
     def permissions_of(self, user) -> frozenset[tuple[str, str]]:
         """The request user's (or a visitor's) permissions, from the per-request cache."""

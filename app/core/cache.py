@@ -1,6 +1,6 @@
 """Dealer-wide reference data (companies, business calendars, holidays, the current LGPD
-documents) kept per process for ``PWS_REFERENCE_CACHE_SECONDS``: every page needs it, it
-changes a few times a year.
+documents, the permissions of each set of roles) kept per process for
+``PWS_REFERENCE_CACHE_SECONDS``: every page needs it, it changes a few times a year.
 
 Any INSERT, UPDATE or DELETE this process sends to one of those tables through SQLAlchemy
 (ORM or Core) empties the cache at once; other processes, and the ERP sync's bulk upserts
@@ -16,7 +16,9 @@ from sqlalchemy.engine import Engine
 
 from app.core.db import db
 
-REFERENCE_TABLES = ("company", "business_calendar", "holiday", "consent_document")
+REFERENCE_TABLES = ("company", "business_calendar", "holiday", "consent_document",
+                    "ab_role", "ab_permission", "ab_view_menu", "ab_permission_view",
+                    "ab_permission_view_role")
 _WRITE = re.compile(r"^\s*(INSERT\s+(?:IGNORE\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+[`\"]?(\w+)",
                     re.IGNORECASE)
 # One store per database engine (one per app); it goes with its engine.
