@@ -1,23 +1,32 @@
-"""The top menu, rendered once per set of permissions and language in each process.
+"""The top menu and the dashboard's shortcuts, rendered once per set of permissions and
+language in each process.
 
-Every page shows it, and FAB's template checks, translates and builds the URL of each entry
-on every request; the result depends only on the user's permissions.
+Every page shows the menu, and FAB's template checks, translates and builds the URL of each
+entry on every request; the result depends only on the user's permissions.
 """
 from flask import current_app, g, render_template, request
 from flask_babel import get_locale
 from markupsafe import Markup
 
-MAX_VARIANTS = 64  # distinct permission sets kept; a handful of profiles in practice
+MAX_VARIANTS = 64  # (template, permission set) pairs kept; a handful of profiles in practice
 
 
-def cached_menu() -> Markup:
+def _rendered_per_permissions(template: str) -> Markup:
     granted = current_app.appbuilder.sm.permissions_of(g.get("user"))
-    key = (granted, str(get_locale()), request.script_root)
+    key = (template, granted, str(get_locale()), request.script_root)
     store = current_app.extensions.setdefault("pws_menu_cache", {})
     html = store.get(key)
     if html is None:
         if len(store) >= MAX_VARIANTS:
             store.clear()
-        rendered = render_template("pws/navbar_menu.html", menu=current_app.appbuilder.menu)
+        rendered = render_template(template, menu=current_app.appbuilder.menu)
         html = store[key] = Markup(rendered)  # nosec B704  # an autoescaped template's output
     return html
+
+
+def cached_menu() -> Markup:
+    return _rendered_per_permissions("pws/navbar_menu.html")
+
+
+def cached_shortcuts() -> Markup:
+    return _rendered_per_permissions("pws/shortcuts.html")
