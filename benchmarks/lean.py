@@ -1,20 +1,28 @@
 """The lean reference for benchmarks/pages.py: each PWS page answered by hand.
 
-A small Flask app on SQLAlchemy Core and Jinja, with nothing of PWS in it: the same question
-asked of the same database with hand-written SQL, the same scope rules written out per page,
-and an honest minimum of request overhead (the logged-in user, his company/client links and
-his permissions are read on every request, as any real app must). ``PAGES`` holds the SQL;
-``pages.py`` also times those statements alone as "raw SQL".
+A small Flask app on SQLAlchemy Core and Jinja, with nothing of PWS in it, that answers the same
+page: the same question asked of the same database with hand-written SQL, the same scope rules
+written out per page, and the same page rendered (``lean_templates/``: the frame with the
+user's menu, company selector and user menu, the same columns, cards, filters and pagination,
+dates in dd/mm/aaaa hh:mm of São Paulo, statuses in Portuguese; the texts are written in
+Portuguese, not translated). Per request it reads the logged-in user, his company/client links
+and his permissions, as any real app must; the company names are kept per process, as PWS
+does. ``PAGES`` holds the SQL; ``pages.py`` also times those statements alone as "raw SQL".
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
-from datetime import datetime, timezone
+import secrets
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
-from flask import Flask, abort, jsonify, request, session
-from jinja2 import DictLoader
+from flask import Flask, abort, jsonify, render_template, request, session
 from sqlalchemy import bindparam, create_engine, text
 
 CAP = 10000
@@ -24,16 +32,68 @@ CLIENT_SIDE = {"Cliente", "Abertura de Chamados", "Operador Faturamento"}
 OWN_ORDERS = {"Técnico"}
 OWN_CARRIER = {"Transportador"}
 LOGISTICS = {"Operador de Logística"}
+REFERENCE_SECONDS = 60
+STALE_MINUTES = 5  # PWS_SYNC_STALE_MINUTES
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+NEAR = timedelta(hours=4)  # PWS counts business hours on the company's calendar; this is cheaper
 
-LAYOUT = """<!doctype html><html lang="pt-BR"><head><meta charset="utf-8"><title>{{ title }}</title>
-<link rel="stylesheet" href="/static/pws.css"></head><body>
-<nav><span>{{ user.first_name }}</span> {% for c in companies %}<a href="?empresa={{ c }}">{{ c }}</a> {% endfor %}</nav>
-<main><h1>{{ title }}</h1>{% block body %}{% endblock %}</main></body></html>"""
-TABLE = """{% extends "layout.html" %}{% block body %}
-{% for name, rows in tables %}<h2>{{ name }}</h2>
-{% if total is not none %}<p>{{ total if total <= cap else "mais de %d" % cap }} registros</p>{% endif %}
-<table class="table">{% for row in rows %}<tr>{% for value in row %}<td>{{ value if value is not none else "" }}</td>{% endfor %}</tr>{% endfor %}</table>
-{% endfor %}{% endblock %}"""
+# PWS's menu as a user sees it: (category, icon, view, [(label, icon, url, view)]); an entry shows
+# when the user's roles grant "menu_access" on its view (and on its category), as in FAB.
+MENU = [
+    ("Configurações", "fa-cog", "Config", [
+        ("Administrar usuários", "fa-users", "/usuarios/list/", "Users"),
+        ("Perfis e funções", "fa-id-badge", "/perfis/list/", "Roles"),
+        ("Tabela de defeitos", "fa-list", "/defeitos/list/", "DefectTypes"),
+        ("Expediente (SLA)", "fa-clock-o", "/calendarios/list/", "BusinessCalendars"),
+        ("Feriados", "fa-calendar", "/feriados/list/", "Holidays"),
+        ("E-mails enviados", "fa-envelope", "/emails/list/", "Outbox"),
+        ("Documentos LGPD", "fa-file-text-o", "/documentos-lgpd/list/", "ConsentDocuments"),
+        ("Aceites LGPD", "fa-check-square-o", "/aceites-lgpd/list/", "ConsentDecisions"),
+        ("Solicitações LGPD", "fa-user-secret", "/solicitacoes-lgpd/list/", "DataRequests"),
+        ("Sincronismo", "fa-refresh", "/sincronismo/", "Sincronismo")]),
+    ("Cadastros ILUX", "fa-database", "MasterData", [
+        ("Empresas", "fa-building", "/empresas/list/", "Companies"),
+        ("Clientes", "fa-address-book", "/clientes/list/", "Clients"),
+        ("Contratos", "fa-file-text", "/contratos/list/", "Contracts"),
+        ("Equipamentos", "fa-print", "/equipamentos/list/", "Equipment"),
+        ("Modelos de equipamento", "fa-cubes", "/modelos/list/", "EquipmentModels"),
+        ("Suprimentos", "fa-tint", "/itens-suprimento/list/", "SupplyItems"),
+        ("Técnicos", "fa-wrench", "/tecnicos/list/", "Technicians"),
+        ("Transportadoras", "fa-truck", "/transportadoras/list/", "Carriers")]),
+    ("Chamados", "fa-ticket", "Calls", [
+        ("Acompanhar chamados", "fa-ticket", "/chamados/list/", "Calls"),
+        ("Abrir chamado", "fa-plus-circle", "/chamados/abrir/", "OpenCall"),
+        ("Cumprimento do SLA", "fa-line-chart", "/chamados/sla/", "SlaReport")]),
+    ("Suprimentos", "fa-tint", "Supplies", [
+        ("Solicitar suprimentos", "fa-cart-plus", "/suprimentos/solicitar/", "SupplyOpening"),
+        ("Acompanhar solicitações", "fa-list-alt", "/suprimentos/acompanhar/list/", "SupplyRequests")]),
+    ("Transporte", "fa-truck", "Transport", [("Entregas", "fa-truck", "/entregas/list/", "Deliveries")]),
+    ("Faturamento", "fa-file-text-o", "Billing", [("Arquivos", "fa-file-pdf-o", "/faturamento/list/", "BillingFiles")]),
+    ("Contato", "fa-comments", "Contact", [
+        ("Enviar mensagem", "fa-comments", "/contato/", "Contact"),
+        ("Mensagens de contato", "fa-inbox", "/contato/mensagens/list/", "ContactInbox")]),
+    ("Atendimentos", "fa-wrench", "Field", [
+        ("Atendimentos – APP", "fa-mobile", "/atendimentos/list/", "Attendances"),
+        ("Registrar atendimento", "fa-map-marker", "/atendimentos/registrar/", "TechnicianWeb"),
+        ("Rastreamento de técnicos", "fa-map", "/rastreamento/", "TechnicianTracking"),
+        ("Avaliações", "fa-star", "/avaliacoes/", "Surveys")]),
+]
+STYLESHEETS = ("bootstrap.min.css", "fontawesome/fontawesome.min.css", "fontawesome/regular.min.css",
+               "fontawesome/solid.min.css", "fontawesome/brands.min.css", "fontawesome/v4-shims.min.css",
+               "bootstrap-datepicker/bootstrap-datepicker3.min.css", "select2/select2.min.css",
+               "select2/select2-bootstrap.min.css", "flags/flags16.css", "ab.css")
+CALL_STATUS = {"A": "Abertura", "E": "Despachado", "M": "Manutenção", "P": "Pendente", "O": "Concluído",
+               "T": "Atendido", "C": "Cancelado", "L": "Logística", "S": "Estoque"}
+SUPPLY_STATUS = {"pending": "Pendente", "control": "Controle", "out_of_stock": "Em falta", "invoiced": "Faturado",
+                 "delivered": "Entregue", "cancelled": "Cancelado"}
+ATTENDANCE_STATUS = {"in_progress": "Em andamento", "concluded": "Concluído", "cancelled": "Atendimento cancelado"}
+CALL_SORTS = (("-abertura", "Data de abertura (mais recentes)"), ("abertura", "Data de abertura (mais antigos)"),
+              ("status", "Status"), ("-status", "Status (inverso)"),
+              ("prazo", "Prazo de atendimento (mais próximos)"), ("-prazo", "Prazo de atendimento (mais distantes)"))
+MONTHS = ("Janeiro", "Fevereiro", "Março", "Abril", "Maio", "Junho", "Julho", "Agosto", "Setembro",
+          "Outubro", "Novembro", "Dezembro")
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+                    "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
 
 
 def _in(name, values):
@@ -70,8 +130,9 @@ class Principal(dict):
 
 def load_principal(conn, user_id: int, selected: int | None = None) -> Principal | None:
     """Three queries: the user, his links, his permissions."""
-    user = conn.execute(text("SELECT id, first_name, profile, active, client_manager, technician_id, "
-                             "carrier_id FROM ab_user WHERE id = :id"), {"id": user_id}).mappings().first()
+    user = conn.execute(text("SELECT id, first_name, last_name, profile, active, client_manager, technician_id, "
+                             "carrier_id, can_view_monitoring FROM ab_user WHERE id = :id"),
+                        {"id": user_id}).mappings().first()
     if user is None or not user["active"]:
         return None
     links = conn.execute(text("SELECT 'c', company_id FROM user_company WHERE user_id = :id UNION ALL "
@@ -87,9 +148,73 @@ def load_principal(conn, user_id: int, selected: int | None = None) -> Principal
     linked = {pk for kind, pk in links if kind == "c"}
     companies = {selected} if selected and (admin or selected in linked) else linked
     return Principal(user, admin=admin, selected=bool(selected) and (admin or selected in linked),
-                     companies=companies, clients={pk for kind, pk in links if kind == "k"},
+                     selected_company=selected, linked=linked, companies=companies,
+                     clients={pk for kind, pk in links if kind == "k"},
                      client_side=user["profile"] in CLIENT_SIDE, manager=bool(user["client_manager"]),
-                     permissions=permissions)
+                     permissions=permissions,
+                     monitoring=bool(user["can_view_monitoring"]) and ("can_read", "Monitoring") in permissions)
+
+
+_reference: dict = {}
+
+
+def company_names(conn) -> list[tuple[int, str]]:
+    """Every active company for the top bar's selector, kept per process (as PWS does)."""
+    entry = _reference.get("companies")
+    if entry is None or entry[0] < time.monotonic():
+        rows = conn.execute(text("SELECT id, coalesce(trade_name, name) FROM company ORDER BY name")).all()
+        entry = _reference["companies"] = (time.monotonic() + REFERENCE_SECONDS, [tuple(r) for r in rows])
+    return entry[1]
+
+
+def visible_menu(p) -> list:
+    return [(category, icon, [(label, item_icon, href) for label, item_icon, href, view in entries
+                              if p.can("menu_access", view)])
+            for category, icon, name, entries in MENU
+            if p.can("menu_access", name) and any(p.can("menu_access", view) for *_, view in entries)]
+
+
+def datahora(value) -> str:
+    """dd/mm/aaaa hh:mm in São Paulo of a UTC timestamp, as PWS shows them."""
+    if value is None:
+        return ""
+    return value.replace(tzinfo=timezone.utc).astimezone(SAO_PAULO).strftime("%d/%m/%Y %H:%M")
+
+
+def deadline_states(calls) -> dict:
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    states = {}
+    for call in calls:
+        due = call.priority_due
+        if due is None or call.status == "C":
+            states[call.id] = "none"
+        elif call.status == "P":
+            states[call.id] = "paused"
+        elif now >= due:
+            states[call.id] = "late"
+        else:
+            states[call.id] = "near" if due - now <= NEAR else "ok"
+    return states
+
+
+class Page:
+    """One page of rows with PWS's "Página X de Y" numbers and links that keep the filters."""
+
+    def __init__(self, rows, total, number):
+        self.rows, self.number = rows, number
+        self.capped, self.total = total > CAP, min(total, CAP)
+        self.pages = max(1, math.ceil(self.total / PAGE))
+        self.first = (number - 1) * PAGE + 1 if rows else 0
+        self.last = self.first + len(rows) - 1 if rows else 0
+
+    def query(self, number, **changes):
+        args = {**request.args.to_dict(), **changes, "pagina": number}
+        return urlencode(args)
+
+
+def page_number() -> int:
+    value = request.args.get("pagina", "1")
+    return max(1, int(value)) if value.isdigit() else 1
 
 
 def _capped_count(conn, from_where: str, params) -> int:
@@ -102,8 +227,10 @@ def request_args() -> dict:
             "status": request.args.get("status", "")}
 
 
-CALL_COLUMNS = ("SELECT c.id, c.erp_id, c.status, c.opened_at, c.priority_due, e.serial, e.asset_tag, "
-                "m.name, k.name, k.trade_name, ct.number, t.name ")
+CALL_COLUMNS = ("SELECT c.id, c.erp_id, c.status, c.opened_at, c.priority_due, c.priority_updated_at, "
+                "e.serial, e.asset_tag, e.city, e.state, m.name AS model, k.name AS client_name, "
+                "k.trade_name AS client_trade_name, k.city AS client_city, k.state AS client_state, "
+                "ct.number AS contract, t.name AS technician ")
 CALL_JOINS = ("FROM service_call c LEFT JOIN equipment e ON e.id = c.equipment_id "
               "LEFT JOIN equipment_model m ON m.id = e.model_id LEFT JOIN client k ON k.id = c.client_id "
               "LEFT JOIN contract ct ON ct.id = c.contract_id LEFT JOIN technician t ON t.id = c.technician_id ")
@@ -126,10 +253,13 @@ def calls_list(conn, p):
         joins += "JOIN technician t ON t.id = c.technician_id "
         where += " AND t.name LIKE :tecnico"
     total = _capped_count(conn, f"{joins} WHERE {where}", params)
-    page = f"(SELECT c.id {joins} WHERE {where} ORDER BY c.opened_at DESC, c.id DESC LIMIT {PAGE}) p"
+    number = min(page_number(), max(1, math.ceil(min(total, CAP) / PAGE)))
+    page = (f"(SELECT c.id {joins} WHERE {where} ORDER BY c.opened_at DESC, c.id DESC "
+            f"LIMIT {PAGE} OFFSET {(number - 1) * PAGE}) p")
     rows = conn.execute(text(f"{CALL_COLUMNS}{CALL_JOINS.replace('FROM service_call c', f'FROM {page} JOIN service_call c ON c.id = p.id')}"
                              "ORDER BY c.opened_at DESC, c.id DESC").bindparams(*params), request_args()).all()
-    return {"tables": [("Chamados", rows)], "total": total}
+    return {"template": "calls.html", "page": Page(rows, total, number), "states": deadline_states(rows),
+            "sorts": CALL_SORTS}
 
 
 def latest_calls(conn, p, limit):
@@ -139,32 +269,33 @@ def latest_calls(conn, p, limit):
 
 
 def dashboard(conn, p):
-    tables = []
+    panels = {}
     if p.can("can_read", "ServiceCall"):
-        tables.append(("Chamados", latest_calls(conn, p, 10)))
+        panels["calls"] = latest_calls(conn, p, 10)
     if p.can("can_read", "Attendance"):
         where, params = _call_scope(p)
-        tables.append(("Atendimentos", conn.execute(text(
-            "SELECT a.id, a.status, a.started_at, c.id, e.serial, m.name, t.name FROM attendance a "
+        panels["attendances"] = conn.execute(text(
+            "SELECT a.id, a.status, a.started_at, c.id AS call_id, c.erp_id, e.serial, m.name AS model, "
+            "t.name AS technician FROM attendance a "
             "JOIN service_call c ON c.id = a.call_id LEFT JOIN technician t ON t.id = a.technician_id "
             "LEFT JOIN equipment e ON e.id = c.equipment_id LEFT JOIN equipment_model m ON m.id = e.model_id "
             f"WHERE {where}" + (f" AND a.technician_id = {int(p['technician_id'] or 0)}"
                                 if p["profile"] in OWN_ORDERS else "")
-            + " ORDER BY a.started_at DESC, a.id DESC LIMIT 10").bindparams(*params)).all()))
+            + " ORDER BY a.started_at DESC, a.id DESC LIMIT 10").bindparams(*params)).all()
     if p.can("can_read", "PreService"):
         where, params = _call_scope(p)
-        tables.append(("Pré atendimento", conn.execute(text(
-            "SELECT s.id, s.direction, s.created_at, c.id, c.status FROM pre_service_message s "
+        panels["pre_service"] = conn.execute(text(
+            "SELECT s.id, s.direction, s.body, s.created_at, c.id AS call_id, c.erp_id FROM pre_service_message s "
             f"JOIN service_call c ON c.id = s.call_id WHERE {where} "
-            "ORDER BY s.created_at DESC, s.id DESC LIMIT 10").bindparams(*params)).all()))
+            "ORDER BY s.created_at DESC, s.id DESC LIMIT 10").bindparams(*params)).all()
     if p.can("can_read", "SupplyRequest"):
         where, params = p.scope("s")
-        tables.append(("Suprimentos", conn.execute(text(
-            "SELECT s.id, s.kind, s.status, s.requested_at, e.serial, m.name FROM supply_request s "
+        panels["supplies"] = conn.execute(text(
+            "SELECT s.id, s.kind, s.status, s.requested_at, e.serial, m.name AS model FROM supply_request s "
             "LEFT JOIN equipment e ON e.id = s.equipment_id "
             f"LEFT JOIN equipment_model m ON m.id = s.equipment_model_id WHERE {where} "
-            "ORDER BY s.requested_at DESC, s.id DESC LIMIT 10").bindparams(*params)).all()))
-    return {"tables": tables}
+            "ORDER BY s.requested_at DESC, s.id DESC LIMIT 10").bindparams(*params)).all()
+    return {"template": "dashboard.html", "panels": panels, "states": deadline_states(panels.get("calls", ()))}
 
 
 def monitoring(conn, p):
@@ -172,14 +303,18 @@ def monitoring(conn, p):
         abort(403)
     last = conn.execute(text("SELECT max(last_used_at), max(last_heartbeat_at) FROM sync_token "
                              "WHERE revoked_at IS NULL")).one()
-    return {"tables": [("Monitoramento", latest_calls(conn, p, 20)), ("Sincronismo", [last])]}
+    calls = latest_calls(conn, p, 20)
+    last_sync = max((value for value in last if value is not None), default=None)
+    stale = last_sync is None or datetime.now(timezone.utc).replace(tzinfo=None) - last_sync > timedelta(minutes=STALE_MINUTES)
+    return {"template": "monitoring.html", "calls": calls, "states": deadline_states(calls),
+            "last_sync": last_sync, "stale": stale, "stale_minutes": STALE_MINUTES}
 
 
 def call_detail(conn, p, pk):
     where, params = _call_scope(p)
     call = conn.execute(text(
-        f"{CALL_COLUMNS}, c.description, c.contact_name, c.contact_phone, c.contact_email, d.name, co.name "
-        f"{CALL_JOINS} LEFT JOIN defect_type d ON d.id = c.defect_type_id "
+        f"{CALL_COLUMNS}, c.description, c.contact_name, c.contact_phone, c.contact_email, d.name AS defect, "
+        f"co.name AS company {CALL_JOINS} LEFT JOIN defect_type d ON d.id = c.defect_type_id "
         f"JOIN company co ON co.id = c.company_id WHERE c.id = :pk AND {where}").bindparams(*params),
         {"pk": pk}).first()
     if call is None:
@@ -193,43 +328,61 @@ def call_detail(conn, p, pk):
     files = conn.execute(text("SELECT a.original_name, a.size, a.uploaded_at, u.first_name "
                               "FROM call_attachment a LEFT JOIN ab_user u ON u.id = a.uploaded_by_id "
                               "WHERE a.call_id = :pk ORDER BY a.uploaded_at, a.id"), {"pk": pk}).all()
-    return {"tables": [("Chamado", [call]), ("Histórico", history), ("Mensagens", messages),
-                       ("Anexos", files)]}
+    targets = [] if p["client_side"] or not p.can("can_write", "ServiceCall") else \
+        [t for t in ("E", "M", "P", "O", "T", "C") if t != call.status]
+    return {"template": "detail.html", "call": call, "state": deadline_states([call])[call.id],
+            "history": history, "messages": messages, "files": files, "targets": targets,
+            "tab": request.args.get("aba", "detalhes")}
 
 
 def supply_list(conn, p):
     where, params = p.scope("s")
     total = _capped_count(conn, f"FROM supply_request s WHERE {where}", params)
+    number = page_number()
     rows = conn.execute(text(
-        "SELECT s.id, s.kind, e.serial, e.asset_tag, m.name, ct.number, s.department, s.location, "
-        "k.name, k.trade_name, k.city, k.state, s.status, s.requested_at, s.warning FROM supply_request s "
+        "SELECT s.id, s.kind, e.serial, e.asset_tag, m.name AS model, ct.number AS contract, s.department, "
+        "s.location, k.name AS client_name, k.trade_name AS client_trade_name, k.city AS client_city, "
+        "k.state AS client_state, s.status, s.requested_at, s.warning FROM supply_request s "
         "LEFT JOIN equipment e ON e.id = s.equipment_id LEFT JOIN equipment_model m ON m.id = s.equipment_model_id "
         "LEFT JOIN contract ct ON ct.id = s.contract_id LEFT JOIN client k ON k.id = s.client_id "
-        f"WHERE {where} ORDER BY s.requested_at DESC, s.id DESC LIMIT {PAGE}").bindparams(*params)).all()
-    return {"tables": [("Solicitações", rows)], "total": total}
+        f"WHERE {where} ORDER BY s.requested_at DESC, s.id DESC LIMIT {PAGE} OFFSET {(number - 1) * PAGE}"
+    ).bindparams(*params)).all()
+    return {"template": "cards.html", "kind": "supplies", "title": "Solicitações de Suprimentos",
+            "page": Page(rows, total, number),
+            "filters": (("status", "Status", tuple(SUPPLY_STATUS.items())), ("serie", "Série", None),
+                        ("cliente", "Cliente", None), ("contrato", "Contrato", None))}
 
 
 def billing_list(conn, p):
     where, params = p.scope("b")
     total = _capped_count(conn, f"FROM billing_file b WHERE {where}", params)
+    number = page_number()
     rows = conn.execute(text(
-        "SELECT b.id, b.original_name, b.month, b.year, k.name, k.trade_name, ct.number, b.size, "
-        "b.uploaded_at FROM billing_file b LEFT JOIN client k ON k.id = b.client_id "
-        "LEFT JOIN contract ct ON ct.id = b.contract_id "
-        f"WHERE {where} ORDER BY b.uploaded_at DESC, b.id DESC LIMIT {PAGE}").bindparams(*params)).all()
-    return {"tables": [("Faturamento", rows)], "total": total}
+        "SELECT b.id, b.original_name, b.month, b.year, b.note, k.name AS client_name, "
+        "k.trade_name AS client_trade_name, ct.number AS contract, b.size, b.uploaded_at FROM billing_file b "
+        "LEFT JOIN client k ON k.id = b.client_id LEFT JOIN contract ct ON ct.id = b.contract_id "
+        f"WHERE {where} ORDER BY b.uploaded_at DESC, b.id DESC LIMIT {PAGE} OFFSET {(number - 1) * PAGE}"
+    ).bindparams(*params)).all()
+    return {"template": "cards.html", "kind": "billing", "title": "Arquivos de faturamento",
+            "page": Page(rows, total, number),
+            "filters": (("mes", "Mês", tuple(enumerate(MONTHS, start=1))), ("ano", "Ano", None),
+                        ("contrato", "Contrato", None), ("cliente", "Cliente", None))}
 
 
 def carrier_list(conn, p):
     where, params = p.scope("i", carrier="carrier_id")
     where += " AND i.status = 'authorized' AND i.carrier_id IS NOT NULL AND i.confirmed = 0"
     total = _capped_count(conn, f"FROM invoice i WHERE {where}", params)
+    number = page_number()
     rows = conn.execute(text(
-        "SELECT i.id, i.number, i.series, i.issued_at, k.name, k.trade_name, k.address, k.district, "
-        "k.city, k.state, r.name, i.total FROM invoice i LEFT JOIN client k ON k.id = i.client_id "
+        "SELECT i.id, i.number, i.series, i.issued_at, k.name AS client_name, k.trade_name AS client_trade_name, "
+        "k.address, k.district, k.city AS client_city, k.state AS client_state, r.name AS carrier, i.total "
+        "FROM invoice i LEFT JOIN client k ON k.id = i.client_id "
         f"LEFT JOIN carrier r ON r.id = i.carrier_id WHERE {where} "
-        f"ORDER BY i.issued_at, i.id LIMIT {PAGE}").bindparams(*params)).all()
-    return {"tables": [("Entregas", rows)], "total": total}
+        f"ORDER BY i.issued_at, i.id LIMIT {PAGE} OFFSET {(number - 1) * PAGE}").bindparams(*params)).all()
+    return {"template": "cards.html", "kind": "carrier", "title": "Entregas", "page": Page(rows, total, number),
+            "filters": (("situacao", "Situação", (("pendentes", "Pendentes"), ("entregues", "Entregues"))),
+                        ("nf", "NF", None), ("cliente", "Cliente", None))}
 
 
 def attendance_list(conn, p):
@@ -238,12 +391,15 @@ def attendance_list(conn, p):
         where += f" AND a.technician_id = {int(p['technician_id'] or 0)}"
     joins = "FROM attendance a JOIN service_call c ON c.id = a.call_id "
     total = _capped_count(conn, f"{joins} WHERE {where}", params)
+    number = page_number()
     rows = conn.execute(text(
-        f"SELECT a.id, t.name, a.status, k.name, c.id, c.erp_id, a.started_at {joins}"
+        f"SELECT a.id, t.name AS technician, a.status, k.name AS client_name, k.trade_name AS client_trade_name, "
+        f"c.id AS call_id, c.erp_id, a.started_at {joins}"
         "LEFT JOIN technician t ON t.id = a.technician_id LEFT JOIN client k ON k.id = c.client_id "
-        f"WHERE {where} ORDER BY a.started_at DESC, a.id DESC LIMIT {PAGE}").bindparams(*params)).all()
+        f"WHERE {where} ORDER BY a.started_at DESC, a.id DESC LIMIT {PAGE} OFFSET {(number - 1) * PAGE}"
+    ).bindparams(*params)).all()
     technicians = conn.execute(text("SELECT id, name FROM technician WHERE active = 1 ORDER BY name")).all()
-    return {"tables": [("Atendimentos", rows), ("Técnicos", technicians)], "total": total}
+    return {"template": "attendances.html", "page": Page(rows, total, number), "technicians": technicians}
 
 
 def my_orders(conn, p):
@@ -325,10 +481,11 @@ PAGES = {"dashboard": dashboard, "monitoring": monitoring, "calls": calls_list,
 
 def create_lean_app(database_url: str | None = None, static_folder: str | None = None) -> Flask:
     """The lean app (``lean:create_lean_app()`` for gunicorn: DATABASE_URL from the environment)."""
-    app = Flask(__name__, static_folder=static_folder)
+    app = Flask(__name__, static_folder=static_folder,
+                template_folder=str(Path(__file__).resolve().parent / "lean_templates"))
     database_url = database_url or os.environ["DATABASE_URL"]
     app.secret_key = "lean-benchmark"
-    app.jinja_loader = DictLoader({"layout.html": LAYOUT, "table.html": TABLE})
+    app.jinja_env.filters["datahora"] = datahora
     engine = create_engine(database_url, pool_pre_ping=False, pool_recycle=3600)
     app.extensions["lean_engine"] = engine
 
@@ -338,11 +495,25 @@ def create_lean_app(database_url: str | None = None, static_folder: str | None =
             if principal is None:
                 abort(401)
             result = answer(conn, principal, *args)
-        if "json" in result:
-            return jsonify(result["json"])
-        return app.jinja_env.get_template("table.html").render(
-            title=answer.__name__, user=principal, companies=sorted(principal["companies"]),
-            cap=CAP, total=result.get("total"), tables=result["tables"])
+            if "json" in result:
+                return jsonify(result["json"])
+            names = company_names(conn)
+        if "csrf" not in session:
+            session["csrf"] = secrets.token_urlsafe(24)
+        companies = names if principal["admin"] else [c for c in names if c[0] in principal["linked"]]
+        principal.update(can_open=principal.can("can_write", "CallOpening"),
+                         can_edit=principal.can("can_write", "SupplyRequest"),
+                         can_confirm=principal.can("can_write", "Delivery"))
+        return render_template(result.pop("template"), user=principal, menu=visible_menu(principal),
+                               companies=companies, nonce=secrets.token_urlsafe(16), csrf_token=session["csrf"],
+                               stylesheets=STYLESHEETS, call_status=CALL_STATUS, supply_status=SUPPLY_STATUS,
+                               attendance_status=ATTENDANCE_STATUS, args=request.args, path=request.path,
+                               **result)
+
+    @app.after_request
+    def headers(response):
+        response.headers.update(SECURITY_HEADERS)
+        return response
 
     @app.get("/lean/login/<int:uid>")
     def login(uid):
