@@ -39,7 +39,7 @@ WARM_UP = 10  # seconds: gunicorn accepts connections before its workers have lo
 PWS_MIX = ("/", "/chamados/list/", "/chamados/list/?status=E", "/suprimentos/acompanhar/list/",
            "/atendimentos/list/", "/chamados/list/?pagina=2")
 LEAN_MIX = ("/lean/dashboard", "/lean/calls", "/lean/calls?status=E", "/lean/supplies",
-            "/lean/attendances", "/lean/calls")
+            "/lean/attendances", "/lean/calls?pagina=2")
 
 
 def free_port() -> int:
