@@ -5,7 +5,7 @@ from flask import g, has_request_context
 from flask_appbuilder.security.sqla.models import User, assoc_user_role
 from flask_jwt_extended import current_user as current_user_jwt
 from flask_login import current_user
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import bindparam, literal, select, union_all
 
 from app.accounts.models import PortalUser, user_client, user_company
 from app.accounts.roles import profile_named
@@ -35,17 +35,21 @@ class Links:
     clients: frozenset[int]
 
 
+# Built once: every request runs it, and a statement object keeps its compiled cache key.
+_LINKS = union_all(
+    select(literal("r"), assoc_user_role.c.role_id).where(assoc_user_role.c.user_id == bindparam("user_id")),
+    select(literal("c"), user_company.c.company_id).where(user_company.c.user_id == bindparam("user_id")),
+    select(literal("k"), user_client.c.client_id).where(user_client.c.user_id == bindparam("user_id")),
+)
+
+
 def user_links(user_id: int) -> Links:
     """The user's roles, companies and clients in one query. The request's user is read once
     per request: the permission checks need his roles, the scope his companies and clients."""
     remembered = g.get("pws_links") if has_request_context() else None
     if remembered is not None and remembered[0] == user_id:
         return remembered[1]
-    rows = db.session.execute(union_all(
-        select(literal("r"), assoc_user_role.c.role_id).where(assoc_user_role.c.user_id == user_id),
-        select(literal("c"), user_company.c.company_id).where(user_company.c.user_id == user_id),
-        select(literal("k"), user_client.c.client_id).where(user_client.c.user_id == user_id),
-    )).all()
+    rows = db.session.execute(_LINKS, {"user_id": user_id}).all()
     links = Links(roles=tuple(sorted(pk for kind, pk in rows if kind == "r")),
                   companies=frozenset(pk for kind, pk in rows if kind == "c"),
                   clients=frozenset(pk for kind, pk in rows if kind == "k"))
