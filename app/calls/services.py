@@ -150,7 +150,8 @@ def calendar_for(company_id: int) -> sla.Calendar:
 
 
 def deadline_states(calls: Iterable[ServiceCall], now: datetime | None = None) -> dict[int, str]:
-    """ok / near / late / paused / met / missed / none for each call (constant queries)."""
+    """ok / near / late / paused / met / missed / none for each call, a ServiceCall or a listed row
+    with its id, company_id, status, priority_due and closed_at (constant queries)."""
     calls = list(calls)
     now = now or utcnow()
     calendars = calendars_for(call.company_id for call in calls if call.priority_due)
