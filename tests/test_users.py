@@ -191,15 +191,20 @@ def test_profile_and_permission_changes_take_effect_on_the_next_request(app, adm
         r'<option value="(\d+)" selected>', form)
     read_supplies = re.search(r'<option[^>]*value="(\d+)"[^>]*>can read on SupplyRequest<', form)
     assert granted and read_supplies and read_supplies.group(1) in granted
-    response = admin.post(f"/perfis/edit/{role}", data={
-        "csrf_token": csrf_token(admin), "name": SUPPLIES_OPERATOR,
-        "permissions": [pk for pk in granted if pk != read_supplies.group(1)]})
-    assert response.status_code == 302
-    assert operator.get("/suprimentos/acompanhar/list/").status_code == 403
 
-    with db_ctx() as session:
-        user = PortalUser.query.filter_by(email="sup@revenda.test").one()
-        user.profile = ATTENDANCE_OPERATOR
-        user.roles = [session.get(type(user.roles[0]), f.role_id(ATTENDANCE_OPERATOR))]
-        session.commit()
-    assert operator.get("/suprimentos/acompanhar/list/").status_code == 200
+    def edit_role(permissions):
+        response = admin.post(f"/perfis/edit/{role}", data={
+            "csrf_token": csrf_token(admin), "name": SUPPLIES_OPERATOR, "permissions": permissions})
+        assert response.status_code == 302
+
+    edit_role([pk for pk in granted if pk != read_supplies.group(1)])
+    try:
+        assert operator.get("/suprimentos/acompanhar/list/").status_code == 403
+        with db_ctx() as session:
+            user = PortalUser.query.filter_by(email="sup@revenda.test").one()
+            user.profile = ATTENDANCE_OPERATOR
+            user.roles = [session.get(type(user.roles[0]), f.role_id(ATTENDANCE_OPERATOR))]
+            session.commit()
+        assert operator.get("/suprimentos/acompanhar/list/").status_code == 200
+    finally:
+        edit_role(granted)  # roles are seeded once per run: give the permission back

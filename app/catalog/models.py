@@ -21,6 +21,8 @@ class Company(IdMixin, ErpMixin, TimestampMixin, Model):
     city = Column(String(80))
     state = Column(String(2))
     parent = relationship("Company", remote_side="Company.id")
+    # What the properties read, so lists load only those columns (app/core/views.py).
+    __property_columns__ = {"display_name": ("name", "trade_name")}
 
     @property
     def display_name(self) -> str:
@@ -50,6 +52,7 @@ class Client(IdMixin, ErpMixin, TimestampMixin, Model):
     email = Column(String(320))
     company = relationship("Company")
     parent = relationship("Client", remote_side="Client.id")
+    __property_columns__ = {"display_name": ("name", "trade_name"), "city_uf": ("city", "state")}
 
     @property
     def display_name(self) -> str:
