@@ -1,5 +1,5 @@
 """Registers every area's views and APIs, template helpers and error handlers."""
-from flask import abort, g
+from flask import abort, current_app, g, request, url_for
 from flask_babel import get_translations
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -29,6 +29,19 @@ def template_gettext(eval_ctx, message, **variables):
     if markup is None:
         markup = markups[message] = Markup(translations.ugettext(message))
     return markup % variables if variables or "%" in markup else markup
+
+
+def template_url_for(endpoint, **values):
+    """``url_for`` in templates. A static file's URL (a page links about twenty: stylesheets,
+    scripts) is built once per process and script root; every other URL as Flask builds it."""
+    if not endpoint.endswith("static") or any(name.startswith("_") for name in values):
+        return url_for(endpoint, **values)
+    urls = current_app.extensions.setdefault("pws_static_urls", {})
+    key = (endpoint, request.script_root, tuple(sorted(values.items())))
+    url = urls.get(key)
+    if url is None:
+        url = urls[key] = url_for(endpoint, **values)
+    return url
 
 
 def register_all(app, appbuilder):
@@ -64,6 +77,7 @@ def register_all(app, appbuilder):
         lambda singular, plural, n: _translations().ungettext(singular, plural, n),
         newstyle=True)
     app.jinja_env.globals["_"] = template_gettext
+    app.jinja_env.globals["url_for"] = template_url_for
 
     @app.errorhandler(OutOfScope)
     def out_of_scope(_error):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -35,7 +35,9 @@ EQUIPMENT_RESULTS = 20
 
 
 def _principal_profile() -> str | None:
-    return services.profile_of(current_principal().user_id)
+    """The profile of the request's user, loaded with him (not read again)."""
+    user = g.get("user")
+    return getattr(user, "profile", None) if getattr(user, "is_authenticated", False) else None
 
 
 class CallView(PortalBaseView):
