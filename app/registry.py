@@ -44,6 +44,19 @@ def template_url_for(endpoint, **values):
     return url
 
 
+ROW_PLACEHOLDER = 9_876_543_210_123  # an id no row has, replaced by each row's
+
+
+def row_url(endpoint: str, pk) -> str:
+    """The URL of one row's page in a list: every row links to the same endpoint, so Flask
+    builds the URL once per request and endpoint and each row puts its id in it."""
+    urls = g.setdefault("pws_row_urls", {})
+    url = urls.get(endpoint)
+    if url is None:
+        url = urls[endpoint] = url_for(endpoint, pk=ROW_PLACEHOLDER)
+    return url.replace(str(ROW_PLACEHOLDER), str(pk))
+
+
 def register_all(app, appbuilder):
     from app.accounts import lgpd_views, reset_views
     from app.billing import views as billing_views
@@ -78,6 +91,7 @@ def register_all(app, appbuilder):
         newstyle=True)
     app.jinja_env.globals["_"] = template_gettext
     app.jinja_env.globals["url_for"] = template_url_for
+    app.jinja_env.globals["row_url"] = row_url
 
     @app.errorhandler(OutOfScope)
     def out_of_scope(_error):
