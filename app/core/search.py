@@ -28,6 +28,16 @@ class IndexedFilterConverter(SQLAFilterConverter):
         for kind, filters in SQLAFilterConverter.conversion_table
     )
 
+    def convert(self, col_name):
+        """FAB turns every column of the model into its filters each time it builds a filter
+        set, three times a list request; filters hold no state, so each column's are made once
+        per data model."""
+        made = self.datamodel.__dict__.setdefault("pws_column_filters", {})
+        if col_name not in made:
+            made[col_name] = super().convert(col_name)
+        filters = made[col_name]
+        return list(filters) if filters else filters
+
 
 class SafeFilters(Filters):
     """A filter index the column does not have (a hand-edited URL) is ignored, not a 500."""
