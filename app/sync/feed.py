@@ -120,6 +120,12 @@ def feed_state() -> tuple[int, int]:
     return (row.last_seq, row.purged_through) if row else (0, 0)
 
 
+def unsequenced_exist() -> bool:
+    """Whether committed entries await their seq, asked on the request's session: a feed read
+    that finds none needs no connection of its own to number them."""
+    return db.session.execute(select(FEED.c.id).where(FEED.c.seq.is_(None)).limit(1)).first() is not None
+
+
 def unsequenced_count() -> int:
     return db.session.execute(
         select(func.count()).select_from(ChangeFeedEntry).where(ChangeFeedEntry.seq.is_(None))
