@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from app.accounts.models import PortalUser
 from app.calls.models import CallAttachment, CallStatus, CallStatusChange, PreServiceMessage, ServiceCall
-from app.catalog.models import Client, Contract, Equipment, EquipmentModel, Technician
+from app.catalog.models import Client, Company, Contract, DefectType, Equipment, EquipmentModel, Technician
 from app.core.db import db
 from app.core.scoping import scoped
 from app.core.timefmt import local_tz
@@ -233,12 +233,18 @@ def call_detail(call: ServiceCall) -> CallDetail:
 
 
 def load_call(pk: int) -> ServiceCall | None:
-    """One call within the user's scope, with what the detail shows."""
+    """One call within the user's scope, with the columns of its relations the detail shows
+    (another attribute, an e-mail's say, is read when asked for)."""
+    equipment = joinedload(ServiceCall.equipment)
     stmt = scoped(select(ServiceCall).where(ServiceCall.id == pk), ServiceCall).options(
-        joinedload(ServiceCall.equipment).joinedload(Equipment.model),
-        joinedload(ServiceCall.client), joinedload(ServiceCall.contract),
-        joinedload(ServiceCall.technician), joinedload(ServiceCall.defect_type),
-        joinedload(ServiceCall.company))
+        equipment.load_only(Equipment.serial, Equipment.asset_tag, Equipment.department,
+                            Equipment.location, Equipment.model_id),
+        equipment.joinedload(Equipment.model).load_only(EquipmentModel.name),
+        joinedload(ServiceCall.client).load_only(Client.name, Client.trade_name),
+        joinedload(ServiceCall.contract).load_only(Contract.number),
+        joinedload(ServiceCall.technician).load_only(Technician.name),
+        joinedload(ServiceCall.defect_type).load_only(DefectType.name),
+        joinedload(ServiceCall.company).load_only(Company.name, Company.trade_name))
     return db.session.execute(stmt).unique().scalar_one_or_none()
 
 
