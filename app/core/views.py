@@ -9,6 +9,7 @@ from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext
 from wtforms import BooleanField
 from wtforms.fields.core import UnboundField
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from app.core.db import storable_id
@@ -57,13 +58,31 @@ class ScopedInterface(SQLAInterface):
     def _get_base_query(self, query, filters=None, order_column="", order_direction=""):
         return super()._get_base_query(self._scope(query), filters, order_column, order_direction)
 
-    def query_count(self, query, filters=None, select_columns=None):
-        """Counts at most PWS_COUNT_CAP + 1 primary keys: never a subquery of every column."""
+    def _capped_keys(self, query, filters=None, select_columns=None):
+        """At most PWS_COUNT_CAP + 1 primary keys of the matching rows: never every column."""
         cap = current_app.config["PWS_COUNT_CAP"]
         inner = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
         pk = self.obj.__mapper__.primary_key[0]
-        keys = inner.with_entities(pk).order_by(None).limit(cap + 1).subquery()
-        return self.session.query(keys).count()
+        return inner.with_entities(pk).order_by(None).limit(cap + 1).subquery()
+
+    def query_count(self, query, filters=None, select_columns=None):
+        return self.session.query(self._capped_keys(query, filters, select_columns)).count()
+
+    def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
+              select_columns=None, outer_default_load=False):
+        """A list page with its capped count in the same statement (a scalar subquery the
+        database runs once): one round trip and one ORM execution less per page. FAB's own
+        path for the REST API's column selection."""
+        if select_columns or outer_default_load:
+            return super().query(filters, order_column, order_direction, page, page_size,
+                                 select_columns, outer_default_load)
+        total = select(func.count()).select_from(
+            self._capped_keys(self.session.query(self.obj), filters)).scalar_subquery()
+        rows = self.apply_all(self.session.query(self.obj), filters, order_column, order_direction,
+                              page, page_size).add_columns(total.label("pws_total")).all()
+        if not rows:  # nothing on this page: the count alone says whether anything matches
+            return self.query_count(self.session.query(self.obj), filters), []
+        return rows[0].pws_total, [row[0] for row in rows]
 
     def apply_all(self, query, *args, **kwargs):
         query = super().apply_all(query, *args, **kwargs)
