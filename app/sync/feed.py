@@ -11,7 +11,7 @@ import logging
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, delete, event, func, insert, select, update
+from sqlalchemy import bindparam, delete, event, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -120,10 +120,17 @@ def feed_state() -> tuple[int, int]:
     return (row.last_seq, row.purged_through) if row else (0, 0)
 
 
-def unsequenced_exist() -> bool:
-    """Whether committed entries await their seq, asked on the request's session: a feed read
-    that finds none needs no connection of its own to number them."""
-    return db.session.execute(select(FEED.c.id).where(FEED.c.seq.is_(None)).limit(1)).first() is not None
+def _state_value(column):
+    return select(column).where(STATE.c.id == STATE_ID).scalar_subquery()
+
+
+def feed_position() -> tuple[int, int, bool]:
+    """``feed_state()`` and whether committed entries still await their seq, in one statement
+    on the request's session: a feed read that finds none needs no connection to number them."""
+    last_seq, purged_through, waiting = db.session.execute(select(
+        _state_value(STATE.c.last_seq), _state_value(STATE.c.purged_through),
+        exists().where(FEED.c.seq.is_(None)))).one()
+    return last_seq or 0, purged_through or 0, bool(waiting)
 
 
 def unsequenced_count() -> int:

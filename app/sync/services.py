@@ -199,10 +199,11 @@ def parse_cursor(value, *, field_name: str = "cursor", status: int = 400) -> int
 def changes_after(token: SyncToken, after: int | None, limit: int) -> dict:
     """One page of the feed after ``after`` (default: the token's acknowledged cursor, or the
     oldest change kept when the token never acknowledged one)."""
-    if feed.unsequenced_exist():
+    last_seq, purged_through, waiting = feed.feed_position()
+    if waiting:
         feed.sequence_committed()
         db.session.rollback()  # end the snapshot: the reads below must see the new numbers
-    last_seq, purged_through = feed.feed_state()
+        last_seq, purged_through, _waiting = feed.feed_position()
     if after is None:  # continue after the acknowledged cursor; a first read from the oldest kept
         after = token.acked_cursor if token.acked_cursor is not None else purged_through
     if after > last_seq:
