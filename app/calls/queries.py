@@ -127,6 +127,24 @@ def _listed_calls():
             .outerjoin(Technician, Technician.id == ServiceCall.technician_id))
 
 
+# What the call's detail shows: the listed columns and the rest of its fields, as one flat row.
+SHOWN_CALL = LISTED_CALL + (
+    ServiceCall.equipment_id, ServiceCall.technician_id, ServiceCall.description, ServiceCall.contact_name,
+    ServiceCall.contact_phone, ServiceCall.contact_email, ServiceCall.sla_hours,
+    ServiceCall.resolved_in_pre_service, Equipment.asset_tag, Equipment.department, Equipment.location,
+    DefectType.name.label("defect"), func.coalesce(func.nullif(Company.trade_name, ""), Company.name).label("company"),
+)
+
+
+def shown_call(pk: int):
+    """One call within the user's scope as the detail shows it (a row of SHOWN_CALL), or None."""
+    stmt = (_listed_calls().with_only_columns(*SHOWN_CALL)
+            .outerjoin(DefectType, DefectType.id == ServiceCall.defect_type_id)
+            .outerjoin(Company, Company.id == ServiceCall.company_id)
+            .where(ServiceCall.id == pk))
+    return db.session.execute(scoped(stmt, ServiceCall)).first()
+
+
 def _counted_calls(search: CallSearch):
     """The ids of the matching calls: only the relations a filter names are joined."""
     stmt = select(ServiceCall.id)
@@ -205,15 +223,16 @@ def latest_calls(limit: int) -> list:
 
 @dataclass
 class CallDetail:
-    call: ServiceCall
+    call: object  # a row of SHOWN_CALL
     history: list = field(default_factory=list)
     messages: list = field(default_factory=list)
     attachments: list = field(default_factory=list)
     users: dict = field(default_factory=dict)
 
 
-def call_detail(call: ServiceCall) -> CallDetail:
-    """History, pre-service thread and attachments of a call already fetched with its scope,
+def call_detail(call) -> CallDetail:
+    """History, pre-service thread and attachments of a call (entity or row) already fetched
+    with its scope,
     each with its author's first name (joined: no query for the names)."""
     def with_author(model, author, order):
         rows = db.session.execute(

@@ -63,7 +63,7 @@ class CallView(PortalBaseView):
     @expose("/show/<int:pk>")
     @has_access
     def show(self, pk):
-        call = queries.load_call(pk)
+        call = queries.shown_call(pk)
         if call is None:
             abort(404)
         detail = queries.call_detail(call)
@@ -74,9 +74,9 @@ class CallView(PortalBaseView):
                            and self.appbuilder.sm.has_access("can_write", "PreService"))
         technicians = []
         if CallStatus.DISPATCHED in targets and can_write_status:
-            technicians = list(db.session.execute(scoped(
-                select(Technician).where(Technician.active.is_(True)).order_by(Technician.name),
-                Technician)).scalars())
+            technicians = db.session.execute(scoped(
+                select(Technician.id, Technician.name).where(Technician.active.is_(True))
+                .order_by(Technician.name), Technician)).all()
         tab = request.args.get("aba")
         return self.render_template(
             "calls/show.html", detail=detail, call=call, status_labels=STATUS_LABELS,
