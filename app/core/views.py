@@ -1,4 +1,7 @@
 """Base classes every PWS screen and API inherits: scoping, permissions, lean queries."""
+import enum
+from operator import attrgetter
+
 from flask import abort, current_app, redirect, request
 from flask_login import current_user
 from flask_appbuilder import BaseView, ModelRestApi, ModelView, expose
@@ -96,6 +99,13 @@ class ScopedInterface(SQLAInterface):
             query = query.options(loader)
         return query
 
+    def get_values(self, lst, list_columns):
+        """FAB's list values (an attribute, a method's result, a path through relations; "" when
+        missing), each column's reader made once per list instead of probed again per row."""
+        readers = [(column, _value_reader(column)) for column in list_columns]
+        for item in lst:
+            yield {column: read(item) for column, read in readers}
+
     def get(self, id, *args, **kwargs):
         """FAB's show/edit/delete by ``<pk>``: an id no row can have is simply not found."""
         return super().get(id, *args, **kwargs) if storable_id(id) else None
@@ -120,6 +130,21 @@ class ScopedInterface(SQLAInterface):
             self.session.rollback()
             raise
         write(item, commit)
+
+
+def _value_reader(column: str):
+    path = attrgetter(column)
+
+    def read(item):
+        try:
+            value = path(item)
+        except Exception:  # noqa: BLE001 - FAB shows "" for a missing relation or attribute
+            return ""
+        if "." not in column and callable(value):
+            return value()
+        return value.value if isinstance(value, enum.Enum) else value
+
+    return read
 
 
 class PortalListWidget(ListWidget):
