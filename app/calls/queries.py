@@ -223,33 +223,27 @@ def latest_calls(limit: int) -> list:
 
 @dataclass
 class CallDetail:
-    call: object  # a row of SHOWN_CALL
     history: list = field(default_factory=list)
     messages: list = field(default_factory=list)
     attachments: list = field(default_factory=list)
-    users: dict = field(default_factory=dict)
 
 
 def call_detail(call) -> CallDetail:
     """History, pre-service thread and attachments of a call (entity or row) already fetched
-    with its scope,
-    each with its author's first name (joined: no query for the names)."""
-    def with_author(model, author, order):
-        rows = db.session.execute(
-            select(model, PortalUser.first_name).outerjoin(PortalUser, PortalUser.id == author)
+    with its scope: rows of their columns, each with its author's first name (``author``)."""
+    def rows(model, author, order):
+        return db.session.execute(
+            select(*model.__table__.c, PortalUser.first_name.label("author"))
+            .outerjoin(PortalUser, PortalUser.id == author)
             .where(model.call_id == call.id).order_by(*order)).all()
-        users.update((getattr(row, author.key), name) for row, name in rows if name is not None)
-        return [row for row, _name in rows]
 
-    users: dict = {}
-    history = with_author(CallStatusChange, CallStatusChange.changed_by_id,
-                          (CallStatusChange.changed_at, CallStatusChange.id))
-    messages = with_author(PreServiceMessage, PreServiceMessage.author_id,
-                           (PreServiceMessage.created_at, PreServiceMessage.id))
-    attachments = with_author(CallAttachment, CallAttachment.uploaded_by_id,
-                              (CallAttachment.uploaded_at, CallAttachment.id))
-    return CallDetail(call=call, history=history, messages=messages, attachments=attachments,
-                      users=users)
+    return CallDetail(
+        history=rows(CallStatusChange, CallStatusChange.changed_by_id,
+                     (CallStatusChange.changed_at, CallStatusChange.id)),
+        messages=rows(PreServiceMessage, PreServiceMessage.author_id,
+                      (PreServiceMessage.created_at, PreServiceMessage.id)),
+        attachments=rows(CallAttachment, CallAttachment.uploaded_by_id,
+                         (CallAttachment.uploaded_at, CallAttachment.id)))
 
 
 def load_call(pk: int) -> ServiceCall | None:

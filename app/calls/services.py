@@ -375,7 +375,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def thread_state(messages: list[PreServiceMessage]) -> str | None:
+def thread_state(messages: list) -> str | None:
     """Aguardando interação (the client's turn) or Aguardando resposta (the dealer's turn)."""
     if not messages:
         return None
