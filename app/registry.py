@@ -21,14 +21,21 @@ def template_gettext(eval_ctx, message, **variables):
     variables, escaped), without its two extra call layers, and each catalog's translated markup
     kept per message: a card list asks for the same labels a hundred times a page."""
     translations = _translations()
-    if not eval_ctx.autoescape or not isinstance(message, str):
-        translated = translations.ugettext(message)
-        return (Markup(translated) if eval_ctx.autoescape else translated) % variables
+    if not eval_ctx.autoescape:
+        return translations.ugettext(message) % variables
     markups = translations.__dict__.setdefault("pws_markups", {})
     markup = markups.get(message)
     if markup is None:
-        markup = markups[message] = Markup(translations.ugettext(message))
+        markup = _translated_markup(translations, message)
+        if isinstance(message, str):
+            markups[message] = markup
     return markup % variables if variables or "%" in markup else markup
+
+
+def _translated_markup(translations, message) -> Markup:
+    """A catalogue entry as markup, as Jinja's own gettext marks it: the message ids are the
+    templates' literals and their translations ours; the variables are escaped when filled in."""
+    return Markup(translations.ugettext(message))  # nosec B704  # our catalogue, not user data
 
 
 def template_url_for(endpoint, **values):

@@ -129,10 +129,11 @@ def _listed_calls():
 
 # What the call's detail shows: the listed columns and the rest of its fields, as one flat row.
 SHOWN_CALL = LISTED_CALL + (
-    ServiceCall.equipment_id, ServiceCall.technician_id, ServiceCall.description, ServiceCall.contact_name,
-    ServiceCall.contact_phone, ServiceCall.contact_email, ServiceCall.sla_hours,
-    ServiceCall.resolved_in_pre_service, Equipment.asset_tag, Equipment.department, Equipment.location,
-    DefectType.name.label("defect"), func.coalesce(func.nullif(Company.trade_name, ""), Company.name).label("company"),
+    ServiceCall.equipment_id, ServiceCall.technician_id, ServiceCall.description,
+    ServiceCall.contact_name, ServiceCall.contact_phone, ServiceCall.contact_email,
+    ServiceCall.sla_hours, ServiceCall.resolved_in_pre_service,
+    Equipment.asset_tag, Equipment.department, Equipment.location, DefectType.name.label("defect"),
+    func.coalesce(func.nullif(Company.trade_name, ""), Company.name).label("company"),
 )
 
 

@@ -92,10 +92,12 @@ class ScopedInterface(SQLAInterface):
         if self.listed_columns:
             query = query.options(load_only(*(getattr(self.obj, name) for name in self.listed_columns)))
         for name in self.eager_relations:
-            loader = (selectinload if self.is_relation_many_to_many(name) else joinedload)(getattr(self.obj, name))
-            related = self.get_related_model(name)
+            strategy = selectinload if self.is_relation_many_to_many(name) else joinedload
+            loader = strategy(getattr(self.obj, name))
             if name in self.listed_relation_columns:
-                loader = loader.load_only(*(getattr(related, column) for column in self.listed_relation_columns[name]))
+                related = self.get_related_model(name)
+                loader = loader.load_only(*(getattr(related, column)
+                                            for column in self.listed_relation_columns[name]))
             query = query.options(loader)
         return query
 
@@ -253,7 +255,8 @@ def _listed_columns(datamodel, columns) -> tuple[tuple[str, ...], dict[str, tupl
         head, _, leaf = column.partition(".")
         if datamodel.is_relation(head):
             relation = model.__mapper__.relationships[head]
-            own.update(local.key for local in relation.local_columns if local.key in model.__mapper__.columns)
+            own.update(local.key for local in relation.local_columns
+                       if local.key in model.__mapper__.columns)
             wanted = _columns_read(relation.mapper.class_, leaf) if leaf else None
             if wanted is None or related.get(head, set()) is None:
                 related[head] = None
