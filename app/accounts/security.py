@@ -54,11 +54,13 @@ class PortalSecurityManager(SecurityManager):
     # permissions of a set of roles from the per-process reference cache ---
     def _permissions_of(self, user) -> frozenset[tuple[str, str]]:
         """The (permission, view) pairs of the user's roles (a visitor's: the public role's)."""
+        granted = g.setdefault("pws_permissions", {})
         if getattr(user, "is_authenticated", False):
             role_ids = user_links(user.id).roles
-        else:
-            role_ids = reference("public-role", self._public_role_ids)
-        granted = g.setdefault("pws_permissions", {})
+        else:  # a visitor's role is read per request: with the database down he gets the 503 page
+            if "public" not in granted:
+                granted["public"] = self._public_role_ids()
+            role_ids = granted["public"]
         if role_ids not in granted:
             granted[role_ids] = reference(f"permissions:{role_ids}", lambda: self._read_permissions(role_ids))
         return granted[role_ids]
