@@ -82,7 +82,7 @@ class PortalSecurityManager(SecurityManager):
         return frozenset((perm, view) for perm, view in rows)
 
     def permissions_of(self, user) -> frozenset[tuple[str, str]]:
-        """The request user's (or a visitor's) permissions, from the per-request cache."""
+        """The request user's (or a visitor's) permissions (per request, per set of roles)."""
         return self._permissions_of(user if user is not None else _Anonymous())
 
     def has_access(self, permission_name: str, view_name: str) -> bool:

@@ -248,18 +248,13 @@ def call_detail(call) -> CallDetail:
 
 
 def load_call(pk: int) -> ServiceCall | None:
-    """One call within the user's scope, with the columns of its relations the detail shows
-    (another attribute, an e-mail's say, is read when asked for)."""
-    equipment = joinedload(ServiceCall.equipment)
+    """One call within the user's scope with its relations, for the actions that change it (the
+    e-mails they send show them); the detail page reads ``shown_call`` instead."""
     stmt = scoped(select(ServiceCall).where(ServiceCall.id == pk), ServiceCall).options(
-        equipment.load_only(Equipment.serial, Equipment.asset_tag, Equipment.department,
-                            Equipment.location, Equipment.model_id),
-        equipment.joinedload(Equipment.model).load_only(EquipmentModel.name),
-        joinedload(ServiceCall.client).load_only(Client.name, Client.trade_name),
-        joinedload(ServiceCall.contract).load_only(Contract.number),
-        joinedload(ServiceCall.technician).load_only(Technician.name),
-        joinedload(ServiceCall.defect_type).load_only(DefectType.name),
-        joinedload(ServiceCall.company).load_only(Company.name, Company.trade_name))
+        joinedload(ServiceCall.equipment).joinedload(Equipment.model),
+        joinedload(ServiceCall.client), joinedload(ServiceCall.contract),
+        joinedload(ServiceCall.technician), joinedload(ServiceCall.defect_type),
+        joinedload(ServiceCall.company))
     return db.session.execute(stmt).unique().scalar_one_or_none()
 
 
