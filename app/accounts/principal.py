@@ -5,7 +5,8 @@ from flask import g, has_request_context
 from flask_appbuilder.security.sqla.models import User, assoc_user_role
 from flask_jwt_extended import current_user as current_user_jwt
 from flask_login import current_user
-from sqlalchemy import bindparam, literal, select, union_all
+from sqlalchemy import bindparam, literal, select, true, union_all
+from sqlalchemy.orm import load_only
 
 from app.accounts.models import PortalUser, user_client, user_company
 from app.accounts.roles import profile_named
@@ -35,27 +36,59 @@ class Links:
     clients: frozenset[int]
 
 
-# Built once: every request runs it, and a statement object keeps its compiled cache key.
+# Built once: every request runs them, and a statement object keeps its compiled cache key.
 _LINKS = union_all(
-    select(literal("r"), assoc_user_role.c.role_id).where(assoc_user_role.c.user_id == bindparam("user_id")),
+    select(literal("r").label("kind"), assoc_user_role.c.role_id.label("ref"))
+    .where(assoc_user_role.c.user_id == bindparam("user_id")),
     select(literal("c"), user_company.c.company_id).where(user_company.c.user_id == bindparam("user_id")),
     select(literal("k"), user_client.c.client_id).where(user_client.c.user_id == bindparam("user_id")),
 )
+_LINK_ROWS = _LINKS.subquery("links")
+# What a request reads of its user; the rest (notification choices, login statistics, audit
+# columns) loads when a page asks for it.
+_REQUEST_COLUMNS = (
+    PortalUser.first_name, PortalUser.last_name, PortalUser.username, PortalUser.email,
+    PortalUser.password, PortalUser.active, PortalUser.profile, PortalUser.client_manager,
+    PortalUser.technician_id, PortalUser.carrier_id, PortalUser.can_view_monitoring,
+    PortalUser.session_version,
+)
+# The user's row once per link (a user has a handful): one round trip instead of two.
+_USER_WITH_LINKS = (
+    select(PortalUser, _LINK_ROWS.c.kind, _LINK_ROWS.c.ref)
+    .outerjoin(_LINK_ROWS, true())
+    .where(PortalUser.id == bindparam("user_id"))
+    .options(load_only(*_REQUEST_COLUMNS))
+)
 
 
-def user_links(user_id: int) -> Links:
-    """The user's roles, companies and clients in one query. The request's user is read once
-    per request: the permission checks need his roles, the scope his companies and clients."""
-    remembered = g.get("pws_links") if has_request_context() else None
-    if remembered is not None and remembered[0] == user_id:
-        return remembered[1]
-    rows = db.session.execute(_LINKS, {"user_id": user_id}).all()
-    links = Links(roles=tuple(sorted(pk for kind, pk in rows if kind == "r")),
-                  companies=frozenset(pk for kind, pk in rows if kind == "c"),
-                  clients=frozenset(pk for kind, pk in rows if kind == "k"))
+def _links_of(rows) -> Links:
+    return Links(roles=tuple(sorted(ref for kind, ref in rows if kind == "r")),
+                 companies=frozenset(ref for kind, ref in rows if kind == "c"),
+                 clients=frozenset(ref for kind, ref in rows if kind == "k"))
+
+
+def _remember(user_id: int, links: Links) -> Links:
     if has_request_context():
         g.pws_links = (user_id, links)
     return links
+
+
+def load_request_user(user_id: int) -> PortalUser | None:
+    """The request's user with his roles, companies and clients, in one query: the permission
+    checks need his roles, the scope his companies and clients."""
+    rows = db.session.execute(_USER_WITH_LINKS, {"user_id": user_id}).all()
+    if not rows:
+        return None
+    _remember(user_id, _links_of([(kind, ref) for _user, kind, ref in rows]))
+    return rows[0][0]
+
+
+def user_links(user_id: int) -> Links:
+    """The user's roles, companies and clients (read with the request's user, or on their own)."""
+    remembered = g.get("pws_links") if has_request_context() else None
+    if remembered is not None and remembered[0] == user_id:
+        return remembered[1]
+    return _remember(user_id, _links_of(db.session.execute(_LINKS, {"user_id": user_id}).all()))
 
 
 def principal_for_user_id(user_id: int, selected: int | None = None, row=None) -> Principal:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts import sessions
 from app.accounts.models import PortalUser
-from app.accounts.principal import user_links
+from app.accounts.principal import load_request_user, user_links
 from app.accounts.views import PortalUserView
 from app.core.cache import reference
 from app.core.views import UNEXPOSED_MODELVIEW_ROUTES, PostOnlyActions, ScopedInterface
@@ -132,12 +132,12 @@ class PortalSecurityManager(SecurityManager):
 
     def load_user(self, pk):
         """The session's user, unless his sessions were ended since this cookie was issued."""
-        user = super().load_user(pk)
-        return user if user is not None and sessions.is_current(user) else None
+        user = load_request_user(int(pk))
+        return user if user is not None and user.is_active and sessions.is_current(user) else None
 
     def load_user_jwt(self, _jwt_header, jwt_data):
         """API tokens are not browser sessions: only the active flag counts (no cookie here)."""
-        user = self.get_user_by_id(int(jwt_data["sub"]))
+        user = load_request_user(int(jwt_data["sub"]))
         if user and user.is_active:
             g.user = user
             return user
