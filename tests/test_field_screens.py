@@ -54,6 +54,7 @@ def test_operator_sees_timeline_map_distance_and_prints(app, field):
     login(operator, field.operator_email)
     listing = operator.get("/atendimentos/list/").get_data(as_text=True)
     assert "TECNICO APP" in listing and "GRAFICA BOA VISTA" in listing and "Concluído" in listing
+    assert f"<td>{field.call} / 1407318</td>" in listing  # the web number and ILUX's
     assert f"/atendimentos/show/{attendance}" in listing and f"/atendimentos/imprimir/{attendance}" in listing
     html = operator.get(f"/atendimentos/show/{attendance}").get_data(as_text=True)
     assert "Viagem iniciada" in html and "Chegada no cliente" in html and "Atendimento concluído" in html

@@ -56,9 +56,15 @@ class ServiceCall(IdMixin, TimestampMixin, Model):
     contract = relationship("Contract")
     defect_type = relationship("DefectType")
     technician = relationship("Technician")
+    __property_columns__ = {"display_number": ("id", "erp_id")}
+
+    @property
+    def display_number(self) -> str:
+        """The web number, and the ERP's when the call is known there."""
+        return f"{self.id}" + (f" / {self.erp_id}" if self.erp_id else "")
 
     def __str__(self) -> str:
-        return f"{self.id}" + (f" / {self.erp_id}" if self.erp_id else "")
+        return self.display_number
 
 
 # Scope column first, sort column last: every list is "my companies, newest first".

@@ -1,6 +1,8 @@
 """Base classes every PWS screen and API inherits: scoping, permissions, lean queries."""
 import enum
+import inspect
 from operator import attrgetter
+from types import SimpleNamespace
 
 from flask import abort, current_app, redirect, request
 from flask_login import current_user
@@ -13,7 +15,7 @@ from flask_babel import gettext
 from wtforms import BooleanField
 from wtforms.fields.core import UnboundField
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import MANYTOONE, aliased, joinedload, load_only, selectinload
 
 from app.core.db import storable_id
 from app.core.search import IndexedFilterConverter, SafeFilters
@@ -45,6 +47,7 @@ class ScopedInterface(SQLAInterface):
     # The columns a list reads (set by the view from its list_columns); empty: every column.
     listed_columns: tuple[str, ...] = ()
     listed_relation_columns: dict[str, tuple[str, ...]] = {}
+    listed_rows: "ListedRows | None" = None
     filter_converter_class = IndexedFilterConverter
 
     def get_filters(self, search_columns=None, search_filters=None):
@@ -74,18 +77,25 @@ class ScopedInterface(SQLAInterface):
     def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
               select_columns=None, outer_default_load=False):
         """A list page with its capped count in the same statement (a scalar subquery the
-        database runs once): one round trip and one ORM execution less per page. FAB's own
-        path for the REST API's column selection."""
+        database runs once): one round trip and one ORM execution less per page. A list whose
+        columns are all known reads plain rows (``listed_rows``); FAB's own path for the REST
+        API's column selection."""
         if select_columns or outer_default_load:
             return super().query(filters, order_column, order_direction, page, page_size,
                                  select_columns, outer_default_load)
         total = select(func.count()).select_from(
             self._capped_keys(self.session.query(self.obj), filters)).scalar_subquery()
-        rows = self.apply_all(self.session.query(self.obj), filters, order_column, order_direction,
-                              page, page_size).add_columns(total.label("pws_total")).all()
+        if self.listed_rows is None:
+            rows = self.apply_all(self.session.query(self.obj), filters, order_column, order_direction,
+                                  page, page_size).add_columns(total.label("pws_total")).all()
+            items = [row[0] for row in rows]
+        else:
+            rows = super().apply_all(self.listed_rows.query(self.session), filters, order_column,
+                                     order_direction, page, page_size).add_columns(total).all()
+            items = self.listed_rows.items(rows)
         if not rows:  # nothing on this page: the count alone says whether anything matches
             return self.query_count(self.session.query(self.obj), filters), []
-        return rows[0].pws_total, [row[0] for row in rows]
+        return rows[0][-1], items
 
     def apply_all(self, query, *args, **kwargs):
         query = super().apply_all(query, *args, **kwargs)
@@ -200,6 +210,7 @@ class BrazilianFormatting:
         self.datamodel.eager_relations = _relations_in(self.datamodel, self.list_columns)
         self.datamodel.listed_columns, self.datamodel.listed_relation_columns = _listed_columns(
             self.datamodel, self.list_columns)
+        self.datamodel.listed_rows = ListedRows.for_list(self.datamodel.obj, self.list_columns)
 
 
 BLANK_CHOICE = "—"
@@ -268,6 +279,94 @@ def _listed_columns(datamodel, columns) -> tuple[tuple[str, ...], dict[str, tupl
             return (), {}
         own.update(wanted)
     return tuple(sorted(own)), {name: tuple(sorted(cols)) for name, cols in related.items() if cols}
+
+
+def _plain_property(model, name: str) -> bool:
+    return isinstance(inspect.getattr_static(model, name, None), property)
+
+
+def _row_class(model, attributes):
+    """A plain object with the model's listed properties: ``Client.display_name`` reads the row's
+    ``name`` and ``trade_name`` as it reads the model's."""
+    properties = {name: inspect.getattr_static(model, name) for name in attributes
+                  if _plain_property(model, name)}
+    return type(f"{model.__name__}Row", (SimpleNamespace,), properties)
+
+
+class _ListedPath:
+    """One model a list reads: the list's own, or one reached through many-to-one relations."""
+
+    def __init__(self, model):
+        self.model = model
+        self.columns = {column.key for column in model.__mapper__.primary_key}
+        self.properties = set()
+
+
+class ListedRows:
+    """A generated list read as rows of the columns it shows, of its model and, outer-joined, of
+    the models its many-to-one relations lead to ("call.client.display_name"). Building an ORM
+    object (and one per relation) for each of twenty rows cost as much as the query. Made only
+    when every listed column is a column or a property that declares the columns it reads; any
+    other list loads objects."""
+
+    def __init__(self, model, paths: dict[str, _ListedPath]):
+        self.model = model
+        self.columns, self.joins, self.readers = [], [], []
+        entities = {"": model}
+        for path, listed in paths.items():  # parents before children
+            parent, _, hop = path.rpartition(".")
+            pk = listed.model.__mapper__.primary_key[0].key
+            names = (pk, *sorted(listed.columns - {pk}))
+            if path:
+                # Aliased once: adapting the columns to an alias costs more than the query.
+                entity = entities[path] = aliased(listed.model, name="listed_" + path.replace(".", "_"))
+                self.joins.append((entity, getattr(entities[parent], hop).of_type(entity)))
+            else:
+                entity = model
+            start = len(self.columns)
+            self.columns += [getattr(entity, name) for name in names]
+            row_class = _row_class(listed.model, listed.properties)
+            self.readers.append((path, parent, hop, names, start, row_class))
+
+    @classmethod
+    def for_list(cls, model, list_columns) -> "ListedRows | None":
+        if len(model.__mapper__.primary_key) != 1:
+            return None
+        paths = {"": _ListedPath(model)}
+        for column in list_columns or ():
+            *hops, leaf = column.split(".")
+            current, path = model, ""
+            for hop in hops:
+                relation = current.__mapper__.relationships.get(hop)
+                if relation is None or relation.direction is not MANYTOONE:
+                    return None
+                current, path = relation.mapper.class_, f"{path}.{hop}".lstrip(".")
+                paths.setdefault(path, _ListedPath(current))
+            wanted = _columns_read(current, leaf)
+            if wanted is None:
+                return None
+            paths[path].columns.update(wanted)
+            if _plain_property(current, leaf):
+                paths[path].properties.add(leaf)
+        return cls(model, paths)
+
+    def query(self, session):
+        query = session.query(*self.columns).select_from(self.model)
+        for alias, relation in self.joins:
+            query = query.outerjoin(alias, relation)
+        return query
+
+    def items(self, rows) -> list:
+        items = []
+        for row in rows:
+            read = {}
+            for path, parent, hop, names, start, row_class in self.readers:
+                values = row[start:start + len(names)]
+                read[path] = None if values[0] is None else row_class(**dict(zip(names, values)))
+                if path and read[parent] is not None:
+                    setattr(read[parent], hop, read[path])
+            items.append(read[""])
+        return items
 
 
 class PostOnlyActions:

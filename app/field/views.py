@@ -87,13 +87,15 @@ class AttendanceView(PortalModelView):
     list_template = "field/attendance_list.html"
     list_title = _l("Atendimentos – APP")
     show_title = _l("Atendimento")
-    list_columns = ["technician", "status", "call.client", "call", "started_at"]
+    list_columns = ["technician.name", "status", "call.client.display_name", "call.display_number",
+                    "started_at"]
     order_columns = ["status", "started_at"]
     search_columns = ["services", "notes"]
     base_order = ("started_at", "desc")
     formatters_columns = STATUS_FORMATTER
-    label_columns = {"technician": _l("Técnico"), "status": _l("Status"), "call.client": _l("Cliente"),
-                     "call": _l("Chamado"), "started_at": _l("Início"),
+    label_columns = {"technician": _l("Técnico"), "technician.name": _l("Técnico"), "status": _l("Status"),
+                     "call.client.display_name": _l("Cliente"), "call": _l("Chamado"),
+                     "call.display_number": _l("Chamado"), "started_at": _l("Início"),
                      "services": _l("Serviços executados"), "notes": _l("Observações")}
     # (form field, filter, parser): the manual's "Filtro" panel.
     FILTER_FORM = (
