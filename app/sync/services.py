@@ -79,8 +79,10 @@ def authenticate(header: str | None) -> SyncToken | None:
         return None
     now = utcnow()
     if token.last_used_at is None or not timedelta(0) <= now - token.last_used_at < LAST_USE_PRECISION:
-        token.last_used_at = now  # kept to the second: back-to-back batches skip a write (an fsync)
-    db.session.commit()  # a sign of life even when the request is then refused
+        # Kept to the second: back-to-back requests skip the write (an fsync) and keep their
+        # connection. Committed at once: a sign of life even when the request is then refused.
+        token.last_used_at = now
+        db.session.commit()
     return token
 
 
