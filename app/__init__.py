@@ -29,15 +29,17 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from app.accounts import sessions
     from app.core import errors, headers, health, redirects
-    from app.core.db import (IdConverter, apply_timeouts, db, remove_sessions_safely,
-                             use_auto_increment_ids)
+    from app.core.db import (IdConverter, apply_timeouts, db, one_rollback_on_return,
+                             remove_sessions_safely, track_transactions, use_auto_increment_ids)
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
     apply_timeouts(app.config)
+    one_rollback_on_return(app.config)
     db.init_app(app)
     remove_sessions_safely(app)
     with app.app_context():
         use_auto_increment_ids(db.engine)
+        track_transactions(db.engine)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     # Before AppBuilder, so FAB's forms and deletes need a token. One per app: FAB records its
     # exempt API blueprints on it, which a shared instance would keep alive after the app.

@@ -61,6 +61,36 @@ def use_auto_increment_ids(engine) -> None:
         engine.dialect.supports_sequences = False
 
 
+_ENDED = "pws_transaction_ended"
+
+
+def one_rollback_on_return(config) -> None:
+    """A request's session ends its transaction before it returns the connection, and the pool
+    then rolled back again: a second round trip to the database on every request. The pool's
+    own reset is replaced by ``track_transactions``, which rolls back only what is still open."""
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {**config["SQLALCHEMY_ENGINE_OPTIONS"],
+                                           "pool_reset_on_return": None}
+
+
+def track_transactions(engine) -> None:
+    """Each pooled connection knows whether its last transaction was committed or rolled back;
+    one still open (or of unknown state) is rolled back when the connection returns."""
+
+    @event.listens_for(engine, "begin")
+    def _begun(connection):
+        connection.info[_ENDED] = False
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _ended(connection):
+        connection.info[_ENDED] = True
+
+    @event.listens_for(engine, "reset")
+    def _reset(dbapi_connection, connection_record, reset_state):
+        if not reset_state.terminate_only and not connection_record.info.pop(_ENDED, False):
+            dbapi_connection.rollback()
+
+
 def apply_timeouts(config) -> None:
     """PWS_DB_TIMEOUT as PyMySQL's connect, read and write timeouts: without them a request
     waits forever on a server that accepted the connection and stopped answering."""
