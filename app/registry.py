@@ -90,6 +90,7 @@ def register_all(app, appbuilder):
     app.jinja_env.globals["pws_can_view_monitoring"] = dashboard_views.can_view_monitoring
     app.jinja_env.globals["pws_menu"] = menu.cached_menu
     app.jinja_env.globals["pws_shortcuts"] = menu.cached_shortcuts
+    app.jinja_env.globals["pws_static_fragment"] = menu.static_fragment
     # Templates translate dozens of strings per page (a card list: 15 per card); Flask-Babel
     # looks its catalog up again for each. Once per request (or app context) is enough.
     app.jinja_env.install_gettext_callables(
