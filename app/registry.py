@@ -1,18 +1,13 @@
 """Registers every area's views and APIs, template helpers and error handlers."""
+from urllib.parse import urlencode
+
 from flask import abort, current_app, g, request, url_for
-from flask_babel import get_translations
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 from app.core import menu, timefmt
+from app.core.i18n import translations
 from app.core.scoping import OutOfScope, selected_company_id
-
-
-def _translations():
-    translations = g.get("pws_translations")
-    if translations is None:
-        translations = g.pws_translations = get_translations()
-    return translations
 
 
 @pass_eval_context
@@ -20,22 +15,22 @@ def template_gettext(eval_ctx, message, **variables):
     """``_()`` in templates: what Jinja's newstyle gettext does (translate, mark safe, fill in the
     variables, escaped), without its two extra call layers, and each catalog's translated markup
     kept per message: a card list asks for the same labels a hundred times a page."""
-    translations = _translations()
+    catalogue = translations()
     if not eval_ctx.autoescape:
-        return translations.ugettext(message) % variables
-    markups = translations.__dict__.setdefault("pws_markups", {})
+        return catalogue.ugettext(message) % variables
+    markups = catalogue.__dict__.setdefault("pws_markups", {})
     markup = markups.get(message)
     if markup is None:
-        markup = _translated_markup(translations, message)
+        markup = _translated_markup(catalogue, message)
         if isinstance(message, str):
             markups[message] = markup
     return markup % variables if variables or "%" in markup else markup
 
 
-def _translated_markup(translations, message) -> Markup:
+def _translated_markup(catalogue, message) -> Markup:
     """A catalogue entry as markup, as Jinja's own gettext marks it: the message ids are the
     templates' literals and their translations ours; the variables are escaped when filled in."""
-    return Markup(translations.ugettext(message))  # nosec B704  # our catalogue, not user data
+    return Markup(catalogue.ugettext(message))  # nosec B704  # our catalogue, not user data
 
 
 def template_url_for(endpoint, **values):
@@ -62,6 +57,31 @@ def row_url(endpoint: str, pk) -> str:
     if url is None:
         url = urls[endpoint] = url_for(endpoint, pk=ROW_PLACEHOLDER)
     return url.replace(str(ROW_PLACEHOLDER), str(pk))
+
+
+_QUERY_SAFE = "!$'()*,/:;?@"  # what Werkzeug leaves unescaped in a query it builds
+
+
+def _this_page_with(changes: dict) -> str:
+    """This page's URL with some query arguments set, as FAB's ``link_page`` and ``link_order``
+    filters build it with ``url_for``; the path is built once per request (a list page has a
+    dozen such links: pages, sort columns)."""
+    path = g.get("pws_page_path")
+    if path is None:
+        path = g.pws_page_path = url_for(request.endpoint, **request.view_args)
+    args = {**request.args.to_dict(), **changes}
+    return f"{path}?{urlencode(args, safe=_QUERY_SAFE)}" if args else path
+
+
+def link_page(page, modelview_name) -> str:
+    return _this_page_with({f"page_{modelview_name}": page})
+
+
+def link_order(column, modelview_name) -> str:
+    """Sort by ``column``: ascending first, then each click reverses the order."""
+    order_key, direction_key = f"_oc_{modelview_name}", f"_od_{modelview_name}"
+    descending = order_key in request.args and request.args.get(direction_key) == "asc"
+    return _this_page_with({order_key: column, direction_key: "desc" if descending else "asc"})
 
 
 def register_all(app, appbuilder):
@@ -94,12 +114,14 @@ def register_all(app, appbuilder):
     # Templates translate dozens of strings per page (a card list: 15 per card); Flask-Babel
     # looks its catalog up again for each. Once per request (or app context) is enough.
     app.jinja_env.install_gettext_callables(
-        lambda message: _translations().ugettext(message),
-        lambda singular, plural, n: _translations().ungettext(singular, plural, n),
+        lambda message: translations().ugettext(message),
+        lambda singular, plural, n: translations().ungettext(singular, plural, n),
         newstyle=True)
     app.jinja_env.globals["_"] = template_gettext
     app.jinja_env.globals["url_for"] = template_url_for
     app.jinja_env.globals["row_url"] = row_url
+    app.jinja_env.filters["link_page"] = link_page
+    app.jinja_env.filters["link_order"] = link_order
 
     @app.errorhandler(OutOfScope)
     def out_of_scope(_error):

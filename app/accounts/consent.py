@@ -6,7 +6,7 @@ from io import BytesIO
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from pypdf import PdfReader
 from sqlalchemy import func, select
 

@@ -10,7 +10,7 @@ from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
 from markupsafe import Markup

@@ -7,7 +7,7 @@ e-mail, login, password, links and preferences, and the IP addresses recorded fo
 import secrets
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
 from app.accounts.models import (

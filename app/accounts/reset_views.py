@@ -2,7 +2,7 @@
 from flask import current_app, flash, jsonify, redirect, render_template, request
 from flask_appbuilder import BaseView, expose
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length

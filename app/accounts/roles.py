@@ -7,7 +7,7 @@ where the admin can still grant a user extra functions (the "Função: …" role
 """
 from dataclasses import dataclass, field
 
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 
 READ, WRITE = "can_read", "can_write"
 RW = (READ, WRITE)

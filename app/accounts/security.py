@@ -1,6 +1,6 @@
 """PWS security manager: the extended user, its admin screen and cached permission checks."""
 from flask import g
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import RoleModelView
 from flask_appbuilder.security.sqla.models import (

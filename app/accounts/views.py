@@ -2,7 +2,7 @@
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterStartsWith
 from flask_appbuilder.security.views import UserDBModelView
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import DataRequired, ValidationError
 

@@ -1,6 +1,6 @@
 """Forms of the chamados screens (Flask-WTF: every POST carries its CSRF token)."""
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError

@@ -11,7 +11,7 @@ import segno
 from flask import abort, current_app, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload

@@ -3,7 +3,7 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 
 from app.catalog.models import (
     Carrier, Client, Company, Contract, DefectType, Equipment, EquipmentModel, SupplyItem,

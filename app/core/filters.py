@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import or_, select
 from wtforms import StringField
 

@@ -1,6 +1,6 @@
 """NF de saída linked to a carrier, and the carrier's delivery confirmation."""
 from flask_appbuilder import Model
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import (
     Boolean, Column, DateTime, Double, ForeignKey, Index, Integer, Numeric, String, Text, event, false, update,
 )

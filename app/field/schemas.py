@@ -2,7 +2,7 @@
 (with pt-BR messages) and to document the API in OpenAPI."""
 from datetime import timedelta, timezone
 
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from app.core.db import utcnow

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 

@@ -3,7 +3,7 @@
 Each kind has three templates: ``email/<kind>.subject.txt``, ``.txt`` and ``.html``
 (tests/test_mail_templates.py checks them). Areas append their kinds here.
 """
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 
 NOTIFICATION_KINDS = {
     "contact": _l("Contato"),

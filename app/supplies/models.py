@@ -1,6 +1,6 @@
 """Solicitações de suprimentos."""
 from flask_appbuilder import Model
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import relationship
 

@@ -3,7 +3,7 @@ from flask import abort, current_app, flash, g, make_response, redirect, request
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.core.db import db
