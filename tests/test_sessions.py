@@ -81,3 +81,13 @@ def test_app_api_token_is_refused_once_the_technician_is_deactivated(app, db_ctx
         user.active = False
         session.commit()
     assert client.get(TECH_API, headers=headers).status_code == 401
+
+
+def test_a_page_loaded_again_keeps_its_session_cookie(app, users):
+    """FAB's "back" history changes only with a new page: the same page again sends no cookie."""
+    client = login(app.test_client(), "admin@revenda.test")
+    first = client.get("/defeitos/list/")
+    assert "session=" in first.headers.get("Set-Cookie", "")  # the history gained this page
+    again = client.get("/defeitos/list/")
+    assert again.status_code == 200 and "Set-Cookie" not in again.headers
+    assert "session=" in client.get("/empresas/list/").headers.get("Set-Cookie", "")

@@ -4,7 +4,7 @@ import inspect
 from operator import attrgetter
 from types import SimpleNamespace
 
-from flask import abort, current_app, redirect, request
+from flask import abort, current_app, redirect, request, session
 from flask_login import current_user
 from flask_appbuilder import BaseView, ModelRestApi, ModelView, expose
 from flask_appbuilder.fields import QuerySelectField
@@ -404,7 +404,18 @@ class PostOnlyActions:
         return super().delete(pk)
 
 
-class PortalModelView(PostOnlyActions, FlagFields, BrazilianFormatting, ModelView):
+class QuietHistory:
+    """FAB keeps the last pages visited in the session for its "back" redirects and rewrote the
+    list on every page, so every answer carried a newly signed session cookie. It is written
+    only when the page is not already the last one (FAB's history skips a repeat anyway)."""
+
+    def update_redirect(self):
+        history = session.get("page_history")
+        if not history or history[-1] != request.url:
+            super().update_redirect()
+
+
+class PortalModelView(QuietHistory, PostOnlyActions, FlagFields, BrazilianFormatting, ModelView):
     """A generated screen: read/write permissions, no relation dropdowns in search by default."""
 
     method_permission_name = READ_WRITE_METHODS
@@ -441,7 +452,7 @@ class PortalModelRestApi(ModelRestApi):
             return self.response_404()
 
 
-class PortalBaseView(BaseView):
+class PortalBaseView(QuietHistory, BaseView):
     """A hand-written screen (dashboards, uploads, threads): same permission names."""
 
     method_permission_name = READ_WRITE_METHODS
