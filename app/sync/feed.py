@@ -8,10 +8,12 @@ readers never skip an entry, whatever the commit order, and seqs have no gaps. I
 after every commit that recorded a change, and again before every read of the feed.
 """
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, delete, event, exists, func, insert, select, update
+from sqlalchemy import (Integer, bindparam, delete, event, exists, func, insert, literal, select, true,
+                        update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -124,28 +126,55 @@ def _state_value(column):
     return select(column).where(STATE.c.id == STATE_ID).scalar_subquery()
 
 
-def feed_position() -> tuple[int, int, bool]:
-    """``feed_state()`` and whether committed entries still await their seq, in one statement
-    on the request's session: a feed read that finds none needs no connection to number them."""
-    last_seq, purged_through, waiting = db.session.execute(select(
-        _state_value(STATE.c.last_seq), _state_value(STATE.c.purged_through),
-        exists().where(FEED.c.seq.is_(None)))).one()
-    return last_seq or 0, purged_through or 0, bool(waiting)
+@dataclass
+class FeedPage:
+    """One read of the feed: its position as the transaction sees it, and the page of entries."""
+
+    last_seq: int
+    purged_through: int
+    waiting: bool        # committed entries still await their seq
+    after: int           # the cursor the page starts after
+    entries: list
+    has_more: bool
+
+
+def _page_statement(start):
+    """The feed's position and the entries after ``start`` in one statement: a one-row anchor
+    carries the position, the page is outer-joined to it (a feed read that finds nothing new,
+    the usual case, is one round trip)."""
+    page = (select(FEED).where(FEED.c.seq > start).order_by(FEED.c.seq)
+            .limit(bindparam("fetch")).subquery("page"))
+    anchor = select(literal(1).label("one")).subquery("anchor")
+    return (select(_state_value(STATE.c.last_seq).label("pws_last_seq"),
+                   _state_value(STATE.c.purged_through).label("pws_purged_through"),
+                   exists().where(FEED.c.seq.is_(None)).label("pws_waiting"),
+                   start.label("pws_after"), *page.c)
+            .select_from(anchor).outerjoin(page, true()).order_by(page.c.seq))
+
+
+# After a cursor; and, for a first read, after the oldest change kept.
+_PAGE_AFTER = _page_statement(bindparam("after", type_=Integer))
+_FIRST_PAGE = _page_statement(func.coalesce(_state_value(STATE.c.purged_through), 0))
+
+
+def read_page(after: int | None, limit: int) -> FeedPage:
+    """Entries with seq > after (None: after the oldest change kept), in seq order."""
+    params = {"fetch": limit + 1}
+    if after is None:
+        rows = db.session.execute(_FIRST_PAGE, params).all()
+    else:
+        rows = db.session.execute(_PAGE_AFTER, {**params, "after": after}).all()
+    head = rows[0]
+    entries = [row for row in rows if row.seq is not None]
+    return FeedPage(last_seq=head.pws_last_seq or 0, purged_through=head.pws_purged_through or 0,
+                    waiting=bool(head.pws_waiting), after=head.pws_after or 0,
+                    entries=entries[:limit], has_more=len(entries) > limit)
 
 
 def unsequenced_count() -> int:
     return db.session.execute(
         select(func.count()).select_from(ChangeFeedEntry).where(ChangeFeedEntry.seq.is_(None))
     ).scalar_one()
-
-
-def read_changes(after: int, limit: int) -> tuple[list[ChangeFeedEntry], bool]:
-    """Entries with seq > after, in seq order, and whether more follow."""
-    rows = db.session.execute(
-        select(ChangeFeedEntry).where(ChangeFeedEntry.seq > after)
-        .order_by(ChangeFeedEntry.seq).limit(limit + 1)
-    ).scalars().all()
-    return rows[:limit], len(rows) > limit
 
 
 def purge_feed(retention_days: int) -> int:

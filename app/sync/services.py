@@ -19,7 +19,7 @@ from app.core.timefmt import isoformat_local
 from app.sync import feed
 from app.sync.contract import MAX_RECORDS
 from app.sync.ingest import BatchRejected, ingest
-from app.sync.models import ChangeFeedEntry, SyncBatch, SyncToken
+from app.sync.models import SyncBatch, SyncToken
 
 TOKEN_PREFIX = "pws_"  # nosec B105  # a prefix, not a secret
 SYSTEM_USERNAME = "sincronismo"
@@ -201,29 +201,31 @@ def parse_cursor(value, *, field_name: str = "cursor", status: int = 400) -> int
 def changes_after(token: SyncToken, after: int | None, limit: int) -> dict:
     """One page of the feed after ``after`` (default: the token's acknowledged cursor, or the
     oldest change kept when the token never acknowledged one)."""
-    last_seq, purged_through, waiting = feed.feed_position()
-    if waiting:
+    if after is None:
+        after = token.acked_cursor
+    limit = max(1, min(limit, MAX_PAGE))
+    page = feed.read_page(after, limit)
+    if page.waiting:
         feed.sequence_committed()
-        db.session.rollback()  # end the snapshot: the reads below must see the new numbers
-        last_seq, purged_through, _waiting = feed.feed_position()
-    if after is None:  # continue after the acknowledged cursor; a first read from the oldest kept
-        after = token.acked_cursor if token.acked_cursor is not None else purged_through
-    if after > last_seq:
+        db.session.rollback()  # end the snapshot: the read below must see the new numbers
+        page = feed.read_page(after, limit)
+    if page.after > page.last_seq:
         raise SyncError(410, _("Cursor %(cursor)d desconhecido (o último é %(last)d): ressincronize os "
-                               "dados e continue a partir do cursor %(last)d.", cursor=after, last=last_seq))
-    if after < purged_through:
+                               "dados e continue a partir do cursor %(last)d.",
+                               cursor=page.after, last=page.last_seq))
+    if page.after < page.purged_through:
         raise SyncError(410, _("As alterações depois do cursor %(cursor)d já foram expurgadas (retenção): "
                                "ressincronize os dados e continue a partir do cursor %(oldest)d.",
-                               cursor=after, oldest=purged_through))
-    entries, has_more = feed.read_changes(after, max(1, min(limit, MAX_PAGE)))
+                               cursor=page.after, oldest=page.purged_through))
     return {
-        "changes": [change_json(entry) for entry in entries],
-        "next_cursor": str(entries[-1].seq if entries else after),
-        "has_more": has_more,
+        "changes": [change_json(entry) for entry in page.entries],
+        "next_cursor": str(page.entries[-1].seq if page.entries else page.after),
+        "has_more": page.has_more,
     }
 
 
-def change_json(entry: ChangeFeedEntry) -> dict:
+def change_json(entry) -> dict:
+    """A feed row as the API speaks it."""
     return {"seq": entry.seq, "entity": entry.entity, "op": entry.op, "web_id": entry.web_id,
             "erp_id": entry.erp_id, "at": isoformat_local(entry.at), "data": entry.data}
 
