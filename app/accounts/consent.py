@@ -6,13 +6,13 @@ from io import BytesIO
 from pathlib import Path
 
 from flask import current_app
-from app.core.i18n import lazy_gettext as _l
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from app.accounts.models import ConsentDecision, ConsentDocument
 from app.core.cache import reference
 from app.core.db import db, utcnow
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import scoped
 
 KIND_LABELS = {

@@ -10,7 +10,6 @@ from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_babel import gettext as _
-from app.core.i18n import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
 from markupsafe import Markup
@@ -21,6 +20,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from app.accounts import consent, privacy
 from app.accounts.models import ConsentDecision, ConsentDocument, DataRequest, PortalUser
 from app.core.db import db
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import get_scoped, scoped
 from app.core.timefmt import format_datetime
 from app.core.views import PortalBaseView, PortalModelView, ScopedInterface

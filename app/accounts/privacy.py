@@ -7,7 +7,6 @@ e-mail, login, password, links and preferences, and the IP addresses recorded fo
 import secrets
 from datetime import date, datetime
 
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
 from app.accounts.models import (
@@ -19,6 +18,7 @@ from app.billing.models import BillingDownload
 from app.calls.models import PreServiceMessage, ServiceCall
 from app.contact.models import ContactMessage
 from app.core.db import db, utcnow
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import scoped
 from app.core.timefmt import isoformat_local
 from app.notifications.models import OutboxMessage

@@ -2,13 +2,13 @@
 from flask import current_app, flash, jsonify, redirect, render_template, request
 from flask_appbuilder import BaseView, expose
 from flask_babel import gettext as _
-from app.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.accounts.password_reset import MIN_PASSWORD_LENGTH, request_reset, reset_password, valid_token
 from app.core.db import db
+from app.core.i18n import lazy_gettext as _l
 
 
 class ResetRequestForm(FlaskForm):

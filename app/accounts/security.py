@@ -1,6 +1,5 @@
 """PWS security manager: the extended user, its admin screen and cached permission checks."""
 from flask import g
-from app.core.i18n import lazy_gettext as _l
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import RoleModelView
 from flask_appbuilder.security.sqla.models import (
@@ -14,6 +13,7 @@ from app.accounts.models import PortalUser
 from app.accounts.principal import load_request_user, user_links
 from app.accounts.views import PortalUserView
 from app.core.cache import reference
+from app.core.i18n import lazy_gettext as _l
 from app.core.views import UNEXPOSED_MODELVIEW_ROUTES, PostOnlyActions, ScopedInterface
 
 

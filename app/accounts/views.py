@@ -2,12 +2,12 @@
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterStartsWith
 from flask_appbuilder.security.views import UserDBModelView
-from app.core.i18n import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import DataRequired, ValidationError
 
 from app.accounts.models import EMAIL_PREFERENCES, PortalUser
 from app.accounts.roles import FUNCTION_PREFIX, PROFILES, profile_named
+from app.core.i18n import lazy_gettext as _l
 from app.core.views import (
     UNEXPOSED_MODELVIEW_ROUTES, BrazilianFormatting, FlagFields, PortalListWidget, PostOnlyActions,
     ScopedInterface,

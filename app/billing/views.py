@@ -4,7 +4,6 @@ from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext as _
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
@@ -17,6 +16,7 @@ from app.catalog.models import Client, Contract
 from app.core.db import db, utcnow
 from app.core.files import read_limited, send_stored
 from app.core.filters import FilteredInterface, FilterExact, FilterField, FilterFormMixin, related_text
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import get_scoped, scoped
 from app.core.timefmt import to_local
 from app.core.views import PortalBaseView, PortalModelView

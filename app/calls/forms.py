@@ -1,11 +1,11 @@
 """Forms of the chamados screens (Flask-WTF: every POST carries its CSRF token)."""
 from flask import current_app
-from app.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.calls import files
+from app.core.i18n import lazy_gettext as _l
 
 
 def _checked_files(form, field):

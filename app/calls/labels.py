@@ -11,7 +11,6 @@ import segno
 from flask import abort, current_app, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
-from app.core.i18n import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -19,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.catalog.models import Equipment
 from app.core.db import db
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import scoped
 from app.core.views import PortalBaseView
 

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -29,6 +28,7 @@ from app.calls.models import (
 from app.catalog.models import DefectType, Equipment, Technician
 from app.core.cache import reference
 from app.core.db import db, utcnow
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import check_references, get_scoped
 from app.notifications.outbox import queue_email
 from app.notifications.recipients import recipients_for

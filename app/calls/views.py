@@ -14,7 +14,6 @@ from flask import abort, current_app, flash, g, redirect, request, send_file, ur
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
-from app.core.i18n import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
@@ -26,6 +25,7 @@ from app.calls.models import BusinessCalendar, CallAttachment, CallStatus, Holid
 from app.calls.services import STATUS_LABELS, CallError, TransitionForbidden
 from app.catalog.models import Equipment, Technician
 from app.core.db import db, utcnow
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal, get_scoped, scoped
 from app.core.views import PortalBaseView, PortalModelView, ScopedInterface
 

@@ -3,13 +3,13 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import gettext as _
-from app.core.i18n import lazy_gettext as _l
 
 from app.catalog.models import (
     Carrier, Client, Company, Contract, DefectType, Equipment, EquipmentModel, SupplyItem,
     Technician,
 )
 from app.core.db import db
+from app.core.i18n import lazy_gettext as _l
 from app.core.views import PortalModelView, ScopedInterface
 
 READ_ONLY = ["can_read"]

@@ -3,7 +3,6 @@ from flask import abort, flash, g, redirect, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
-from app.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from app.catalog.models import Client
 from app.contact.models import ContactMessage
 from app.contact.services import send_contact
 from app.core.db import db
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal, get_scoped, scoped
 from app.core.timefmt import format_datetime
 from app.core.views import PortalBaseView, PortalModelView, ScopedInterface

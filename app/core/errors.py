@@ -9,12 +9,12 @@ cannot load the user then, so a page of its own is shown.
 import logging
 
 from flask import Flask, current_app, jsonify, render_template, request
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.core.db import db
+from app.core.i18n import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from datetime import datetime, time, timedelta
 
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import or_, select
 from wtforms import StringField
 
+from app.core.i18n import lazy_gettext as _l
 from app.core.search import IndexedFilterConverter
 from app.core.timefmt import local_tz
 from app.core.views import ScopedInterface

@@ -1,12 +1,12 @@
 """NF de saída linked to a carrier, and the carrier's delivery confirmation."""
 from flask_appbuilder import Model
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import (
     Boolean, Column, DateTime, Double, ForeignKey, Index, Integer, Numeric, String, Text, event, false, update,
 )
 from sqlalchemy.orm import relationship
 
 from app.core.db import ErpMixin, IdMixin, TimestampMixin, utcnow
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import Scope
 
 

@@ -6,7 +6,6 @@ from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext as _
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.catalog.models import Client
@@ -16,6 +15,7 @@ from app.core.filters import (
     FilteredInterface, FilterField, FilterFormMixin, FilterLocalDateFrom, FilterLocalDateUntil,
     related_text,
 )
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import get_scoped
 from app.core.timefmt import to_local
 from app.core.views import PortalModelView

@@ -2,10 +2,10 @@
 (with pt-BR messages) and to document the API in OpenAPI."""
 from datetime import timedelta, timezone
 
-from app.core.i18n import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from app.core.db import utcnow
+from app.core.i18n import lazy_gettext as _l
 from app.field.geo import valid_coordinates
 from app.field.models import AttendanceEvent
 

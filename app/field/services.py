@@ -14,7 +14,6 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import gettext as _
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -22,6 +21,7 @@ from app.calls.models import CallStatus, ServiceCall
 from app.calls.services import TransitionError, change_status
 from app.catalog.models import Equipment, Technician
 from app.core.db import db, utcnow
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import OutOfScope, Principal, get_scoped, scope_condition, scoped
 from app.core.timefmt import isoformat_local
 from app.field import images

@@ -7,13 +7,13 @@ from flask_appbuilder import expose
 from flask_appbuilder.baseviews import BaseView
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from app.calls.models import ServiceCall
 from app.catalog.models import Technician
 from app.core.db import db, utcnow
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal, scoped
 from app.core.timefmt import format_datetime, local_tz
 from app.core.views import (

@@ -5,10 +5,10 @@ from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
-from app.core.i18n import lazy_gettext as _l
 from markupsafe import Markup
 
 from app.core.db import db
+from app.core.i18n import lazy_gettext as _l
 from app.core.timefmt import format_datetime
 from app.core.scoping import get_scoped
 from app.core.views import PortalModelView, ScopedInterface

@@ -1,10 +1,10 @@
 """Solicitações de suprimentos."""
 from flask_appbuilder import Model
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import relationship
 
 from app.core.db import IdMixin, TimestampMixin, utcnow
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import Scope
 
 

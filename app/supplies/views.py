@@ -4,7 +4,6 @@ from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext as _
-from app.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import or_, select
@@ -18,6 +17,7 @@ from app.core.filters import (
     FilteredInterface, FilterExact, FilterField, FilterFormMixin, FilterLocalDateFrom,
     FilterLocalDateUntil, related_text,
 )
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import get_scoped, scoped
 from app.core.views import PortalBaseView, PortalModelView
 from app.deliveries.models import Invoice

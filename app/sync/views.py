@@ -3,10 +3,10 @@ from flask import abort, current_app, flash, g, make_response, redirect, request
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.core.db import db
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import scoped
 from app.core.views import PortalBaseView
 from app.sync import services
