@@ -1,5 +1,5 @@
 """Pooled connections go back to the pool with no transaction open, after one rollback at most."""
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from app.core.db import db
 
@@ -28,3 +28,16 @@ def test_a_committed_session_keeps_its_rows_on_the_reused_connection(app, db_ctx
         session.commit()
     with db_ctx() as session:
         assert session.execute(text("SELECT name FROM defect_type")).scalars().all() == ["TONER FRACO"]
+
+
+def test_a_session_whose_connection_was_lost_rolls_back(app):
+    """A request that lost its database connection ends with a rollback (which also discards the
+    files it stored), not with a second error."""
+    rolled_back = []
+    with app.app_context():
+        event.listen(db.session(), "after_soft_rollback", lambda *_args: rolled_back.append(True))
+        db.session.execute(text("SELECT 1"))
+        db.session.connection().invalidate()  # as when the server went away mid-request
+        db.session.rollback()
+        assert rolled_back == [True]
+        assert db.session.execute(text("SELECT 1")).scalar() == 1  # and the next use reconnects

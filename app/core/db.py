@@ -76,14 +76,20 @@ def track_transactions(engine) -> None:
     """Each pooled connection knows whether its last transaction was committed or rolled back;
     one still open (or of unknown state) is rolled back when the connection returns."""
 
+    def _record(connection, ended: bool):
+        # A connection lost mid-transaction is discarded, not reset; asking for its info would
+        # try to reconnect and make the session's rollback fail.
+        if not connection.invalidated:
+            connection.info[_ENDED] = ended
+
     @event.listens_for(engine, "begin")
     def _begun(connection):
-        connection.info[_ENDED] = False
+        _record(connection, False)
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def _ended(connection):
-        connection.info[_ENDED] = True
+        _record(connection, True)
 
     @event.listens_for(engine, "reset")
     def _reset(dbapi_connection, connection_record, reset_state):
