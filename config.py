@@ -135,6 +135,7 @@ class Config:
     AUTH_RATE_LIMIT = os.environ.get("PWS_LOGIN_RATE_LIMIT", "10 per minute")
     PWS_API_LOGIN_RATE_LIMIT = os.environ.get("PWS_API_LOGIN_RATE_LIMIT", "10 per minute")
     PWS_RESET_RATE_LIMIT = os.environ.get("PWS_RESET_RATE_LIMIT", "5 per minute;20 per hour")
+    PWS_CONTACT_LINK_RATE_LIMIT = os.environ.get("PWS_CONTACT_LINK_RATE_LIMIT", "10 per minute;60 per hour")
 
 
 class ProductionConfig(Config):

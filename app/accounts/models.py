@@ -1,7 +1,9 @@
 """The portal user (FAB's ab_user with PWS columns) and LGPD consent records."""
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint, true,
+)
 from sqlalchemy.orm import relationship
 
 from app.core.db import IdMixin, utcnow
@@ -21,14 +23,18 @@ user_client = Table(
     Column("client_id", Integer, ForeignKey("client.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
-# "Recebe e-mail de" (§3.2.1): attribute name -> label key used by the notification kinds.
+# "Recebe e-mail de" (§3.2.1): the user's choices; app.notifications.kinds says which e-mail
+# kinds each one asks for.
 EMAIL_PREFERENCES = (
     "email_call_opened",
     "email_call_changed",
+    "email_call_assignment",
+    "email_pre_service",
     "email_contact",
     "email_opportunity",
     "email_supply_request",
     "email_supply_release",
+    "email_billing_files",
 )
 
 
@@ -47,6 +53,10 @@ class PortalUser(User):
     email_opportunity = Column(Boolean, default=False, nullable=False)
     email_supply_request = Column(Boolean, default=False, nullable=False)
     email_supply_release = Column(Boolean, default=False, nullable=False)
+    # Kinds that went out without a choice before: on unless the user turns them off.
+    email_call_assignment = Column(Boolean, default=True, server_default=true(), nullable=False)
+    email_pre_service = Column(Boolean, default=True, server_default=true(), nullable=False)
+    email_billing_files = Column(Boolean, default=True, server_default=true(), nullable=False)
     # Sessions carry the number they were opened with; logout, deactivation and a new password
     # bump it, which ends every cookie issued before (app/accounts/sessions.py).
     session_version = Column(Integer, default=0, server_default="0", nullable=False)

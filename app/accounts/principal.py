@@ -94,18 +94,23 @@ def user_links(user_id: int) -> Links:
 def principal_for_user_id(user_id: int, selected: int | None = None, row=None) -> Principal:
     """Reads the user's profile and links by id (never through FAB's base User class)."""
     if row is None:
-        row = db.session.execute(
-            select(
-                PortalUser.profile, PortalUser.active, PortalUser.client_manager,
-                PortalUser.technician_id, PortalUser.carrier_id,
-            ).where(User.id == user_id)
-        ).first()
-    if row is None or not row.active:
+        row = db.session.execute(select(*PRINCIPAL_COLUMNS).where(User.id == user_id)).first()
+    if row is None:
         return NOBODY
+    return principal_from(user_id, row, user_links(user_id), selected)
+
+
+# What a Principal is made of, besides the user's links.
+PRINCIPAL_COLUMNS = (PortalUser.profile, PortalUser.active, PortalUser.client_manager,
+                     PortalUser.technician_id, PortalUser.carrier_id)
+
+
+def principal_from(user_id: int, row, links: Links, selected: int | None = None) -> Principal:
+    """The Principal of a user from his row (PRINCIPAL_COLUMNS) and his links: the one place
+    a profile becomes a scope, for the request's user and for an e-mail's audience alike."""
     profile = profile_named(row.profile)
-    if profile is None:
+    if not row.active or profile is None:
         return NOBODY
-    links = user_links(user_id)
     linked, clients = links.companies, links.clients
     if profile.all_companies:
         linked_companies = None
@@ -126,6 +131,25 @@ def principal_for_user_id(user_id: int, selected: int | None = None, row=None) -
         carrier_id=row.carrier_id,
         logistics=profile.logistics,
     )
+
+
+def links_of_users(user_ids) -> dict[int, Links]:
+    """Several users' roles, companies and clients in one query (an e-mail's audience)."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    stmt = union_all(
+        select(assoc_user_role.c.user_id, literal("r").label("kind"), assoc_user_role.c.role_id)
+        .where(assoc_user_role.c.user_id.in_(ids)),
+        select(user_company.c.user_id, literal("c"), user_company.c.company_id)
+        .where(user_company.c.user_id.in_(ids)),
+        select(user_client.c.user_id, literal("k"), user_client.c.client_id)
+        .where(user_client.c.user_id.in_(ids)),
+    )
+    rows: dict[int, list] = {pk: [] for pk in ids}
+    for user_id, kind, ref in db.session.execute(stmt):
+        rows[user_id].append((kind, ref))
+    return {pk: _links_of(found) for pk, found in rows.items()}
 
 
 def principal_for_request() -> Principal:

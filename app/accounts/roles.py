@@ -56,7 +56,7 @@ PROFILES: tuple[Profile, ...] = (
         "EquipmentLabel": (READ,),
         "ServiceCall": RW, "CallOpening": (WRITE,), "PreService": RW, "Attendance": (READ,),
         "TechnicianTracking": (READ,), "SupplyRequest": RW, "SupplyOpening": (WRITE,),
-        "Delivery": (READ,), "Survey": (READ,),
+        "Delivery": (READ,), "Survey": (READ,), "ContactInbox": (READ,),
     }),
     Profile(CALLS_OPERATOR, _l("Operador de Chamados"), grants={
         **EVERYONE, **MASTER_DATA_READ, "Monitoring": (READ,), "SlaReport": (READ,),

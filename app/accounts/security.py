@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts import sessions
 from app.accounts.models import PortalUser
 from app.accounts.principal import load_request_user, user_links
-from app.accounts.views import PortalUserView
+from app.accounts.views import MyDataView, PortalUserView
 from app.core.cache import reference
 from app.core.i18n import lazy_gettext as _l
 from app.core.views import UNEXPOSED_MODELVIEW_ROUTES, PostOnlyActions, ScopedInterface
@@ -39,6 +39,7 @@ class PortalRoleView(PostOnlyActions, RoleModelView):
 class PortalSecurityManager(SecurityManager):
     user_model = PortalUser
     userdbmodelview = PortalUserView
+    userinfoeditview = MyDataView
     rolemodelview = PortalRoleView
 
     def __init__(self, appbuilder):
@@ -61,6 +62,11 @@ class PortalSecurityManager(SecurityManager):
             if "public" not in granted:
                 granted["public"] = self._public_role_ids()
             role_ids = granted["public"]
+        return self.permissions_of_roles(role_ids)
+
+    def permissions_of_roles(self, role_ids: tuple[int, ...]) -> frozenset[tuple[str, str]]:
+        """The (permission, view) pairs a set of roles grants (per request, per process)."""
+        granted = g.setdefault("pws_permissions", {})
         if role_ids not in granted:
             granted[role_ids] = reference(f"permissions:{role_ids}", lambda: self._read_permissions(role_ids))
         return granted[role_ids]

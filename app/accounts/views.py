@@ -1,9 +1,11 @@
 """Administrar usuários (§3.2): FAB's user screen with the portal's fields and rules."""
-from flask_appbuilder.fieldwidgets import Select2Widget
+from flask import flash, g
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.filters import FilterStartsWith
-from flask_appbuilder.security.views import UserDBModelView
-from wtforms import SelectField
-from wtforms.validators import DataRequired, ValidationError
+from flask_appbuilder.security.views import UserDBModelView, UserInfoEditView
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.accounts.models import EMAIL_PREFERENCES, PortalUser
 from app.accounts.roles import FUNCTION_PREFIX, PROFILES, profile_named
@@ -12,16 +14,8 @@ from app.core.views import (
     UNEXPOSED_MODELVIEW_ROUTES, BrazilianFormatting, FlagFields, PortalListWidget, PostOnlyActions,
     ScopedInterface,
 )
-
-PREFERENCE_LABELS = {
-    "email_call_opened": _l("Abertura de Chamados"),
-    "email_call_changed": _l("Alteração de Chamado"),
-    "email_contact": _l("Contato"),
-    "email_opportunity": _l("Oportunidade Comercial"),
-    "email_supply_request": _l("Solicitação de Suprimentos"),
-    "email_supply_release": _l("Liberação de Suprimentos"),
-}
-
+from app.notifications.kinds import PREFERENCE_LABELS
+from app.notifications.recipients import choices_offered
 
 def _profile_of(form):
     return profile_named(form.profile.data) if "profile" in form else None
@@ -81,6 +75,7 @@ class PortalUserView(PostOnlyActions, FlagFields, BrazilianFormatting, UserDBMod
     show_fieldsets = None
     user_show_fieldsets = [
         (_l("Dados do usuário"), {"fields": ["first_name", "email", "profile", "companies", "clients"]}),
+        (_l("E-mails que recebo"), {"fields": list(EMAIL_PREFERENCES)}),
     ]
     add_columns = ["email", "password", "conf_password", "first_name", *USER_LINK_COLUMNS]
     edit_columns = ["first_name", "email", *USER_LINK_COLUMNS]
@@ -142,3 +137,47 @@ class PortalUserView(PostOnlyActions, FlagFields, BrazilianFormatting, UserDBMod
     def pre_update(self, item):
         super().pre_update(item)
         self._sync_identity(item)
+
+
+class MyDataForm(DynamicForm):
+    """Meus dados: the user's name and his own "Recebe e-mail de …" choices."""
+
+    first_name = StringField(_l("Nome"), validators=[DataRequired(), Length(max=64)],
+                             widget=BS3TextFieldWidget())
+
+
+for _name, _label in PREFERENCE_LABELS.items():
+    setattr(MyDataForm, _name, BooleanField(_l("Recebe e-mail de: %(kind)s", kind=_label)))
+
+
+class MyDataView(UserInfoEditView):
+    """FAB's "edit my user information" with PWS's form: only the choices that can bring the
+    user an e-mail are offered (his profile's permissions and side decide)."""
+
+    route_base = "/userinfoeditview"
+    class_permission_name = "UserInfoEditView"
+    form = MyDataForm
+    form_title = _l("Meus dados")
+    message = _l("Seus dados foram salvos.")
+
+    @staticmethod
+    def _offered():
+        return choices_offered(g.user.id, g.user.profile)
+
+    def form_get(self, form):
+        offered = self._offered()
+        for name in EMAIL_PREFERENCES:
+            if name not in offered:
+                del form[name]
+        user = self.appbuilder.sm.get_user_by_id(g.user.id)
+        form.first_name.data = user.first_name
+        for name in offered:
+            form[name].data = getattr(user, name)
+
+    def form_post(self, form):
+        user = self.appbuilder.sm.get_user_by_id(g.user.id)
+        user.first_name = form.first_name.data.strip()
+        for name in self._offered():
+            setattr(user, name, bool(form[name].data))
+        self.appbuilder.sm.update_user(user)
+        flash(str(self.message), "info")

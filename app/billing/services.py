@@ -10,19 +10,17 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.accounts.roles import BILLING_OPERATOR, CLIENT
 from app.billing.models import BillingDownload, BillingFile
 from app.catalog.models import Client, Contract
 from app.core.db import db, utcnow
 from app.core.files import FileRejected, check_pdf, discard, store_bytes
 from app.notifications.outbox import queue_email
-from app.notifications.recipients import recipients_for
+from app.notifications.recipients import readers
 
 STORAGE_AREA = "billing"
 LIST_PATH = "/faturamento"
 # Who is told about new billing files: the client's Operador Faturamento users and the
 # Cliente users linked to the contract's client.
-RECIPIENT_PROFILES = (BILLING_OPERATOR, CLIENT)
 
 
 class BillingError(ValueError):
@@ -94,9 +92,9 @@ def import_billing_files(client: Client, *, contract: Contract | None, month: in
         result.imported.append(row)
     if result.imported and send_email:
         db.session.flush()
-        result.emailed = recipients_for("billing_files", company_id=client.company_id,
-                                        client_id=client.id, profiles=RECIPIENT_PROFILES)
-        queue_email("billing_files", result.emailed, _email_context(client, month, year, note, result.imported))
+        recipients = readers("billing_files", result.imported[0])
+        result.emailed = [r.address for r in recipients]
+        queue_email("billing_files", recipients, _email_context(client, month, year, note, result.imported))
     return result
 
 

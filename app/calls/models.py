@@ -102,11 +102,15 @@ class PreServiceMessage(IdMixin, Model):
     FROM_DEALER, FROM_CLIENT = "dealer", "client"
     call_id = Column(Integer, ForeignKey("service_call.id", ondelete="CASCADE"), nullable=False, index=True)
     author_id = Column(Integer, ForeignKey("ab_user.id"))
+    # A reply through the e-mailed link of a contact without a login: the address that used it.
+    author_email = Column(String(254))
     direction = Column(String(10), nullable=False)
     body = Column(Text, nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
-    # The e-mailed link to this message: stored hashed, expiring, revocable.
+    # The e-mailed link to this message's thread, for the call's contact: stored hashed,
+    # expiring, revocable, bound to the address it was sent to.
     link_token_hash = Column(String(64), unique=True)
+    link_email = Column(String(254))
     link_expires_at = Column(DateTime)
     link_revoked_at = Column(DateTime)
     call = relationship("ServiceCall")

@@ -31,7 +31,7 @@ from app.core.db import db, utcnow
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import check_references, get_scoped
 from app.notifications.outbox import queue_email
-from app.notifications.recipients import recipients_for
+from app.notifications.recipients import Recipient, account_holders, contact_copy, readers
 from app.sync.feed import record_change
 
 CLOSED_STATUSES = CallStatus.CLOSED
@@ -202,9 +202,31 @@ def call_url(call: ServiceCall, tab: str | None = None) -> str:
     return f"{url}?aba={tab}" if tab else url
 
 
-def _call_recipients(kind: str, call: ServiceCall) -> list[str]:
-    return [*recipients_for(kind, company_id=call.company_id, client_id=call.client_id),
-            call.contact_email or ""]
+def _call_recipients(kind: str, call: ServiceCall) -> list[Recipient]:
+    """Who can open the call and chose ``kind``, each with his link; then the call's contact,
+    told what the manual tells the client: no portal link, no internal note."""
+    return [*readers(kind, call, context={"url": call_url(call)}),
+            *contact_copy(kind, call.contact_email, {"url": None, "note": None, "for_contact": True})]
+
+
+def _technician_users(technician_id: int | None) -> list[int]:
+    if technician_id is None:
+        return []
+    return list(db.session.execute(
+        select(PortalUser.id).where(PortalUser.technician_id == technician_id)).scalars())
+
+
+def _tell_technicians(call: ServiceCall, previous_technician_id: int | None) -> None:
+    """Chamado despachado para o técnico: his users are told when a call is dispatched to
+    him, and those of the technician it was taken from (who can no longer open it)."""
+    if call.status == CallStatus.DISPATCHED and call.technician_id is not None:
+        queue_email("call_assignment", readers(
+            "call_assignment", call, among=_technician_users(call.technician_id),
+            context={"assigned": True, "url": call_url(call)}), {"call": call})
+    if previous_technician_id is not None and previous_technician_id != call.technician_id:
+        queue_email("call_assignment", account_holders(
+            "call_assignment", _technician_users(previous_technician_id),
+            context={"assigned": False, "url": None}), {"call": call})
 
 
 def _user_name(user_id: int | None) -> str:
@@ -255,11 +277,16 @@ def open_call(*, equipment: Equipment, defect_type_id: int | None, description: 
     attach(call, uploads, uploader_id=opener_id)
     record_change("service_order", "create", web_id=call.id, company_id=call.company_id,
                   data=call_feed_data(call))
-    queue_email("call_opened", _call_recipients("call_opened", call), {
-        "call": call, "status": status_label(call.status), "url": call_url(call),
-        "opener": _user_name(opener_id),
-    })
+    tell_call_opened(call)
     return call
+
+
+def tell_call_opened(call: ServiceCall) -> None:
+    """"Abertura de chamado" e-mails, for a call opened in the portal or in the ERP."""
+    queue_email("call_opened", _call_recipients("call_opened", call), {
+        "call": call, "status": status_label(call.status),
+        "opener": _user_name(call.opened_by_id) if call.opened_by_id else "ILUX",
+    })
 
 
 @event.listens_for(Session, "after_commit")
@@ -343,6 +370,7 @@ def change_status(call: ServiceCall, to_status: str, *, actor_id: int | None = N
     if source == "erp" and to_status == call.status:
         return None
     _check_transition(call, to_status, actor_id, source)
+    previous_technician = call.technician
     if technician_id is not None:
         technician = get_scoped(db.session, Technician, technician_id)
         if technician is None or not technician.active:
@@ -350,6 +378,7 @@ def change_status(call: ServiceCall, to_status: str, *, actor_id: int | None = N
         call.technician = technician
     now = utcnow()
     from_status = call.status
+    previous_technician_id = previous_technician.id if previous_technician is not None else None
     change = CallStatusChange(call_id=call.id, from_status=from_status, to_status=to_status,
                               changed_by_id=actor_id, source=source, note=note, changed_at=now)
     _run_sla_clock(call, to_status, now)
@@ -364,8 +393,9 @@ def change_status(call: ServiceCall, to_status: str, *, actor_id: int | None = N
     queue_email("call_changed", _call_recipients("call_changed", call), {
         "call": call, "from_status": status_label(from_status), "status": status_label(to_status),
         "note": note, "actor": _user_name(actor_id) if source != "erp" else "ILUX",
-        "changed_at": now, "url": call_url(call),
+        "changed_at": now,
     })
+    _tell_technicians(call, previous_technician_id)
     return change
 
 
@@ -384,25 +414,24 @@ def thread_state(messages: list) -> str | None:
                else AWAITING_ANSWER)
 
 
-def pre_service_url(token: str) -> str:
-    return f"{current_app.config['PWS_BASE_URL']}/chamados/pre-atendimento/{token}"
+def contact_thread_url(token: str) -> str:
+    return f"{current_app.config['PWS_BASE_URL']}/pre-atendimento/{token}"
 
 
-def post_pre_service_message(call: ServiceCall, *, author_id: int, body: str, client_side: bool,
-                             uploads: Iterable[files.CheckedFile] = ()) -> PreServiceMessage:
-    """A message of the pre-service thread, its e-mailed link and the other side's e-mail."""
+def post_pre_service_message(call: ServiceCall, *, author_id: int | None, body: str, client_side: bool,
+                             uploads: Iterable[files.CheckedFile] = (),
+                             author_email: str | None = None) -> PreServiceMessage:
+    """A message of the pre-service thread and the other side's e-mails. ``author_email``: a
+    reply of the call's contact through his e-mailed link (no portal user)."""
     if call.status != CallStatus.OPEN:
         raise CallError(_("O pré atendimento só é possível para chamados em Abertura."))
     body = (body or "").strip()
     if not body:
         raise CallError(_("Escreva a mensagem."))
     now = utcnow()
-    token = secrets.token_urlsafe(32)
     message = PreServiceMessage(
-        call_id=call.id, author_id=author_id, body=body, created_at=now,
+        call_id=call.id, author_id=author_id, author_email=author_email, body=body, created_at=now,
         direction=PreServiceMessage.FROM_CLIENT if client_side else PreServiceMessage.FROM_DEALER,
-        link_token_hash=hash_token(token),
-        link_expires_at=now + timedelta(days=current_app.config["PWS_PRE_SERVICE_LINK_DAYS"]),
     )
     db.session.add(message)
     db.session.flush()
@@ -411,29 +440,29 @@ def post_pre_service_message(call: ServiceCall, *, author_id: int, body: str, cl
                   company_id=call.company_id, data={
                       "call_web_id": call.id, "call_erp_id": call.erp_id,
                       "direction": message.direction, "body": body, "at": now.isoformat()})
-    context = {"call": call, "message": message, "url": pre_service_url(token),
-               "author": _user_name(author_id)}
+    context = {"call": call, "message": message, "author": _user_name(author_id) or author_email or ""}
+    thread = {"url": call_url(call, "pre-atendimento")}
     if client_side:
-        queue_email("pre_service_answer", _dealer_side_of(call), context)
-    else:
-        queue_email("pre_service_message", _client_side_of(call), context)
+        queue_email("pre_service_answer", readers("pre_service_answer", call, context=thread), context)
+        return message
+    recipients = readers("pre_service_message", call, context=thread)
+    contact = (call.contact_email or "").strip().lower()
+    if contact and contact not in {r.address.lower() for r in recipients}:
+        # The contact may have no login: his link opens this call's thread alone, for a while.
+        token = secrets.token_urlsafe(32)
+        message.link_token_hash, message.link_email = hash_token(token), contact
+        message.link_expires_at = now + timedelta(days=current_app.config["PWS_PRE_SERVICE_LINK_DAYS"])
+        recipients += contact_copy("pre_service_message", contact,
+                                   {"url": contact_thread_url(token), "for_contact": True})
+    queue_email("pre_service_message", recipients, context)
     return message
 
 
-def _client_side_of(call: ServiceCall) -> list[str]:
-    opener = db.session.get(PortalUser, call.opened_by_id) if call.opened_by_id else None
-    return [opener.email if opener is not None and opener.active else "", call.contact_email or ""]
-
-
-def _dealer_side_of(call: ServiceCall) -> list[str]:
-    """The operators who wrote in the thread; before anyone did, those who follow the call."""
-    authors = select(PreServiceMessage.author_id).where(
-        PreServiceMessage.call_id == call.id,
-        PreServiceMessage.direction == PreServiceMessage.FROM_DEALER)
-    emails = list(db.session.execute(select(PortalUser.email).where(
-        PortalUser.id.in_(authors), PortalUser.active.is_(True))).scalars())
-    return emails or recipients_for("call_changed", company_id=call.company_id,
-                                    client_id=call.client_id, profiles=DEALER_DESK)
+def contact_link(token: str) -> PreServiceMessage | None:
+    """The message whose link was e-mailed to the call's contact: that link alone opens the
+    call's thread without a login. LinkUnavailable when expired or revoked."""
+    message = message_for_link(token)
+    return message if message is not None and message.link_email else None
 
 
 def message_for_link(token: str) -> PreServiceMessage | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
-from flask_appbuilder import expose
+from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,10 +21,13 @@ from wtforms.validators import Regexp
 
 from app.calls import files, queries, services
 from app.calls.forms import OpenCallForm, PreServiceForm, StatusForm
-from app.calls.models import BusinessCalendar, CallAttachment, CallStatus, Holiday, PreServiceMessage
+from app.calls.models import (
+    BusinessCalendar, CallAttachment, CallStatus, Holiday, PreServiceMessage, ServiceCall,
+)
 from app.calls.services import STATUS_LABELS, CallError, TransitionForbidden
 from app.catalog.models import Equipment, Technician
 from app.core.db import db, utcnow
+from app.core.headers import PUBLIC_HEADERS
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal, get_scoped, scoped
 from app.core.views import PortalBaseView, PortalModelView, ScopedInterface
@@ -127,13 +130,17 @@ class CallView(PortalBaseView):
         row = get_scoped(db.session, CallAttachment, pk)
         if row is None:
             abort(404)
-        path = files.path_of(row.stored_name)
-        if not path.is_file():
-            abort(404)
-        response = send_file(path, mimetype=row.content_type, as_attachment=True,
-                             download_name=row.original_name, max_age=0)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
+        return _send_attachment(row)
+
+
+def _send_attachment(row: CallAttachment):
+    path = files.path_of(row.stored_name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=row.content_type, as_attachment=True,
+                         download_name=row.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 class CallOpenView(PortalBaseView):
@@ -282,6 +289,66 @@ class PreServiceView(PortalBaseView):
         return redirect(url_for("CallView.show", pk=message.call_id, aba="pre-atendimento"))
 
 
+class ContactThreadView(BaseView):
+    """Pré atendimento for the call's contact, who may have no login: the link e-mailed to his
+    address is the only authority. It opens that call's thread (the messages, their files and a
+    reply form) and nothing else of the portal; it expires, the operator can revoke it, it is
+    rate-limited, and each reply records the address the link was sent to."""
+
+    route_base = "/pre-atendimento"
+    default_view = "thread"
+
+    def _page(self, template, http_status=200, **context):
+        return self.render_template(template, **context), http_status, PUBLIC_HEADERS
+
+    def _link(self, token):
+        """(message, None) for a live contact link, else (None, the page to answer with)."""
+        try:
+            message = services.contact_link(token)
+        except services.LinkUnavailable:
+            return None, self._page("field/public_message.html", 410, title=_("Link indisponível"),
+                                    message=_("Este link expirou ou foi revogado. Fale com a revenda "
+                                              "para receber um novo."))
+        if message is None:
+            return None, self._page("field/public_message.html", 404, title=_("Link inválido"),
+                                    message=_("Este link não existe. Confira o endereço recebido por e-mail."))
+        return message, None
+
+    @expose("/<token>", methods=["GET", "POST"])
+    def thread(self, token):
+        link, answer = self._link(token)
+        if answer:
+            return answer
+        call = db.session.get(ServiceCall, link.call_id)
+        form = PreServiceForm()
+        if request.method == "POST" and form.validate_on_submit():
+            try:
+                services.post_pre_service_message(
+                    call, author_id=None, author_email=link.link_email, body=form.body.data,
+                    client_side=True, uploads=getattr(form.attachments, "checked", []))
+            except CallError as error:
+                db.session.rollback()
+                form.body.errors = [str(error)]
+            else:
+                db.session.commit()
+                return redirect(url_for(".thread", token=token, enviada=1))
+        detail = queries.call_detail(call)
+        return self._page("calls/contact_thread.html", call=call, link=link, form=form,
+                          messages=detail.messages, sent=request.args.get("enviada") == "1",
+                          files=[a for a in detail.attachments if a.message_id is not None],
+                          can_reply=call.status == CallStatus.OPEN, token=token)
+
+    @expose("/<token>/anexo/<int:pk>")
+    def attachment(self, token, pk):
+        link, answer = self._link(token)
+        if answer:
+            return answer
+        row = db.session.get(CallAttachment, pk)
+        if row is None or row.call_id != link.call_id or row.message_id is None:
+            abort(404)
+        return _send_attachment(row)
+
+
 class SlaReportView(PortalBaseView):
     """Cumprimento do SLA: per contract and month, calls closed within and past the deadline."""
 
@@ -366,6 +433,9 @@ def register(appbuilder):
     appbuilder.add_view(SlaReportView, "SlaReport", label=_l("Cumprimento do SLA"),
                         icon="fa-line-chart", category="Calls")
     appbuilder.add_view_no_menu(PreServiceView())
+    contact_thread = appbuilder.add_view_no_menu(ContactThreadView())
+    app = current_app._get_current_object()
+    appbuilder.sm.limiter.limit(lambda: app.config["PWS_CONTACT_LINK_RATE_LIMIT"])(contact_thread.blueprint)
     appbuilder.add_view(BusinessCalendarView, "BusinessCalendars", label=_l("Expediente (SLA)"),
                         icon="fa-clock-o", category="Config", category_label=_l("Configurações"),
                         category_icon="fa-cog")

@@ -1,10 +1,12 @@
 """Contato (§1): a message kept, sent by e-mail to the staff who asked for it, and told to the ERP."""
+from flask import current_app
+
 from app.accounts.models import PortalUser
 from app.contact.models import ContactMessage
 from app.core.db import db
 from app.core.scoping import check_references
 from app.notifications.outbox import queue_email
-from app.notifications.recipients import recipients_for
+from app.notifications.recipients import readers
 from app.sync.feed import record_change
 
 KINDS = (ContactMessage.CONTACT, ContactMessage.OPPORTUNITY)
@@ -27,8 +29,9 @@ def send_contact(sender: PortalUser, *, kind: str, subject: str, message: str,
     db.session.add(row)
     check_references(db.session, row)
     db.session.flush()
-    queue_email(kind, recipients_for(kind, row=row), {
+    queue_email(kind, readers(kind, row), {
         "contact": row, "sender": sender, "client": client,
+        "url": f"{current_app.config['PWS_BASE_URL']}/contato/mensagens/show/{row.id}",
     })
     record_change("contact", "create", web_id=row.id, company_id=row.company_id, data={
         "kind": kind, "subject": row.subject, "message": row.message,

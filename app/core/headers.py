@@ -11,6 +11,10 @@ from flask import Flask, current_app, g, redirect, request
 
 from app.core import health
 
+# Pages opened by a token in their URL (e-mailed and shared links): never leak the token to
+# other sites, never cache the page, never index it.
+PUBLIC_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
 
 def csp_nonce() -> str:
     """This request's script nonce; FAB's templates read it through ``baselib.get_nonce()``."""

@@ -19,15 +19,12 @@ from app.core.timefmt import format_datetime, local_tz
 from app.core.views import (
     READ_WRITE_METHODS, PortalBaseView, PortalListWidget, PortalModelView, ScopedInterface,
 )
+from app.core.headers import PUBLIC_HEADERS
 from app.field import filters as attendance_filters
 from app.field import images, pdf, services
 from app.field.models import Attendance, AttendancePhoto, Survey
 
 STATUS_FORMATTER = {"status": lambda value: services.STATUS_LABELS.get(value, value)}
-PUBLIC_HEADERS = {
-    # The token is in the URL: never leak it to map tiles or other sites, never cache it.
-    "Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Robots-Tag": "noindex",
-}
 
 
 def map_config() -> dict:

@@ -12,6 +12,8 @@ class OutboxMessage(IdMixin, Model):
     PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
     kind = Column(String(40), nullable=False, index=True)
     recipients = Column(Text, nullable=False)
+    # The portal user the message is for (one recipient a row); None for a call's contact.
+    user_id = Column(Integer, index=True)
     subject = Column(String(255), nullable=False)
     body_text = Column(Text, nullable=False)
     body_html = Column(Text, nullable=False)

@@ -1,7 +1,8 @@
 """queue_email(): every notification enters the outbox in the caller's transaction.
 
-The message is rendered now (HTML + text, pt-BR) and delivered after commit by
-app.notifications.delivery; a rollback discards it with the change that caused it.
+Each recipient gets his own message, rendered now (HTML + text, pt-BR) with his own links and
+delivered after commit by app.notifications.delivery; a rollback discards them with the change
+that caused them. Nobody sees another recipient's address.
 """
 from collections.abc import Iterable
 
@@ -11,31 +12,43 @@ from sqlalchemy.orm import Session
 
 from app.core.db import db
 from app.notifications.models import OutboxMessage
+from app.notifications.recipients import Recipient
+from app.notifications.unsubscribe import unsubscribe_url
 
 _PENDING_KEY = "pws_outbox_pending"
 
 
-def queue_email(kind: str, recipients: Iterable[str], context: dict) -> OutboxMessage | None:
-    """Render templates ``email/<kind>.{subject.txt,txt,html}`` and add one outbox row."""
-    to = sorted({address.strip().lower() for address in recipients if address and address.strip()})
-    if not to:
-        return None
-    context = {
-        "dealer_name": current_app.config["PWS_DEALER_NAME"],
-        "base_url": current_app.config["PWS_BASE_URL"],
-        **context,
-    }
-    message = OutboxMessage(
-        kind=kind,
-        recipients=",".join(to),
-        # One line, whatever the user typed: no header injection through a subject.
-        subject=" ".join(render_template(f"email/{kind}.subject.txt", **context).split())[:255],
-        body_text=render_template(f"email/{kind}.txt", **context),
-        body_html=render_template(f"email/{kind}.html", **context),
-    )
-    db.session.add(message)
-    deliver_on_commit(message)
-    return message
+def queue_email(kind: str, recipients: Iterable[Recipient | str], context: dict) -> list[OutboxMessage]:
+    """One outbox row per address, from ``email/<kind>.{subject.txt,txt,html}``.
+
+    A plain string is an address without a portal user. An address listed twice gets the
+    first listing's copy: callers list the users who can open the page before the contact.
+    """
+    base = {"dealer_name": current_app.config["PWS_DEALER_NAME"],
+            "base_url": current_app.config["PWS_BASE_URL"], **context}
+    messages, seen = [], set()
+    for recipient in recipients:
+        if isinstance(recipient, str):
+            recipient = Recipient(recipient)
+        address = (recipient.address or "").strip().lower()
+        if not address or address in seen:
+            continue
+        seen.add(address)
+        values = {**base, **recipient.context,
+                  "unsubscribe_url": unsubscribe_url(recipient.user_id, kind)}
+        message = OutboxMessage(
+            kind=kind,
+            recipients=address,
+            user_id=recipient.user_id,
+            # One line, whatever the user typed: no header injection through a subject.
+            subject=" ".join(render_template(f"email/{kind}.subject.txt", **values).split())[:255],
+            body_text=render_template(f"email/{kind}.txt", **values),
+            body_html=render_template(f"email/{kind}.html", **values),
+        )
+        db.session.add(message)
+        deliver_on_commit(message)
+        messages.append(message)
+    return messages
 
 
 def deliver_on_commit(message: OutboxMessage) -> None:

@@ -1,118 +1,129 @@
-"""One rule for who receives each notification kind: preference, scope and active status.
+"""Who receives an e-mail: the users who can open the page it links to and chose its kind.
 
-A user receives a notification when he is active, asked for its kind ("Recebe e-mail de"),
-may receive that kind at all (profile) and could see the row it is about. The last part is
-the scoping rule of app.core.scoping read the other way round: instead of "which rows may
-this user see" it answers "which users may see this row", from the same ``__scope__``
-declaration, in one query.
+There is no second copy of the scope here. Each candidate user becomes the same
+:class:`~app.core.scoping.Principal` a request of his would have (app.accounts.principal), his
+roles the same permission set the views check (the security manager), and one query asks
+:func:`~app.core.scoping.scope_condition` — the views' own rule — which of them see the row.
+The only filter before that is a necessary condition of every scope (linked to the row's
+company, or a profile that sees all companies), so the candidates stay few.
 """
-from sqlalchemy import false, literal, or_, select, true
+from __future__ import annotations
 
-from app.accounts.models import PortalUser, user_client, user_company
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import literal, or_, select, union_all
+
+from app.accounts.models import PortalUser, user_company
+from app.accounts.principal import PRINCIPAL_COLUMNS, links_of_users, principal_from
 from app.accounts.roles import PROFILES
 from app.core.db import db
-from app.core.scoping import LOGISTICS_STATUSES
+from app.core.scoping import scope_condition
+from app.notifications.kinds import CLIENT_SIDE, DEALER_SIDE, KINDS, MAIL_KINDS, PREFERENCE_LABELS, MailKind
 
-# Notification kind -> the "Recebe e-mail de" preference that asks for it.
-PREFERENCE_BY_KIND = {
-    "call_opened": "email_call_opened",
-    "call_changed": "email_call_changed",
-    "contact": "email_contact",
-    "opportunity": "email_opportunity",
-    "supply_request": "email_supply_request",
-    "supply_release": "email_supply_release",
-}
 ALL_COMPANY_PROFILES = tuple(p.name for p in PROFILES if p.all_companies)
-CLIENT_SIDE_PROFILES = tuple(p.name for p in PROFILES if p.client_side)
-DEALER_SIDE_PROFILES = tuple(p.name for p in PROFILES if not p.client_side)
-OWN_ORDER_PROFILES = tuple(p.name for p in PROFILES if p.own_orders)
-OWN_CARRIER_PROFILES = tuple(p.name for p in PROFILES if p.own_carrier)
-LOGISTICS_PROFILES = tuple(p.name for p in PROFILES if p.logistics)
-# Kinds only the dealer's staff receive, whatever a client user ticked.
-PROFILES_BY_KIND = {
-    "contact": DEALER_SIDE_PROFILES,
-    "opportunity": DEALER_SIDE_PROFILES,
+SIDE_PROFILES = {
+    CLIENT_SIDE: tuple(p.name for p in PROFILES if p.client_side),
+    DEALER_SIDE: tuple(p.name for p in PROFILES if not p.client_side),
 }
-# Kinds about a user's own account: sent to the given users only, no preference or scope.
-PERSONAL_KINDS = frozenset({"password_reset"})
+# Candidates asked about in one statement (SQLite allows 500 terms in a compound SELECT).
+UNION_CHUNK = 200
 
 
-def recipients_for(kind: str, *, company_id: int | None = None, client_id: int | None = None,
-                   profiles: tuple[str, ...] | None = None, row=None,
-                   user_ids=None) -> list[str]:
-    """E-mails of active users who asked for ``kind`` and whose scope covers the row.
+@dataclass
+class Recipient:
+    """One address an e-mail goes to, alone in its To:. ``user_id`` None: the call's contact.
+    ``context`` is what differs in his copy (his link, what he may not be told)."""
 
-    Pass ``row`` (the call, supply request, contact message…) to apply its whole scope:
-    company and client, the opener for client users who are not "gestor", the technician,
-    the carrier and the logistics statuses. Without ``row`` only ``company_id`` and
-    ``client_id`` are checked: dealer staff must be linked to the company (Admin Revenda
-    sees every company), client-side users also to the client. ``profiles`` and
-    ``user_ids`` narrow the audience further (e.g. the opener of a call).
-    """
-    stmt = select(PortalUser.email).where(PortalUser.active.is_(True))
-    preference = PREFERENCE_BY_KIND.get(kind)
-    if preference:
-        stmt = stmt.where(getattr(PortalUser, preference).is_(True))
-    for allowed in (PROFILES_BY_KIND.get(kind), profiles):
-        if allowed:
-            stmt = stmt.where(PortalUser.profile.in_(allowed))
-    if user_ids is not None:
-        stmt = stmt.where(PortalUser.id.in_(list(user_ids) or [0]))
-    if kind not in PERSONAL_KINDS:
-        conditions = audience(row) if row is not None else _company_client(company_id, client_id)
-        stmt = stmt.where(*conditions)
-    return sorted(set(db.session.execute(stmt).scalars()))
+    address: str
+    user_id: int | None = None
+    context: dict = field(default_factory=dict)
 
 
-def audience(row) -> list:
-    """Conditions on PortalUser: he may see ``row`` (mirror of scope_condition)."""
+def readers(kind: str, row, *, among=None, context: dict | None = None) -> list[Recipient]:
+    """The active users who chose ``kind`` and can open ``row``'s page: its permissions
+    (``MailKind.reads``) and the row within their scope. ``among`` narrows to some user ids."""
+    spec = MAIL_KINDS[kind]
+    candidates = _candidates(spec, row, among)
+    if not candidates:
+        return []
+    links = links_of_users(candidates)
+    permissions = current_app.appbuilder.sm.permissions_of_roles
+    principals = {
+        pk: principal_from(pk, user, links[pk]) for pk, user in candidates.items()
+        if may_receive(spec, user.profile, permissions(links[pk].roles))
+    }
+    seeing = _who_sees(row, principals)
+    return [Recipient(candidates[pk].email, pk, dict(context or {}))
+            for pk in sorted(seeing, key=lambda pk: candidates[pk].email)]
+
+
+def may_receive(spec: MailKind, profile: str | None, permissions) -> bool:
+    """A profile with these permissions can open the kind's page and is on its side."""
+    if spec.side and profile not in SIDE_PROFILES[spec.side]:
+        return False
+    return {("can_read", resource) for resource in spec.reads} <= permissions
+
+
+def choices_offered(user_id: int, profile: str | None) -> list[str]:
+    """The "Recebe e-mail de …" choices that can bring this user anything (Meus dados)."""
+    permissions = current_app.appbuilder.sm.permissions_of_roles(links_of_users([user_id])[user_id].roles)
+    offered = {kind.preference for kind in KINDS if kind.preference and may_receive(kind, profile, permissions)}
+    return [name for name in PREFERENCE_LABELS if name in offered]
+
+
+def account_holders(kind: str, user_ids, context: dict | None = None) -> list[Recipient]:
+    """The given active users, for a kind about them (his password, a call taken from him);
+    those who turned the kind's choice off are left out."""
+    spec = MAIL_KINDS[kind]
+    stmt = select(PortalUser.id, PortalUser.email).where(
+        PortalUser.active.is_(True), PortalUser.id.in_(list(user_ids) or [0]))
+    if spec.preference:
+        stmt = stmt.where(getattr(PortalUser, spec.preference).is_(True))
+    return [Recipient(email, pk, dict(context or {}))
+            for pk, email in db.session.execute(stmt.order_by(PortalUser.email))]
+
+
+def contact_copy(kind: str, address: str | None, context: dict | None = None) -> list[Recipient]:
+    """The call's contact, for the kinds the manual tells the client (``MailKind.contact``)."""
+    if not MAIL_KINDS[kind].contact or not (address or "").strip():
+        return []
+    return [Recipient(address.strip(), None, dict(context or {}))]
+
+
+def _candidates(spec: MailKind, row, among) -> dict:
+    stmt = select(PortalUser.id, PortalUser.email, *PRINCIPAL_COLUMNS).where(PortalUser.active.is_(True))
+    if spec.preference:
+        stmt = stmt.where(getattr(PortalUser, spec.preference).is_(True))
+    if among is not None:
+        stmt = stmt.where(PortalUser.id.in_(list(among) or [0]))
+    company_id = _company_of(row)
+    if company_id is not None:
+        linked = select(user_company.c.user_id).where(user_company.c.company_id == company_id)
+        stmt = stmt.where(or_(PortalUser.profile.in_(ALL_COMPANY_PROFILES), PortalUser.id.in_(linked)))
+    return {user.id: user for user in db.session.execute(stmt)}
+
+
+def _company_of(row) -> int | None:
     scope = type(row).__scope__
-    if scope.users or scope.own:
-        owner = row.id if scope.users else getattr(row, scope.own)
-        return [or_(_is(ALL_COMPANY_PROFILES), PortalUser.id == owner)]
-    conditions = []
     if scope.parent:
         parent = getattr(row, scope.parent)
-        conditions += audience(parent) if parent is not None else [false()]
-    if scope.dealer_only:
-        conditions.append(~_is(CLIENT_SIDE_PROFILES))
-    company = getattr(row, scope.company) if scope.company else None
-    client = getattr(row, scope.client) if scope.client else None
-    if scope.company:
-        conditions += _company_client(company, client if scope.client else None, check_client=bool(scope.client))
-    elif scope.client:
-        conditions.append(_client_condition(client))
-    opener = getattr(row, scope.opener) if scope.opener else None
-    if scope.opener:
-        conditions.append(or_(~_is(CLIENT_SIDE_PROFILES), PortalUser.client_manager.is_(True),
-                              PortalUser.id == opener))
-    if scope.technician:
-        mine = PortalUser.technician_id == getattr(row, scope.technician)
-        if scope.opener:
-            mine = or_(mine, PortalUser.id == opener)
-        conditions.append(or_(~_is(OWN_ORDER_PROFILES), mine))
-    if scope.carrier:
-        conditions.append(or_(~_is(OWN_CARRIER_PROFILES), PortalUser.carrier_id == getattr(row, scope.carrier)))
-    if scope.status:
-        in_logistics = true() if getattr(row, scope.status) in LOGISTICS_STATUSES else false()
-        conditions.append(or_(~_is(LOGISTICS_PROFILES), in_logistics))
-    return conditions
+        return _company_of(parent) if parent is not None else None
+    return getattr(row, scope.company) if scope.company else None
 
 
-def _company_client(company_id, client_id, check_client=True) -> list:
-    linked_company = select(user_company.c.user_id).where(user_company.c.company_id == company_id)
-    conditions = [or_(_is(ALL_COMPANY_PROFILES), PortalUser.id.in_(linked_company))]
-    if check_client:
-        conditions.append(_client_condition(client_id))
-    return conditions
-
-
-def _client_condition(client_id):
-    if not client_id:
-        return ~_is(CLIENT_SIDE_PROFILES)
-    linked_client = select(user_client.c.user_id).where(user_client.c.client_id == client_id)
-    return or_(~_is(CLIENT_SIDE_PROFILES), PortalUser.id.in_(linked_client))
-
-
-def _is(profiles: tuple[str, ...]):
-    return PortalUser.profile.in_(profiles) if profiles else literal(False)
+def _who_sees(row, principals: dict) -> set[int]:
+    """The user ids whose scope holds ``row``: one SELECT per user, sent as UNION ALLs."""
+    model = type(row)
+    pk_column = model.__mapper__.primary_key[0]
+    selects = []
+    for user_id, principal in principals.items():
+        condition = scope_condition(model, principal)
+        stmt = select(literal(user_id).label("user_id")).select_from(model.__table__).where(pk_column == row.id)
+        selects.append(stmt if condition is None else stmt.where(condition))
+    seeing: set[int] = set()
+    for start in range(0, len(selects), UNION_CHUNK):
+        chunk = selects[start:start + UNION_CHUNK]
+        query = chunk[0] if len(chunk) == 1 else union_all(*chunk)
+        seeing.update(db.session.execute(query).scalars())
+    return seeing

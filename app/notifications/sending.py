@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.core.db import db, utcnow
 from app.notifications.models import OutboxMessage
+from app.notifications.unsubscribe import unsubscribe_url
 
 log = logging.getLogger(__name__)
 mail = Mail()  # composes the MIME messages; transport() sends them with a timeout
@@ -97,13 +98,18 @@ def retry_delay(attempts: int) -> int:
 def compose(row: OutboxMessage) -> Message:
     """The MIME message (text + HTML) with a Message-ID that is stable across retries."""
     host = urlsplit(current_app.config["PWS_BASE_URL"]).hostname or "localhost"
+    headers = {"Auto-Submitted": "auto-generated"}
+    unsubscribe = unsubscribe_url(row.user_id, row.kind)
+    if unsubscribe:  # RFC 8058: the mail program's one-click button POSTs to the link
+        headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message = Message(
         subject=row.subject,
         recipients=row.recipients.split(","),
         body=row.body_text,
         html=row.body_html,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers={"Auto-Submitted": "auto-generated"},
+        extra_headers=headers,
     )
     message.msgId = f"<pws-outbox-{row.id}@{host}>"
     return message

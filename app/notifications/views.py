@@ -1,21 +1,24 @@
 """E-mails enviados: the outbox for the admin — status, attempts, last error, filters, Reenviar."""
 from flask import Response, abort, current_app, flash, redirect, request, url_for
-from flask_appbuilder import expose
+from flask_appbuilder import BaseView, expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from app.accounts.models import PortalUser
 from app.core.db import db
+from app.core.headers import PUBLIC_HEADERS
 from app.core.i18n import lazy_gettext as _l
 from app.core.timefmt import format_datetime
 from app.core.scoping import get_scoped
 from app.core.views import PortalModelView, ScopedInterface
 from app.notifications.delivery import requeue
-from app.notifications.kinds import NOTIFICATION_KINDS, kind_label
+from app.notifications.kinds import NOTIFICATION_KINDS, PREFERENCE_LABELS, kind_label
 from app.notifications.models import OutboxMessage
 from app.notifications.sending import compose, eml_path, mail
+from app.notifications.unsubscribe import read_token
 
 STATUS_LABELS = {
     OutboxMessage.PENDING: _l("Pendente"),
@@ -52,7 +55,7 @@ class OutboxView(PortalModelView):
     order_columns = ["id", "created_at", "status", "attempts", "sent_at"]
     base_order = ("id", "desc")
     label_columns = {
-        "id": _l("Nº"), "kind": _l("Tipo"), "recipients": _l("Destinatários"),
+        "id": _l("Nº"), "kind": _l("Tipo"), "recipients": _l("Destinatário"),
         "subject": _l("Assunto"), "status": _l("Situação"), "attempts": _l("Tentativas"),
         "last_error": _l("Último erro"), "created_at": _l("Criado em"),
         "next_attempt_at": _l("Próxima tentativa"), "locked_at": _l("Em envio desde"),
@@ -125,7 +128,35 @@ class OutboxView(PortalModelView):
         })
 
 
+class UnsubscribeView(BaseView):
+    """The link at the foot of each e-mail and its List-Unsubscribe header: no login, and all
+    it can do is turn off the one "Recebe e-mail de" choice it was signed for."""
+
+    route_base = "/email/descadastrar"
+    default_view = "unsubscribe"
+
+    @expose("/<token>", methods=["GET", "POST"])
+    def unsubscribe(self, token):
+        found = read_token(token)
+        user = db.session.get(PortalUser, found[0]) if found else None
+        if user is None:
+            return self.render_template("field/public_message.html", title=_("Link inválido"), message=_(
+                "Este link não existe. Confira o endereço recebido por e-mail.")), 404, PUBLIC_HEADERS
+        preference = found[1]
+        if request.method == "POST":
+            setattr(user, preference, False)
+            db.session.commit()
+        return self.render_template(
+            "notifications/unsubscribe.html", done=request.method == "POST",
+            label=PREFERENCE_LABELS[preference], email=user.email), 200, PUBLIC_HEADERS
+
+
 def register(appbuilder):
-    mail.init_app(current_app._get_current_object())
+    app = current_app._get_current_object()
+    mail.init_app(app)
+    unsubscribe = appbuilder.add_view_no_menu(UnsubscribeView())
+    # RFC 8058: the mail program POSTs "List-Unsubscribe=One-Click" with no form token; the
+    # signed link is the authority, and it can only turn one choice off.
+    app.extensions["csrf"].exempt(unsubscribe.blueprint)
     appbuilder.add_view(OutboxView, "Outbox", label=_l("E-mails enviados"), icon="fa-envelope",
                         category="Config", category_label=_l("Configurações"), category_icon="fa-cog")

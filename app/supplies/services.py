@@ -13,13 +13,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
-from app.accounts.roles import PROFILES
 from app.catalog.models import Contract, Equipment, EquipmentModel, SupplyItem, supply_item_model
 from app.core.db import db, utcnow
 from app.core.scoping import check_references
 from app.core.timefmt import format_date, format_datetime, isoformat_local
 from app.notifications.outbox import queue_email
-from app.notifications.recipients import recipients_for
+from app.notifications.recipients import readers
 from app.supplies.models import MeterReading, SupplyRequest, SupplyRequestItem, SupplyStatus
 from app.sync.feed import record_change
 
@@ -29,7 +28,6 @@ MIN_HISTORY_DAYS = 7
 SUPPLY_PATH = "/suprimentos/acompanhar"  # the operator's screen, linked from e-mails
 # Supply e-mails go only to profiles that may follow supply requests (never the Operador de
 # Chamados, whatever his preferences say).
-SUPPLY_MAIL_PROFILES = tuple(p.name for p in PROFILES if p.all_companies or "SupplyRequest" in p.grants)
 
 
 class SupplyError(ValueError):
@@ -255,8 +253,7 @@ def create_supply_request(draft: SupplyRequestDraft, *, actor_id: int | None) ->
     record_change("supply_request", "create", web_id=request.id, company_id=request.company_id,
                   data=_create_feed_data(request, supplies))
     queue_email("supply_request",
-                recipients_for("supply_request", company_id=request.company_id, client_id=request.client_id,
-                               profiles=SUPPLY_MAIL_PROFILES),
+                readers("supply_request", request),
                 _email_context(request, supplies))
     return request
 
@@ -338,7 +335,6 @@ def update_supply_request(request: SupplyRequest, *, actor_id: int | None = None
                       data=supply_feed_data(request))
     if request.status == SupplyStatus.INVOICED and previous_status != SupplyStatus.INVOICED:
         queue_email("supply_release",
-                    recipients_for("supply_release", company_id=request.company_id,
-                                   client_id=request.client_id, profiles=SUPPLY_MAIL_PROFILES),
+                    readers("supply_release", request),
                     _email_context(request))
     return request

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.calls.models import ServiceCall
-from app.calls.services import TransitionError, change_status
+from app.calls.services import TransitionError, change_status, tell_call_opened
 from app.catalog.models import Equipment, supply_item_model
 from app.core.db import db, utcnow
 from app.supplies.models import SupplyRequest
@@ -512,6 +512,8 @@ class _Applier:
             self._supply_models(items)
         if name == "service_order":
             self._call_statuses(items, errors)
+            if created:
+                self._tell_opened([row["erp_id"] for row in created])
 
     def _row(self, entity: Entity, item: Item, parents: list) -> dict:
         """Column values of one row: data fields keep their names, references become ids."""
@@ -593,6 +595,11 @@ class _Applier:
                     links.append({"b_id": call.id, "erp_id": item.key})
         if links:
             self._update_rows(ServiceCall.__table__, links)
+
+    def _tell_opened(self, keys: list) -> None:
+        """Calls opened in the ERP send the same "Abertura de chamado" e-mails as portal calls."""
+        for call in db.session.execute(select(ServiceCall).where(ServiceCall.erp_id.in_(keys))).scalars():
+            tell_call_opened(call)
 
     def _call_statuses(self, items: list[Item], errors: Errors) -> None:
         known = self.lookups.rows["service_order"]
