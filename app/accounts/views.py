@@ -164,11 +164,15 @@ class MyDataView(UserInfoEditView):
     def _offered():
         return choices_offered(g.user.id, g.user.profile)
 
+    def _get_edit_widget(self, form=None, exclude_cols=None, widgets=None):
+        """FAB's form widget, without the choices this user is not offered."""
+        offered = self._offered()
+        hidden = [name for name in EMAIL_PREFERENCES if name not in offered]
+        return super()._get_edit_widget(form=form, exclude_cols=[*(exclude_cols or []), *hidden],
+                                        widgets=widgets)
+
     def form_get(self, form):
         offered = self._offered()
-        for name in EMAIL_PREFERENCES:
-            if name not in offered:
-                del form[name]
         user = self.appbuilder.sm.get_user_by_id(g.user.id)
         form.first_name.data = user.first_name
         for name in offered:
