@@ -4,7 +4,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from app.notifications.cli import sweep_outbox_command, worker_command
+from app.notifications.cli import email_audience_command, sweep_outbox_command, worker_command
 
 
 @click.group("pws", help="Comandos do PWS.")
@@ -76,3 +76,4 @@ def purge_gps_command(days):
 
 pws_cli.add_command(worker_command)
 pws_cli.add_command(sweep_outbox_command)
+pws_cli.add_command(email_audience_command)

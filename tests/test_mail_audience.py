@@ -173,3 +173,13 @@ def test_the_technician_is_told_of_a_call_dispatched_to_him_and_taken_from_him(a
         taken = OutboxMessage.query.filter_by(kind="call_assignment").one()
         assert taken.recipients == technician.email
         assert "não está mais com você" in taken.body_text and "/chamados/show/" not in taken.body_text
+
+
+def test_the_audience_table_in_the_docs_is_the_codes():
+    from pathlib import Path
+
+    from app.notifications.audience_table import audience_markdown
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "email.md").read_text(encoding="utf-8")
+    shown = doc.split("<!-- audience:start -->\n", 1)[1].split("<!-- audience:end -->", 1)[0]
+    assert shown == audience_markdown(), "run `flask pws email-audience` and paste it into docs/email.md"

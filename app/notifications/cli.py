@@ -1,4 +1,4 @@
-"""``flask pws worker`` and ``flask pws sweep-outbox``."""
+"""``flask pws worker``, ``flask pws sweep-outbox`` and ``flask pws email-audience``."""
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -27,3 +27,11 @@ def sweep_outbox_command():
 
     result = sweep()
     click.echo(f"E-mails retomados: {result.reclaimed}; entregues à fila ou enviados: {result.delivered}")
+
+
+@click.command("email-audience")
+def email_audience_command():
+    """The table of who receives each e-mail kind (docs/email.md), from the code."""
+    from app.notifications.audience_table import audience_markdown
+
+    click.echo(audience_markdown(), nl=False)
