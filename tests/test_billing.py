@@ -97,12 +97,13 @@ def test_batch_upload_reports_each_file_exactly(app_with, db_ctx, world):
     with open(os.path.join(storage, rows[0].stored_name), "rb") as stored:
         assert stored.read() == good
 
-    ((recipients, subject, body),) = _outbox(db_ctx)
-    assert recipients == "cliente@jayob.test,faturamento@jayob.test"  # not the call opener, nor others
-    assert subject == "(REVENDA SUL) - Faturamento: 8/2026"
-    assert "fatura Locação.pdf: http://portal.test/faturamento/baixar/" in body and "boleto.pdf" in body
-    assert "falso.pdf" not in body
-    assert "http://portal.test/faturamento/list/?_flt_0_year=2026&_flt_0_month=8" in body
+    sent = sorted(_outbox(db_ctx))  # one message each, not the call opener, nor others
+    assert [recipients for recipients, _subject, _body in sent] == ["cliente@jayob.test", "faturamento@jayob.test"]
+    for _recipients, subject, body in sent:
+        assert subject == "(REVENDA SUL) - Faturamento: 8/2026"
+        assert "fatura Locação.pdf: http://portal.test/faturamento/baixar/" in body and "boleto.pdf" in body
+        assert "falso.pdf" not in body
+        assert "http://portal.test/faturamento/list/?_flt_0_year=2026&_flt_0_month=8" in body
 
 
 def test_progress_upload_gets_the_summary_as_json(app, db_ctx, world):

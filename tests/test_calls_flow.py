@@ -112,10 +112,13 @@ def test_dispatch_writes_history_feed_and_emails(app, db_ctx, desk):
         feed = ChangeFeedEntry.query.filter_by(entity="service_order", web_id=call_id).one()
         assert feed.op == "update" and feed.data["status"] == "E"
         assert feed.data["technician_erp_id"] is not None
-        mail = OutboxMessage.query.filter_by(kind="call_changed").one()
-        assert set(mail.recipients.split(",")) == {"contato@cliente.com.br",
-                                                   desk.emails[ATTENDANCE_OPERATOR]}
-        assert "Despachado" in mail.subject and "Levar toner reserva" in mail.body_text
+        mails = {m.recipients: m for m in OutboxMessage.query.filter_by(kind="call_changed")}
+        assert set(mails) == {"contato@cliente.com.br", desk.emails[ATTENDANCE_OPERATOR]}
+        operator_copy, contact_copy = mails[desk.emails[ATTENDANCE_OPERATOR]], mails["contato@cliente.com.br"]
+        assert "Despachado" in operator_copy.subject and "Levar toner reserva" in operator_copy.body_text
+        # the contact is told the status, not the operator's note nor the portal's page
+        assert "Despachado" in contact_copy.subject and "Levar toner reserva" not in contact_copy.body_text
+        assert "/chamados/show/" not in contact_copy.body_text
     history = client.get(f"/chamados/show/{call_id}?aba=historico").get_data(as_text=True)
     assert "Levar toner reserva" in history and "Despachado" in history
 
@@ -134,7 +137,8 @@ def test_erp_changes_write_history_and_email_but_are_not_echoed(app, db_ctx, des
         assert steps == [("A", "E", "erp"), ("E", "O", "erp")]
         assert session.get(ServiceCall, call_id).closed_at is not None
         assert ChangeFeedEntry.query.count() == 0
-        assert OutboxMessage.query.filter_by(kind="call_changed").count() == 2
+        # two changes, each to the operator who asked for them and to the contact
+        assert OutboxMessage.query.filter_by(kind="call_changed").count() == 4
 
 
 def test_resolved_in_pre_service_closes_without_a_visit(app, db_ctx, desk):

@@ -53,26 +53,26 @@ def _rows(db_ctx):
                 for r in session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()]
 
 
-def test_committed_change_sends_exactly_one_message(mail_app, db_ctx, smtp):
+def test_committed_change_sends_exactly_one_message_to_each_recipient(mail_app, db_ctx, smtp):
     with db_ctx():
         _contact_world()
     client = mail_app.test_client()
     login(client, "cliente@jayob.test")
     assert _post_contact(client).status_code == 302
 
-    assert len(smtp.messages) == 1
-    message = smtp.messages[0]
-    assert sorted(smtp.envelopes[0]) == ["admin@revenda.test", "quer@revenda.test"]
-    assert message["Subject"] == "Contato: Toner acabando"
-    assert message["Message-ID"].startswith("<pws-outbox-")
-    text, html = text_of(message), html_of(message)
-    for body in (text, html):
-        assert "http://portal.test/" in body
-        assert "Esta mensagem foi enviada por um sistema automático. Por favor, não responda" in body
-        assert "JAYOB COMPANY" in body
-    assert "Precisamos de toner <urgente>." in text
-    assert "Precisamos de toner &lt;urgente&gt;." in html and "<urgente>" not in html
-    assert _rows(db_ctx) == [("sent", 1, None, "admin@revenda.test,quer@revenda.test")]
+    assert sorted(smtp.envelopes) == [["admin@revenda.test"], ["quer@revenda.test"]]
+    assert sorted(message["To"] for message in smtp.messages) == ["admin@revenda.test", "quer@revenda.test"]
+    for message in smtp.messages:
+        assert message["Subject"] == "Contato: Toner acabando"
+        assert message["Message-ID"].startswith("<pws-outbox-")
+        text, html = text_of(message), html_of(message)
+        for body in (text, html):
+            assert "http://portal.test/contato/mensagens/show/" in body
+            assert "Esta mensagem foi enviada por um sistema automático. Por favor, não responda" in body
+            assert "JAYOB COMPANY" in body
+        assert "Precisamos de toner <urgente>." in text
+        assert "Precisamos de toner &lt;urgente&gt;." in html and "<urgente>" not in html
+    assert sorted(_rows(db_ctx)) == [("sent", 1, None, "admin@revenda.test"), ("sent", 1, None, "quer@revenda.test")]
     with db_ctx() as session:
         stored = session.execute(select(ContactMessage)).scalar_one()
         assert (stored.kind, stored.subject) == ("contact", "Toner acabando")
@@ -83,7 +83,8 @@ def test_committed_change_sends_exactly_one_message(mail_app, db_ctx, smtp):
 def test_opportunity_goes_to_the_opportunity_preference(mail_app, db_ctx, smtp):
     with db_ctx():
         _sender, customer = _contact_world()
-        f.user(SUPPLIES_OPERATOR, [customer.company], email="vendas@revenda.test", email_opportunity=True)
+        f.user(ATTENDANCE_OPERATOR, [customer.company], email="vendas@revenda.test", email_opportunity=True)
+        f.user(SUPPLIES_OPERATOR, [customer.company], email="sem-caixa@revenda.test", email_opportunity=True)
     client = mail_app.test_client()
     login(client, "cliente@jayob.test")
     assert _post_contact(client, subject="Nova filial", kind="opportunity").status_code == 302
@@ -218,9 +219,9 @@ def test_redis_down_at_commit_the_change_commits_and_the_sweeper_delivers(new_ap
 
     back = new_app(**mail_config(smtp))
     with back.app_context():
-        assert sweep().delivered == 1
-    assert len(smtp.messages) == 1
-    assert _rows(db_ctx)[0][:2] == ("sent", 1)
+        assert sweep().delivered == 2  # one message for each of the two recipients
+    assert len(smtp.messages) == 2
+    assert [row[:2] for row in _rows(db_ctx)] == [("sent", 1), ("sent", 1)]
 
 
 def test_a_sender_killed_mid_send_is_reclaimed_and_sent_once(mail_app, new_app, db_ctx, smtp):

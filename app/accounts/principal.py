@@ -1,5 +1,6 @@
 """Builds the scoping Principal of the logged-in user (browser session or JWT)."""
 from dataclasses import dataclass
+from functools import cache
 
 from flask import g, has_request_context
 from flask_appbuilder.security.sqla.models import User, assoc_user_role
@@ -52,13 +53,18 @@ _REQUEST_COLUMNS = (
     PortalUser.technician_id, PortalUser.carrier_id, PortalUser.can_view_monitoring,
     PortalUser.session_version,
 )
-# The user's row once per link (a user has a handful): one round trip instead of two.
-_USER_WITH_LINKS = (
-    select(PortalUser, _LINK_ROWS.c.kind, _LINK_ROWS.c.ref)
-    .outerjoin(_LINK_ROWS, true())
-    .where(PortalUser.id == bindparam("user_id"))
-    .options(load_only(*_REQUEST_COLUMNS))
-)
+
+
+@cache
+def _user_with_links():
+    """The user's row once per link (a user has a handful): one round trip instead of two.
+    Built on first use, once: ``load_only`` needs every model mapped."""
+    return (
+        select(PortalUser, _LINK_ROWS.c.kind, _LINK_ROWS.c.ref)
+        .outerjoin(_LINK_ROWS, true())
+        .where(PortalUser.id == bindparam("user_id"))
+        .options(load_only(*_REQUEST_COLUMNS))
+    )
 
 
 def _links_of(rows) -> Links:
@@ -76,7 +82,7 @@ def _remember(user_id: int, links: Links) -> Links:
 def load_request_user(user_id: int) -> PortalUser | None:
     """The request's user with his roles, companies and clients, in one query: the permission
     checks need his roles, the scope his companies and clients."""
-    rows = db.session.execute(_USER_WITH_LINKS, {"user_id": user_id}).all()
+    rows = db.session.execute(_user_with_links(), {"user_id": user_id}).all()
     if not rows:
         return None
     _remember(user_id, _links_of([(kind, ref) for _user, kind, ref in rows]))

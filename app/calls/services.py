@@ -30,8 +30,8 @@ from app.core.cache import reference
 from app.core.db import db, utcnow
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import check_references, get_scoped
-from app.notifications.outbox import queue_email
-from app.notifications.recipients import Recipient, account_holders, contact_copy, readers
+from app.notifications.outbox import Recipient, queue_email
+from app.notifications.recipients import account_holders, contact_copy, readers
 from app.sync.feed import record_change
 
 CLOSED_STATUSES = CallStatus.CLOSED

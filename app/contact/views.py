@@ -94,7 +94,8 @@ class ContactView(PortalBaseView):
 
 
 class ContactInboxView(PortalModelView):
-    """Mensagens de contato: every message kept, for the admin."""
+    """Mensagens de contato: every message kept, for the admin and the attendance desk (whose
+    users the Contato and Oportunidade e-mails link here)."""
 
     route_base = "/contato/mensagens"
     datamodel = ScopedInterface(ContactMessage)

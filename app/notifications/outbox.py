@@ -5,6 +5,7 @@ delivered after commit by app.notifications.delivery; a rollback discards them w
 that caused them. Nobody sees another recipient's address.
 """
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from flask import current_app, render_template
 from sqlalchemy import event, inspect
@@ -12,10 +13,19 @@ from sqlalchemy.orm import Session
 
 from app.core.db import db
 from app.notifications.models import OutboxMessage
-from app.notifications.recipients import Recipient
 from app.notifications.unsubscribe import unsubscribe_url
 
 _PENDING_KEY = "pws_outbox_pending"
+
+
+@dataclass
+class Recipient:
+    """One address an e-mail goes to, alone in its To:. ``user_id`` None: the call's contact.
+    ``context`` is what differs in his copy (his link, what he may not be told)."""
+
+    address: str
+    user_id: int | None = None
+    context: dict = field(default_factory=dict)
 
 
 def queue_email(kind: str, recipients: Iterable[Recipient | str], context: dict) -> list[OutboxMessage]:

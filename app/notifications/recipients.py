@@ -9,8 +9,6 @@ company, or a profile that sees all companies), so the candidates stay few.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from flask import current_app
 from sqlalchemy import literal, or_, select, union_all
 
@@ -19,6 +17,7 @@ from app.accounts.principal import PRINCIPAL_COLUMNS, links_of_users, principal_
 from app.accounts.roles import PROFILES
 from app.core.db import db
 from app.core.scoping import scope_condition
+from app.notifications.outbox import Recipient
 from app.notifications.kinds import CLIENT_SIDE, DEALER_SIDE, KINDS, MAIL_KINDS, PREFERENCE_LABELS, MailKind
 
 ALL_COMPANY_PROFILES = tuple(p.name for p in PROFILES if p.all_companies)
@@ -28,16 +27,6 @@ SIDE_PROFILES = {
 }
 # Candidates asked about in one statement (SQLite allows 500 terms in a compound SELECT).
 UNION_CHUNK = 200
-
-
-@dataclass
-class Recipient:
-    """One address an e-mail goes to, alone in its To:. ``user_id`` None: the call's contact.
-    ``context`` is what differs in his copy (his link, what he may not be told)."""
-
-    address: str
-    user_id: int | None = None
-    context: dict = field(default_factory=dict)
 
 
 def readers(kind: str, row, *, among=None, context: dict | None = None) -> list[Recipient]:

@@ -5,7 +5,7 @@ from app.calls.labels import label_code
 from tests import factories as f
 from tests.access import (
     ADMIN, ATTENDANCE_OPERATOR, CALL_OPENER, CALLS_OPERATOR, CLIENT, LOGGED_IN,
-    LOGISTICS_OPERATOR, SUPPLIES_OPERATOR, TECHNICIAN, allow,
+    LOGISTICS_OPERATOR, SUPPLIES_OPERATOR, TECHNICIAN, allow, public,
 )
 
 # Everyone who sees the world's call (status L: the logistics operator sees it too).
@@ -15,6 +15,7 @@ OPENERS = (ADMIN, ATTENDANCE_OPERATOR, CALLS_OPERATOR, TECHNICIAN, CLIENT, CALL_
 PRE_SERVICE = (ADMIN, ATTENDANCE_OPERATOR, CALLS_OPERATOR, CLIENT, CALL_OPENER)
 DEALER_DESK = (ADMIN, ATTENDANCE_OPERATOR, CALLS_OPERATOR)
 PRE_SERVICE_TOKEN = "token-de-teste-do-pre-atendimento"
+CONTACT_TOKEN = "token-de-teste-do-contato-sem-login"
 
 
 def build(ids, users):
@@ -30,6 +31,10 @@ def build(ids, users):
                        opened_by=users[CALL_OPENER])
     world_call = db.session.get(ServiceCall, ids["call"])
     message = f.pre_service_message(open_call, users[CALLS_OPERATOR], token=PRE_SERVICE_TOKEN)
+    to_contact = f.pre_service_message(open_call, users[CALLS_OPERATOR], token=CONTACT_TOKEN,
+                                       link_email="contato@jayob.test")
+    thread_file = f.call_attachment(open_call, name="orientacoes.pdf")
+    thread_file.message_id = to_contact.id
     for profile in (ADMIN, ATTENDANCE_OPERATOR):
         users[profile].can_view_monitoring = True
     return {
@@ -37,6 +42,8 @@ def build(ids, users):
         "call_attachment": f.call_attachment(world_call).id,
         "pre_service_message": message.id,
         "pre_service_token": PRE_SERVICE_TOKEN,
+        "contact_token": CONTACT_TOKEN,
+        "contact_thread_file": thread_file.id,
         "business_calendar": f.business_calendar(company).id,
         "holiday": f.holiday(date(2026, 12, 25), company, "Natal").id,
         "label_code": label_code(equipment.id),
@@ -60,6 +67,12 @@ ROUTES = {
     ("GET", "/chamados/pre-atendimento/{pre_service_token}"): allow(*PRE_SERVICE, ok=302),
     ("POST", "/chamados/pre-atendimento/{call_open}/mensagem#body=Segue a foto"): allow(*PRE_SERVICE, ok=302),
     ("POST", "/chamados/pre-atendimento/mensagem/{pre_service_message}/revogar"): allow(*DEALER_DESK, ok=302),
+    # The call's contact without a login: the e-mailed link is the authority, the same for all.
+    ("GET", "/pre-atendimento/{contact_token}"): public(),
+    ("POST", "/pre-atendimento/{contact_token}#body=Segue a foto"): public(302),
+    ("GET", "/pre-atendimento/{contact_token}/anexo/{contact_thread_file}"): public(),
+    ("GET", "/pre-atendimento/token-inventado"): public(404),
+    ("GET", "/pre-atendimento/{contact_token}/anexo/{call_attachment}"): public(404),
     # only users with the "Visualizar monitoramento" flag (set for these two in build)
     ("GET", "/monitoramento/"): allow(ADMIN, ATTENDANCE_OPERATOR),
     # Expediente e feriados (SLA)

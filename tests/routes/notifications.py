@@ -1,10 +1,13 @@
 """Routes of E-mails enviados (admin only)."""
 from tests import factories as f
-from tests.access import ADMIN, allow
+from tests.access import ADMIN, CLIENT, allow, public
 
 
 def build(ids, users):
-    return {"outbox": f.outbox_message(status="failed").id}
+    from app.notifications.unsubscribe import unsubscribe_url
+
+    link = unsubscribe_url(users[CLIENT].id, "call_changed")
+    return {"outbox": f.outbox_message(status="failed").id, "unsubscribe_token": link.rsplit("/", 1)[1]}
 
 
 ROUTES = {
@@ -15,4 +18,8 @@ ROUTES = {
     ("GET", "/emails/html/{outbox}"): allow(ADMIN),
     ("POST", "/emails/action/retry/{outbox}"): allow(ADMIN, ok=302),
     ("POST", "/emails/action_post#action=retry&rowid={outbox}"): allow(ADMIN, ok=302),
+    # One-click unsubscribe: the signed link is the authority, the same answer for everyone.
+    ("GET", "/email/descadastrar/{unsubscribe_token}"): public(),
+    ("POST", "/email/descadastrar/{unsubscribe_token}"): public(),
+    ("GET", "/email/descadastrar/link-forjado"): public(404),
 }
