@@ -48,3 +48,18 @@ def test_reset_requests_are_limited(limited_app):
     statuses = _statuses(lambda: client.post("/redefinir-senha/", data={
         "csrf_token": token, "email": "ninguem@x.test"}))
     assert statuses == [200, 200, 200, 429]
+
+
+def test_the_contacts_thread_link_is_limited(_schema):
+    """A guessed or leaked pré atendimento link can not be hammered: per address, whatever the token."""
+    app = make_app(RATELIMIT_ENABLED=True, PWS_CONTACT_LINK_RATE_LIMIT=LIMIT, REDIS_URL=None)
+    _empty_tables(app)
+    try:
+        with app.app_context():
+            app.appbuilder.sm.limiter.reset()
+        client = app.test_client()
+        statuses = [client.get(f"/pre-atendimento/token-{n}").status_code for n in range(4)]
+        assert statuses == [404, 404, 404, 429]
+        assert TOO_MANY in client.get("/pre-atendimento/outro").get_data(as_text=True)
+    finally:
+        dispose(app)
