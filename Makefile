@@ -32,9 +32,11 @@ run: translations
 	@echo "  para 'make run' e rode 'make worker' em outro terminal (worker, agendador e varredura)."
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-## The whole suite (SQLite by default; TEST_DATABASE_URL=mysql+pymysql://… for MariaDB).
+## The whole suite (SQLite by default; TEST_DATABASE_URL=mysql+pymysql://… for MariaDB), on one
+## pytest-xdist worker per core (PYTEST_WORKERS=0 runs it in one process).
+PYTEST_WORKERS ?= auto
 test: translations
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## Security scans: bandit over the code (.bandit), pip-audit over every pinned requirement.
 scan: bandit audit

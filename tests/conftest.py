@@ -10,6 +10,37 @@ from contextlib import contextmanager
 
 import sqlite3
 
+
+def _per_worker_services() -> None:
+    """Under pytest-xdist each worker gets its own MariaDB database (``test_gw1``…) and its own
+    Redis database (15, 14, …): tables are emptied per test and rate-limit counters reset, which
+    must not reach another worker's test. Runs before ``app`` (and config) is imported."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    index = int(worker.removeprefix("gw"))
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url and url.startswith("mysql"):
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        name = f"{parsed.database}_{worker}"
+        server = create_engine(parsed.set(database=None))
+        with server.begin() as conn:
+            conn.execute(text(f"CREATE DATABASE IF NOT EXISTS `{name}` "
+                              "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+        server.dispose()
+        os.environ["TEST_DATABASE_URL"] = parsed.set(database=name).render_as_string(hide_password=False)
+    redis = os.environ.get("REDIS_URL")
+    if redis:
+        base, _, db_index = redis.rpartition("/")
+        number = int(db_index) if db_index.isdigit() else 15
+        os.environ["REDIS_URL"] = f"{base}/{max(number - index, 0)}"
+
+
+_per_worker_services()
+
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
