@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := run.py
 
-.PHONY: run test scan bandit audit worker install translations catalog migration clean
+.PHONY: run test lint scan bandit audit worker install translations catalog clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 não encontrado ($(PYTHON))."; exit 1; }
@@ -37,6 +37,10 @@ run: translations
 PYTEST_WORKERS ?= auto
 test: translations
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+## Lint: ruff with the rules of pyproject.toml (pycodestyle, pyflakes, pyupgrade, bugbear…).
+lint: install
+	$(BIN)/ruff check .
 
 ## Security scans: bandit over the code (.bandit), pip-audit over every pinned requirement.
 scan: bandit audit

@@ -1,11 +1,11 @@
 """Imports every model so the metadata (and Alembic) sees the whole schema."""
-from app.accounts.models import *  # noqa: F401,F403
-from app.billing.models import *  # noqa: F401,F403
-from app.calls.models import *  # noqa: F401,F403
-from app.catalog.models import *  # noqa: F401,F403
-from app.contact.models import *  # noqa: F401,F403
-from app.deliveries.models import *  # noqa: F401,F403
-from app.field.models import *  # noqa: F401,F403
-from app.notifications.models import *  # noqa: F401,F403
-from app.supplies.models import *  # noqa: F401,F403
-from app.sync.models import *  # noqa: F401,F403
+from app.accounts.models import *  # noqa: F403
+from app.billing.models import *  # noqa: F403
+from app.calls.models import *  # noqa: F403
+from app.catalog.models import *  # noqa: F403
+from app.contact.models import *  # noqa: F403
+from app.deliveries.models import *  # noqa: F403
+from app.field.models import *  # noqa: F403
+from app.notifications.models import *  # noqa: F403
+from app.supplies.models import *  # noqa: F403
+from app.sync.models import *  # noqa: F403

@@ -16,13 +16,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_appbuilder import ModelView  # noqa: E402
-from flask_appbuilder.models.sqla.interface import SQLAInterface  # noqa: E402
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from flask_appbuilder import ModelView
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from sqlalchemy import func, insert, select, text
 
-from app import create_app  # noqa: E402
-from app.catalog.models import Client, Company, Equipment, EquipmentModel  # noqa: E402
-from app.core.db import db  # noqa: E402
+from app import create_app
+from app.catalog.models import Client, Company, Equipment, EquipmentModel
+from app.core.db import db
 
 
 class StockEquipmentView(ModelView):

@@ -17,7 +17,7 @@ import math
 import os
 import secrets
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -178,11 +178,11 @@ def datahora(value) -> str:
     """dd/mm/aaaa hh:mm in São Paulo of a UTC timestamp, as PWS shows them."""
     if value is None:
         return ""
-    return value.replace(tzinfo=timezone.utc).astimezone(SAO_PAULO).strftime("%d/%m/%Y %H:%M")
+    return value.replace(tzinfo=UTC).astimezone(SAO_PAULO).strftime("%d/%m/%Y %H:%M")
 
 
 def deadline_states(calls) -> dict:
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     states = {}
     for call in calls:
         due = call.priority_due
@@ -256,7 +256,8 @@ def calls_list(conn, p):
     number = min(page_number(), max(1, math.ceil(min(total, CAP) / PAGE)))
     page = (f"(SELECT c.id {joins} WHERE {where} ORDER BY c.opened_at DESC, c.id DESC "
             f"LIMIT {PAGE} OFFSET {(number - 1) * PAGE}) p")
-    rows = conn.execute(text(f"{CALL_COLUMNS}{CALL_JOINS.replace('FROM service_call c', f'FROM {page} JOIN service_call c ON c.id = p.id')}"
+    joined = CALL_JOINS.replace("FROM service_call c", f"FROM {page} JOIN service_call c ON c.id = p.id")
+    rows = conn.execute(text(f"{CALL_COLUMNS}{joined}"
                              "ORDER BY c.opened_at DESC, c.id DESC").bindparams(*params), request_args()).all()
     return {"template": "calls.html", "page": Page(rows, total, number), "states": deadline_states(rows),
             "sorts": CALL_SORTS}
@@ -305,7 +306,7 @@ def monitoring(conn, p):
                              "WHERE revoked_at IS NULL")).one()
     calls = latest_calls(conn, p, 20)
     last_sync = max((value for value in last if value is not None), default=None)
-    stale = last_sync is None or datetime.now(timezone.utc).replace(tzinfo=None) - last_sync > timedelta(minutes=STALE_MINUTES)
+    stale = last_sync is None or datetime.now(UTC).replace(tzinfo=None) - last_sync > timedelta(minutes=STALE_MINUTES)
     return {"template": "monitoring.html", "calls": calls, "states": deadline_states(calls),
             "last_sync": last_sync, "stale": stale, "stale_minutes": STALE_MINUTES}
 
@@ -437,7 +438,7 @@ def token_of(conn):
     if token is None:
         abort(401)
     conn.execute(text("UPDATE sync_token SET last_used_at = :now WHERE id = :id"),
-                 {"now": datetime.now(timezone.utc).replace(tzinfo=None), "id": token[0]})
+                 {"now": datetime.now(UTC).replace(tzinfo=None), "id": token[0]})
     conn.commit()
     return token[0]
 
@@ -465,7 +466,7 @@ def batch(conn):
     """The same records as plain upserts: resolve the company keys, write, log, commit."""
     records = request.get_json()["records"]
     companies = dict(conn.execute(text("SELECT erp_id, id FROM company")).all())
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     conn.execute(UPSERT_CLIENTS, [{"erp_id": r["erp_id"], "company_id": companies[r["data"]["company_erp_id"]],
                                    "name": r["data"]["name"], "trade_name": r["data"].get("trade_name"),
                                    "city": r["data"].get("city"), "state": r["data"].get("state"),

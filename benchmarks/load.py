@@ -59,7 +59,7 @@ def start(target: str, port: int, env: dict) -> subprocess.Popen:
                 return process
         except OSError:
             if process.poll() is not None:
-                raise SystemExit(process.stderr.read().decode())
+                raise SystemExit(process.stderr.read().decode()) from None
             time.sleep(0.3)
     process.kill()
     raise SystemExit(f"gunicorn did not start: {target}")

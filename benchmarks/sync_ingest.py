@@ -18,14 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flask_appbuilder import Model  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from flask_appbuilder import Model
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
-from app import create_app  # noqa: E402
-from app.catalog.models import Client, Company  # noqa: E402
-from app.core.db import db  # noqa: E402
-from app.sync.services import create_token  # noqa: E402
+from app import create_app
+from app.catalog.models import Client, Company
+from app.core.db import db
+from app.sync.services import create_token
 
 COLUMNS = ("erp_id", "company_id", "name", "trade_name", "cnpj_cpf", "address", "district", "zip",
            "city", "state", "contact_name", "phone", "email")

@@ -23,7 +23,7 @@ def redis_url() -> str | None:
         import redis
 
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure means Redis is not usable here
         return None
     return url
 

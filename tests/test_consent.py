@@ -101,12 +101,13 @@ def test_a_new_version_asks_again(app, db_ctx):
     assert response.status_code == 302
     with db_ctx() as session:
         v2 = session.execute(select(ConsentDocument).where(ConsentDocument.version == 2)).scalar_one()
-        assert (v2.kind, v2.title, v2.published_by_id is not None) == ("terms", "Termos e condições gerais de uso", True)
+        assert (v2.kind, v2.title, v2.published_by_id is not None) == (
+            "terms", "Termos e condições gerais de uso", True)
         v2_id = v2.id
 
     html = user.get("/").get_data(as_text=True)
     assert PANEL in html and "versão 2" in html
-    assert user.get(f"/lgpd/documento/{v2_id}").data == "Novos termos <b>v2</b>".encode()
+    assert user.get(f"/lgpd/documento/{v2_id}").data == b"Novos termos <b>v2</b>"
     _decide(user, v2_id)
     assert _notice(user) is None
     assert [d[:3] for d in _decisions(db_ctx) if d[0] == "terms"] == [

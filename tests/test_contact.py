@@ -21,7 +21,8 @@ def _messages(db_ctx):
 def test_a_client_with_several_clients_chooses_among_his_own(app, db_ctx):
     with db_ctx():
         company = f.company()
-        mine, branch, foreign = f.client(company, "MATRIZ SA"), f.client(company, "FILIAL SA"), f.client(company, "ALHEIA SA")
+        mine, branch = f.client(company, "MATRIZ SA"), f.client(company, "FILIAL SA")
+        foreign = f.client(company, "ALHEIA SA")
         f.user(CLIENT, [company], [mine, branch], email="cliente@x.test", client_manager=True)
         ids = (company.id, mine.id, branch.id, foreign.id)
     client = app.test_client()

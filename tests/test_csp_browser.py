@@ -5,7 +5,7 @@ from tests.browser import browser, live_server, new_page  # noqa: F401  shared f
 PAGES = ("/", "/chamados/list/", "/chamados/abrir/", "/atendimentos/registrar/")
 
 
-def test_main_screens_load_without_csp_violations(app, db_ctx, browser, live_server):  # noqa: F811
+def test_main_screens_load_without_csp_violations(app, db_ctx, browser, live_server):
     with db_ctx():
         field = build_field()
     context, page = new_page(browser, live_server, field.tech_email)

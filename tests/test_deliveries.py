@@ -1,7 +1,7 @@
 """Entregas: the carrier's authorized NFs, confirmation once, proof seen by the client."""
 import base64
 import io
-from datetime import timedelta, timezone
+from datetime import timedelta, UTC
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -75,7 +75,7 @@ SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 
 def to_local(value):
-    return value.replace(tzinfo=timezone.utc).astimezone(SAO_PAULO)
+    return value.replace(tzinfo=UTC).astimezone(SAO_PAULO)
 
 
 def _local(delta=timedelta(0)):

@@ -283,7 +283,8 @@ def test_images_are_checked_re_encoded_and_stripped(app, client, field, tech, db
         assert response.get_json()["errors"][0]["field"] == "file"
     gif = BytesIO()
     Image.new("RGB", (10, 10)).save(gif, "GIF")
-    assert client.post(url, headers=tech, data={"uid": uid(), "file": (BytesIO(gif.getvalue()), "g.gif")}).status_code == 422
+    gif_upload = {"uid": uid(), "file": (BytesIO(gif.getvalue()), "g.gif")}
+    assert client.post(url, headers=tech, data=gif_upload).status_code == 422
     assert client.post(url, headers=tech, data={"uid": uid()}).status_code == 422
     signature = client.post(f"{API}/atendimentos/{attendance}/assinatura", headers=tech, data={
         "uid": uid(), "signer_name": "Maria", "file": (BytesIO(jpeg_with_gps_exif()), "a.jpg")})

@@ -109,7 +109,8 @@ def test_admin_rejects_and_never_anonymises_himself(app, db_ctx):
     admin = app.test_client()
     login(admin, "admin@revenda.test")
     response = admin.post(f"/solicitacoes-lgpd/action/anonymize/{own_id}", data={"csrf_token": csrf_token(admin)})
-    assert "Você não pode anonimizar o seu próprio usuário." in admin.get(response.headers["Location"]).get_data(as_text=True)
+    page = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Você não pode anonimizar o seu próprio usuário." in page
     admin.post(f"/solicitacoes-lgpd/action/reject/{own_id}", data={"csrf_token": csrf_token(admin)})
     with db_ctx() as session:
         assert session.get(DataRequest, own_id).status == "rejected"

@@ -17,7 +17,7 @@ def _snapshot(row):
 @pytest.fixture(params=CASES, ids=[case.name for case in CASES])
 def scoped(request, app, db_ctx):
     case = request.param
-    with db_ctx() as session:
+    with db_ctx():
         ours, foreign = tenant_pair(case.profile)
         mine, theirs = case.make(ours), case.make(foreign)
         user = user_for(case.profile, ours)

@@ -6,8 +6,8 @@ from tests.test_field_browser import browser, live_server  # noqa: F401  shared 
 from tests.test_field_browser import ARTIFACTS, new_page
 
 
-def test_swagger_ui_renders_the_spec_in_chromium_without_csp_violations(app, db_ctx, browser,  # noqa: F811
-                                                                         live_server):  # noqa: F811
+def test_swagger_ui_renders_the_spec_in_chromium_without_csp_violations(app, db_ctx, browser,
+                                                                         live_server):
     with db_ctx():
         f.user(ADMIN, email="admin@revenda.test")
     context, page = new_page(browser, live_server, "admin@revenda.test")

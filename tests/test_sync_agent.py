@@ -28,7 +28,8 @@ class Gate:
 
     def __init__(self, method, path, nth, hold="request", fail_with=None):
         self.method, self.path, self.nth, self.hold, self.fail_with = method, path, nth, hold, fail_with
-        self.calls, self.reached, self.release, self.finished = 0, threading.Event(), threading.Event(), threading.Event()
+        self.calls = 0
+        self.reached, self.release, self.finished = threading.Event(), threading.Event(), threading.Event()
 
     def _mine(self):
         return (request.method, request.path) == (self.method, self.path)

@@ -249,7 +249,8 @@ def test_erp_changes_to_a_portal_call_go_through_the_call_service(client, db_ctx
         assert first_due_update is not None, "a new prazo marks prioridade atualizada"
         change = session.execute(select(CallStatusChange)).scalar_one()
         system_id = session.execute(select(PortalUser.id).filter_by(username=SYSTEM_USERNAME)).scalar_one()
-        assert (change.from_status, change.to_status, change.source, change.changed_by_id) == ("A", "E", "erp", system_id)
+        assert (change.from_status, change.to_status, change.source, change.changed_by_id) == (
+            "A", "E", "erp", system_id)
         assert session.execute(select(func.count()).select_from(ChangeFeedEntry)).scalar_one() == 0
     same = push(client, plain, [rec("service_order", "605-ERP", status="E", priority_due="2026-11-28T08:00:00-03:00")])
     assert same.status_code == 200

@@ -32,7 +32,8 @@ def test_changes_come_in_seq_order_and_resume_from_the_acknowledged_cursor(clien
     assert [c["seq"] for c in page["changes"]] == [1, 2, 3]
     assert (page["next_cursor"], page["has_more"]) == ("3", True)
     change = page["changes"][0]
-    assert (change["entity"], change["op"], change["web_id"], change["erp_id"]) == ("service_order", "update", call_id, None)
+    assert (change["entity"], change["op"], change["web_id"], change["erp_id"]) == (
+        "service_order", "update", call_id, None)
     assert change["data"]["status"] == "E" and change["at"].endswith("-03:00")
     assert changes(client, plain, limit=3).get_json() == page, "reading changes nothing"
     rest = changes(client, plain, after=3).get_json()

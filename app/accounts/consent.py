@@ -102,7 +102,7 @@ def validate_pdf(data: bytes) -> None:
             raise ConsentError(_l("O PDF não tem páginas."))
     except ConsentError:
         raise
-    except Exception as error:  # noqa: BLE001 - any parse failure means "not a usable PDF"
+    except Exception as error:  # any parse failure means "not a usable PDF"
         raise ConsentError(_l("O arquivo não é um PDF válido.")) from error
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, case, func, or_, select
@@ -36,7 +36,7 @@ def starts_with(column, value: str):
 
 def local_midnight_utc(day: date) -> datetime:
     """00:00 of ``day`` in the portal's time zone, as naive UTC."""
-    return datetime.combine(day, time(0), local_tz()).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(day, time(0), local_tz()).astimezone(UTC).replace(tzinfo=None)
 
 
 @dataclass

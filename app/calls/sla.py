@@ -6,7 +6,7 @@ and holidays are those of the dealer company, in its local time zone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 # A calendar without a single working day would never reach a deadline; give up after this.
@@ -38,11 +38,11 @@ class Calendar:
 
 
 def _local(value: datetime, tz: ZoneInfo) -> datetime:
-    return value.replace(tzinfo=timezone.utc).astimezone(tz)
+    return value.replace(tzinfo=UTC).astimezone(tz)
 
 
 def _utc(value: datetime) -> datetime:
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def add_business_time(start: datetime, amount: timedelta, calendar: Calendar) -> datetime:

@@ -1,7 +1,7 @@
 """ERP master data (ILUX owns these rows; the sync API writes them)."""
 from flask_appbuilder import Model
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, Double, Float, ForeignKey, Index, Integer, String, Table, Text,
+    Boolean, Column, Date, DateTime, Double, Float, ForeignKey, Index, Integer, String, Table,
 )
 from sqlalchemy.orm import relationship
 

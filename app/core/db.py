@@ -1,6 +1,6 @@
 """The one SQLAlchemy handle, bound to FAB's declarative base so Alembic sees every table."""
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from flask_appbuilder import Model
 from flask_appbuilder.models.sqla.base import SQLA
@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 def utcnow() -> datetime:
     """Naive UTC: every timestamp is stored in UTC and shown in America/Sao_Paulo."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class TimestampMixin:

@@ -51,7 +51,7 @@ def rollback_quietly() -> None:
     """Roll the failed request back; on a connection the server dropped there is nothing to undo."""
     try:
         db.session.rollback()
-    except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
+    except Exception:  # the connection is gone; the pool replaces it
         log.warning("rollback after an error failed", exc_info=True)
 
 

@@ -8,7 +8,7 @@ same URL parameters drive FAB's query and a plain GET form renders them. Filters
 conditions to the already scoped query.
 """
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, UTC
 
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
@@ -69,10 +69,9 @@ def _local_day(value: str):
 
 
 def _utc_start_of(day) -> datetime:
-    from datetime import timezone
 
     local = datetime.combine(day, time.min).replace(tzinfo=local_tz())
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 class FilterLocalDateFrom(BaseFilter):

@@ -21,7 +21,7 @@ def _database_ok() -> bool:
     try:
         db.session.execute(text("SELECT 1"))
         return True
-    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception:  # any failure means "not reachable"
         log.exception("health check: database unreachable")
         db.session.rollback()
         return False

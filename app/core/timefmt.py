@@ -1,5 +1,5 @@
 """Dates as a Brazilian reads them: dd/mm/aaaa hh:mm in America/Sao_Paulo."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -11,7 +11,7 @@ def local_tz() -> ZoneInfo:
 
 def to_local(value: datetime) -> datetime:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(local_tz())
 
 

@@ -8,7 +8,7 @@ transaction; a delivered NF linked to a supply request marks that request "Entre
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -64,7 +64,7 @@ def parse_local_datetime(value: str) -> datetime | None:
             local = datetime.strptime(value, fmt).replace(tzinfo=local_tz())
         except ValueError:
             continue
-        return local.astimezone(timezone.utc).replace(tzinfo=None)
+        return local.astimezone(UTC).replace(tzinfo=None)
     return None
 
 

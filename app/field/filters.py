@@ -1,6 +1,6 @@
 """The filters of the Atendimentos – APP screen (§3.3.3.3): chamado web, chamado ILUX, status,
 cliente, técnico, período. Each narrows a query that is already scoped to the user."""
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 
 from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import or_, select
@@ -15,7 +15,7 @@ from app.field.models import Attendance
 def local_day_start_utc(day: date) -> datetime:
     """Midnight in São Paulo of ``day`` as the naive UTC the database stores."""
     start = datetime.combine(day, time.min, tzinfo=local_tz())
-    return start.astimezone(timezone.utc).replace(tzinfo=None)
+    return start.astimezone(UTC).replace(tzinfo=None)
 
 
 class _AttendanceFilter(BaseFilter):

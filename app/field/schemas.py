@@ -1,6 +1,6 @@
 """The technicians' app API payloads: one marshmallow schema per body, used both to validate
 (with pt-BR messages) and to document the API in OpenAPI."""
-from datetime import timedelta, timezone
+from datetime import timedelta, UTC
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
@@ -38,7 +38,8 @@ def uid_field(description: str):
     return fields.String(
         required=True, validate=validate.Regexp(UID_PATTERN, error=_l(
             "Identificador gerado pelo aparelho: 8 a 64 letras, números, '.', '_', ':' ou '-'.")),
-        error_messages=_messages(), metadata={"description": description, "example": "4b0c7e0e-3f7a-4f0e-9d36-1f6b1d2a9e10"})
+        error_messages=_messages(),
+        metadata={"description": description, "example": "4b0c7e0e-3f7a-4f0e-9d36-1f6b1d2a9e10"})
 
 
 def device_time_field(description: str, required=True):
@@ -73,7 +74,7 @@ class PortalSchema(Schema):
 
 
 def _check_device_time(value):
-    if value is not None and value.astimezone(timezone.utc).replace(tzinfo=None) > utcnow() + MAX_CLOCK_AHEAD:
+    if value is not None and value.astimezone(UTC).replace(tzinfo=None) > utcnow() + MAX_CLOCK_AHEAD:
         raise ValidationError(_l("Data e hora no futuro: verifique o relógio do aparelho."))
 
 

@@ -10,7 +10,7 @@ open; closing it moves the call to O, P (pending) or back to E (cancelled).
 import hashlib
 import logging
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -89,7 +89,7 @@ def as_utc(value: datetime | None) -> datetime | None:
     """A device's aware datetime as the naive UTC the database stores."""
     if value is None or value.tzinfo is None:
         return value
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def token_hash(token: str) -> str:

@@ -24,7 +24,7 @@ def deliver_after_commit(ids: list[int]) -> None:
     """Hand the committed outbox rows to the sender; never raises (the change is committed)."""
     try:
         deliver(ids)
-    except Exception:  # noqa: BLE001 - the sweeper delivers whatever this could not
+    except Exception:  # the sweeper delivers whatever this could not
         log.exception("outbox %s: delivery deferred to the sweeper", ids)
 
 

@@ -72,7 +72,7 @@ class _SweepingMixin:
         try:
             self.queues[0].enqueue(sweep_job, job_timeout=300, result_ttl=600, ttl=300,
                                    description="varredura da fila de e-mails")
-        except Exception:  # noqa: BLE001 - the next tick tries again
+        except Exception:  # the next tick tries again
             log.exception("could not enqueue the outbox sweep")
 
 

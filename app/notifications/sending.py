@@ -39,7 +39,7 @@ def send_message(message_id: int) -> str:
             return "skipped"
         try:
             refused = transport(row)
-        except Exception as error:  # noqa: BLE001 - every failure is recorded on the row
+        except Exception as error:  # every failure is recorded on the row
             permanent = _is_permanent(error)
             _finish(session, row, failed=permanent, error=error)
             if permanent:

@@ -10,7 +10,7 @@ Nothing is committed here: the caller commits once, or rolls back on BatchReject
 import json
 from collections import namedtuple
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -257,7 +257,7 @@ class _Coercer:
             moment = datetime.fromisoformat(value) if isinstance(value, str) else None
             if moment is not None and moment.tzinfo is None:
                 moment = moment.replace(tzinfo=self.tz)
-            moment = moment.astimezone(timezone.utc) if moment is not None else None
+            moment = moment.astimezone(UTC) if moment is not None else None
         except (ValueError, OverflowError):
             moment = None
         if moment is None or not MIN_YEAR <= moment.year <= MAX_YEAR:

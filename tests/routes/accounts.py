@@ -39,5 +39,6 @@ ROUTES = {
     ("GET", "/solicitacoes-lgpd/show/{data_request}"): allow(ADMIN),
     ("POST", "/solicitacoes-lgpd/action/reject/{data_request}"): allow(ADMIN, ok=302),
     ("POST", "/solicitacoes-lgpd/action/anonymize/{data_request}"): allow(ADMIN, ok=302),
-    ("POST", "/solicitacoes-lgpd/action_post#action=anonymize&rowid={data_request}"): allow(ADMIN, ok=404),  # a single-row action
+    # a single-row action
+    ("POST", "/solicitacoes-lgpd/action_post#action=anonymize&rowid={data_request}"): allow(ADMIN, ok=404),
 }
