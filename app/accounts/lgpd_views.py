@@ -30,7 +30,6 @@ CONFIRMED_KEY = "pws_consent_confirmed"
 REQUEST_KIND_LABELS = {DataRequest.EXPORT: _l("Cópia dos dados"), DataRequest.ERASURE: _l("Exclusão dos dados")}
 REQUEST_STATUS_LABELS = {DataRequest.OPEN: _l("Aberta"), DataRequest.DONE: _l("Concluída"),
                          DataRequest.REJECTED: _l("Recusada")}
-DATE_COLUMNS = ("published_at", "decided_at", "created_at", "handled_at")
 
 
 def consent_notice() -> dict | None:

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from flask import abort, current_app, redirect, request, session
 from flask_login import current_user
-from flask_appbuilder import BaseView, ModelRestApi, ModelView, expose
+from flask_appbuilder import BaseView, ModelView, expose
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -433,30 +433,7 @@ class PortalModelView(QuietHistory, PostOnlyActions, FlagFields, BrazilianFormat
         super().__init__(**kwargs)
 
 
-class PortalModelRestApi(ModelRestApi):
-    """A generated REST resource under the same scope; foreign rows in payloads are 404."""
-
-    method_permission_name = READ_WRITE_METHODS
-    allow_browser_login = True
-
-    def post_headless(self):
-        try:
-            return super().post_headless()
-        except OutOfScope:
-            return self.response_404()
-
-    def put_headless(self, pk):
-        try:
-            return super().put_headless(pk)
-        except OutOfScope:
-            return self.response_404()
-
-
 class PortalBaseView(QuietHistory, BaseView):
     """A hand-written screen (dashboards, uploads, threads): same permission names."""
 
     method_permission_name = READ_WRITE_METHODS
-
-
-def handle_out_of_scope(_error):
-    abort(404)
