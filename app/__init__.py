@@ -28,7 +28,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
 
     from app.accounts import sessions
+    from app.accounts.principal import principal_for_request
     from app.core import errors, headers, health, redirects
+    from app.core.scoping import use_principal_loader
     from app.core.db import (IdConverter, apply_timeouts, db, one_rollback_on_return,
                              remove_sessions_safely, track_transactions, use_auto_increment_ids)
 
@@ -46,6 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     CSRFProtect(app)
     headers.init_app(app)
     sessions.init_app(app)
+    use_principal_loader(app, principal_for_request)
     redirects.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.health)

@@ -5,6 +5,8 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from app.notifications.cli import email_audience_command, sweep_outbox_command, worker_command
+from app.sync.agent import main as sync_agent_command
+from app.sync.cli import purge_feed_command, sync_token_cli
 
 
 @click.group("pws", help="Comandos do PWS.")
@@ -77,3 +79,6 @@ def purge_gps_command(days):
 pws_cli.add_command(worker_command)
 pws_cli.add_command(sweep_outbox_command)
 pws_cli.add_command(email_audience_command)
+pws_cli.add_command(sync_token_cli)
+pws_cli.add_command(purge_feed_command)
+pws_cli.add_command(sync_agent_command)

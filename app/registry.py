@@ -85,15 +85,17 @@ def link_order(column, modelview_name) -> str:
 
 
 def register_all(app, appbuilder):
-    from app.accounts import lgpd_views, reset_views
+    from app.accounts import reset_views
     from app.billing import views as billing_views
     from app.calls import labels as call_labels
     from app.calls import views as call_views
     from app.catalog import views as catalog_views
+    from app.catalog.companies import selectable_companies
     from app.contact import views as contact_views
     from app.dashboard import views as dashboard_views
     from app.deliveries import views as deliveries_views
     from app.field import views as field_views
+    from app.lgpd import views as lgpd_views
     from app.notifications import views as notification_views
     from app.supplies import views as supplies_views
     from app.sync import views as sync_views
@@ -105,7 +107,7 @@ def register_all(app, appbuilder):
 
     app.jinja_env.filters["datahora"] = timefmt.format_datetime
     app.jinja_env.filters["data"] = timefmt.format_date
-    app.jinja_env.globals["pws_selectable_companies"] = dashboard_views.selectable_companies
+    app.jinja_env.globals["pws_selectable_companies"] = selectable_companies
     app.jinja_env.globals["pws_selected_company_id"] = selected_company_id
     app.jinja_env.globals["pws_can_view_monitoring"] = dashboard_views.can_view_monitoring
     app.jinja_env.globals["pws_menu"] = menu.cached_menu

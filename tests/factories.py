@@ -223,7 +223,7 @@ def call_attachment(call, data=b"%PDF-1.4 demo", name="laudo.pdf", content_type=
 
 def consent_document(kind="privacy", body="Texto do documento.", title=None):
     """Publish the next version of an LGPD document (text)."""
-    from app.accounts.consent import prepare_document
+    from app.lgpd.consent import prepare_document
     from app.accounts.models import ConsentDocument
 
     row = ConsentDocument(kind=kind, title=title, body=body)

@@ -132,7 +132,7 @@ def redis_mail_app(_schema, smtp):
 
 def run_worker(app) -> None:
     """Drain the app's mail queue with the project's worker (in this process), then return."""
-    from app.notifications.queue import build_worker
+    from app.notifications.worker import build_worker
 
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

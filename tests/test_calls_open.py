@@ -7,7 +7,7 @@ import time_machine
 
 from app.calls.models import CallAttachment, CallStatusChange, ServiceCall
 from app.notifications.models import OutboxMessage
-from app.sync.models import ChangeFeedEntry
+from app.feed.models import ChangeFeedEntry
 from tests.calls_desk import (
     ATTENDANCE_OPERATOR, CALL_OPENER, CALLS_OPERATOR, CLIENT, LOGISTICS_OPERATOR,
     SUPPLIES_OPERATOR, TECHNICIAN, as_user, make_desk, pdf_bytes, png_bytes, post,

@@ -13,7 +13,7 @@ from app.catalog.models import Carrier, Client
 from app.core.db import utcnow
 from app.deliveries.models import Delivery, Invoice
 from app.supplies.models import SupplyRequest, SupplyStatus
-from app.sync.models import ChangeFeedEntry
+from app.feed.models import ChangeFeedEntry
 from tests import factories as f
 from tests.conftest import csrf_token, login_as
 from tests.test_supplies import PAGE_QUERY_LIMIT, count_queries

@@ -13,7 +13,7 @@ from app.catalog.models import Technician
 from app.field import images
 from app.field.models import Attendance, AttendanceEvent, AttendancePhoto, TrackPoint
 from app.notifications.models import OutboxMessage
-from app.sync.models import ChangeFeedEntry
+from app.feed.models import ChangeFeedEntry
 from tests.conftest import csrf_token, login
 from tests.services import need_mysql
 from tests.field_support import (

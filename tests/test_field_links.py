@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from app.core.db import utcnow
 from app.field.models import ShareLink, Survey
 from app.notifications.models import OutboxMessage
-from app.sync.models import ChangeFeedEntry
+from app.feed.models import ChangeFeedEntry
 from tests import factories as f
 from tests.conftest import csrf_token, form_csrf_token, login
 from tests.field_support import API, build_field, event, iso, jwt_headers, post_events, start, uid

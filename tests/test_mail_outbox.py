@@ -17,7 +17,7 @@ from app.notifications.delivery import deliver, sweep
 from app.notifications.models import OutboxMessage
 from app.notifications.outbox import queue_email
 from app.notifications.sending import send_message
-from app.sync.models import ChangeFeedEntry
+from app.feed.models import ChangeFeedEntry
 from tests import factories as f
 from tests.conftest import TEST_CONFIG, _empty_tables, csrf_token, login
 from tests.services import need_redis

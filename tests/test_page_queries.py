@@ -10,7 +10,7 @@ from app.accounts.models import PortalUser
 from app.calls.models import CallStatusChange, ServiceCall
 from app.catalog.models import Carrier, Company, Technician
 from app.core.db import db
-from app.sync.feed import record_change
+from app.feed.changes import record_change
 from tests import factories as f
 from tests.conftest import login_as
 from tests.querycount import count_queries

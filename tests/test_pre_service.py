@@ -9,7 +9,7 @@ import time_machine
 
 from app.calls.models import CallAttachment, PreServiceMessage, ServiceCall
 from app.notifications.models import OutboxMessage
-from app.sync.models import ChangeFeedEntry
+from app.feed.models import ChangeFeedEntry
 from tests import factories as f
 from tests.calls_desk import (
     ADMIN, ATTENDANCE_OPERATOR, CALL_OPENER, CALLS_OPERATOR, CLIENT, as_user, make_desk, pdf_bytes,

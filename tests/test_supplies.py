@@ -10,7 +10,7 @@ from app.core.db import db, utcnow
 from app.notifications.models import OutboxMessage
 from app.supplies.models import MeterReading, SupplyRequest, SupplyStatus
 from app.supplies.services import update_supply_request
-from app.sync.models import ChangeFeedEntry
+from app.feed.models import ChangeFeedEntry
 from tests import factories as f
 from tests.conftest import csrf_token, login_as
 

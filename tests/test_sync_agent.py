@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from app.catalog.models import Client
 from app.core.db import db
 from app.sync import agent
-from app.sync.feed import record_change
+from app.feed.changes import record_change
 from app.sync.models import SyncBatch, SyncToken
 from tests import factories as f
 

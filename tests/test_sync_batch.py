@@ -12,7 +12,8 @@ from app.core.db import db
 from app.deliveries.models import Invoice
 from app.supplies.models import SupplyRequest
 from app.sync.contract import MAX_BYTES, MAX_RECORDS
-from app.sync.models import ChangeFeedEntry, SyncBatch, SyncToken
+from app.feed.models import ChangeFeedEntry
+from app.sync.models import SyncBatch, SyncToken
 from app.sync.services import SYSTEM_USERNAME
 from app.accounts.models import PortalUser
 from tests import factories as f

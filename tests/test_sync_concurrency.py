@@ -2,7 +2,7 @@
 
 An auto-increment id is handed out at insert, but transactions commit in any order: a reader
 that served id 11 before id 10 committed would never see 10. The feed's seq is given after
-commit (app.sync.feed), and these tests commit out of order on purpose.
+commit (app.feed.changes), and these tests commit out of order on purpose.
 """
 import random
 import threading
@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from app.core.db import db
-from app.sync.feed import record_change
-from app.sync.models import ChangeFeedEntry
+from app.feed.changes import record_change
+from app.feed.models import ChangeFeedEntry
 from tests import factories as f
 from tests.services import is_mysql
 from tests.sync_support import changes

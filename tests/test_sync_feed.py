@@ -5,8 +5,9 @@ from sqlalchemy import select, update
 
 from app.calls.services import change_status
 from app.core.db import db, utcnow
-from app.sync.feed import record_change
-from app.sync.models import ChangeFeedEntry, SyncToken
+from app.feed.changes import record_change
+from app.feed.models import ChangeFeedEntry
+from app.sync.models import SyncToken
 from app.sync.services import last_sync_at
 from tests import factories as f
 from tests.sync_support import bearer, changes

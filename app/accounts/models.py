@@ -7,6 +7,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from app.core.db import IdMixin, utcnow
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import Scope
 
 user_company = Table(
@@ -23,19 +24,20 @@ user_client = Table(
     Column("client_id", Integer, ForeignKey("client.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
-# "Recebe e-mail de" (§3.2.1): the user's choices; app.notifications.kinds says which e-mail
-# kinds each one asks for.
-EMAIL_PREFERENCES = (
-    "email_call_opened",
-    "email_call_changed",
-    "email_call_assignment",
-    "email_pre_service",
-    "email_contact",
-    "email_opportunity",
-    "email_supply_request",
-    "email_supply_release",
-    "email_billing_files",
-)
+# "Recebe e-mail de" (§3.2.1): the user's choices and their labels; app.notifications.kinds
+# says which e-mail kinds each one asks for.
+PREFERENCE_LABELS = {
+    "email_call_opened": _l("Abertura de Chamados"),
+    "email_call_changed": _l("Alteração de Chamado"),
+    "email_call_assignment": _l("Chamados despachados para mim"),
+    "email_pre_service": _l("Mensagens de pré atendimento"),
+    "email_contact": _l("Contato"),
+    "email_opportunity": _l("Oportunidade Comercial"),
+    "email_supply_request": _l("Solicitação de Suprimentos"),
+    "email_supply_release": _l("Liberação de Suprimentos"),
+    "email_billing_files": _l("Arquivos de faturamento"),
+}
+EMAIL_PREFERENCES = tuple(PREFERENCE_LABELS)
 
 
 class PortalUser(User):

@@ -14,8 +14,7 @@ from sqlalchemy import func, select, update
 from app.accounts.models import PasswordResetToken, PortalUser
 from app.accounts.services import hash_password
 from app.core.db import db, utcnow
-from app.notifications.outbox import queue_email
-from app.notifications.recipients import account_holders
+from app.notifications.outbox import Recipient, queue_email
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -44,7 +43,7 @@ def request_reset(email: str, ip: str | None = None) -> None:
         user_id=user.id, token_hash=_digest(raw), password_fingerprint=_fingerprint(user.password),
         expires_at=utcnow() + timedelta(minutes=minutes), ip=ip,
     ))
-    queue_email("password_reset", account_holders("password_reset", [user.id]), {
+    queue_email("password_reset", [Recipient(user.email, user.id)], {  # the active user himself
         "name": user.name,
         "link": f"{current_app.config['PWS_BASE_URL']}/redefinir-senha/{raw}",
         "minutes": minutes,

@@ -7,14 +7,13 @@ from flask_appbuilder.security.views import UserDBModelView, UserInfoEditView
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from app.accounts.models import EMAIL_PREFERENCES, PortalUser
+from app.accounts.models import EMAIL_PREFERENCES, PREFERENCE_LABELS, PortalUser
 from app.accounts.roles import FUNCTION_PREFIX, PROFILES, profile_named
 from app.core.i18n import lazy_gettext as _l
 from app.core.views import (
     UNEXPOSED_MODELVIEW_ROUTES, BrazilianFormatting, FlagFields, PortalListWidget, PostOnlyActions,
     ScopedInterface,
 )
-from app.notifications.kinds import PREFERENCE_LABELS
 from app.notifications.recipients import choices_offered
 
 def _profile_of(form):

@@ -20,7 +20,7 @@ from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import get_scoped, scoped
 from app.core.timefmt import to_local
 from app.core.views import PortalBaseView, PortalModelView
-from app.dashboard.views import selectable_companies
+from app.catalog.companies import selectable_companies
 
 MONTHS = (_l("Janeiro"), _l("Fevereiro"), _l("Março"), _l("Abril"), _l("Maio"), _l("Junho"),
           _l("Julho"), _l("Agosto"), _l("Setembro"), _l("Outubro"), _l("Novembro"), _l("Dezembro"))

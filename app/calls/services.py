@@ -32,7 +32,7 @@ from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import check_references, get_scoped
 from app.notifications.outbox import Recipient, queue_email
 from app.notifications.recipients import account_holders, contact_copy, readers
-from app.sync.feed import record_change
+from app.feed.changes import record_change
 
 CLOSED_STATUSES = CallStatus.CLOSED
 

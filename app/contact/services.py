@@ -7,7 +7,7 @@ from app.core.db import db
 from app.core.scoping import check_references
 from app.notifications.outbox import queue_email
 from app.notifications.recipients import readers
-from app.sync.feed import record_change
+from app.feed.changes import record_change
 
 KINDS = (ContactMessage.CONTACT, ContactMessage.OPPORTUNITY)
 

@@ -10,6 +10,7 @@ import logging
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
+from app.core.connections import redis_connection
 from app.core.db import db
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,6 @@ def _redis_state() -> str:
     if not current_app.config.get("REDIS_URL"):
         return "off"
     from redis.exceptions import RedisError
-
-    from app.notifications.queue import redis_connection
 
     try:
         redis_connection().ping()

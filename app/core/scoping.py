@@ -16,9 +16,10 @@ The rules, in plain words:
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import g, has_request_context, session
+from flask import current_app, g, has_request_context, session
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -77,15 +78,18 @@ class OutOfScope(Exception):
     """A write pointed at a row the user may not see; answered as 404."""
 
 
+def use_principal_loader(app, loader: Callable[[], Principal]) -> None:
+    """How a request's Principal is made: given at start-up by app.accounts (core knows no user)."""
+    app.extensions["pws_principal_loader"] = loader
+
+
 def current_principal() -> Principal:
     """The principal of this request, computed once; the system outside requests."""
     if not has_request_context():
         return SYSTEM
     principal = g.get("pws_principal")
     if principal is None:
-        from app.accounts.principal import principal_for_request
-
-        principal = principal_for_request()
+        principal = current_app.extensions["pws_principal_loader"]()
         g.pws_principal = principal
     return principal
 

@@ -1,18 +1,14 @@
 """Tela inicial (§1.2): shortcuts and the role's panels; the Dashboard de monitoramento
 (§3.2.1.8); the company selector."""
-from dataclasses import dataclass
-
 from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_appbuilder import IndexView, expose
 from flask_appbuilder.security.decorators import has_access
-from sqlalchemy import select
 
 from app.calls import queries as call_queries
 from app.calls import services as call_services
-from app.catalog.models import Company
-from app.core.cache import reference
-from app.core.db import db, utcnow
-from app.core.scoping import SELECTED_COMPANY_KEY, current_principal
+from app.catalog.companies import selectable_companies
+from app.core.db import utcnow
+from app.core.scoping import SELECTED_COMPANY_KEY
 from app.core.views import PortalBaseView
 from app.dashboard import services
 from app.sync import services as sync_services
@@ -84,28 +80,6 @@ class MonitoringView(PortalBaseView):
             states=call_services.deadline_states(calls, now),
             status_labels=call_services.STATUS_LABELS, last_sync=last_sync,
             sync_stale=sync_services.is_stale(last_sync, now))
-
-
-@dataclass(frozen=True)
-class CompanyChoice:
-    id: int
-    display_name: str
-
-
-def _active_companies() -> tuple[CompanyChoice, ...]:
-    rows = db.session.execute(select(Company).where(Company.active.is_(True)).order_by(Company.name))
-    return tuple(CompanyChoice(c.id, c.display_name) for c in rows.scalars())
-
-
-def selectable_companies() -> list[CompanyChoice]:
-    """The companies the top-bar selector offers: those the user is linked to."""
-    principal = current_principal()
-    if principal.user_id is None:
-        return []
-    companies = reference("companies", _active_companies)
-    if principal.linked_company_ids is None:
-        return list(companies)
-    return [c for c in companies if c.id in principal.linked_company_ids]
 
 
 class CompanySelectorView(PortalBaseView):

@@ -20,7 +20,7 @@ from app.core.timefmt import format_datetime, isoformat_local, local_tz, to_loca
 from app.deliveries.models import Delivery, Invoice
 from app.supplies.models import SupplyStatus
 from app.supplies.services import update_supply_request
-from app.sync.feed import record_change
+from app.feed.changes import record_change
 
 STORAGE_AREA = "deliveries"
 CLOCK_SKEW = timedelta(minutes=10)

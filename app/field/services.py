@@ -31,7 +31,7 @@ from app.field.models import (
 )
 from app.notifications.outbox import queue_email
 from app.notifications.recipients import contact_copy
-from app.sync.feed import record_change
+from app.feed.changes import record_change
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ def worker_command(burst):
             "REDIS_URL não configurado: sem Redis os e-mails são enviados no próprio processo "
             "(use 'flask pws sweep-outbox' para reenviar pendentes)."
         )
-    from app.notifications.queue import build_worker
+    from app.notifications.worker import build_worker
 
     build_worker().work(burst=burst, with_scheduler=True, logging_level="INFO")
 

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from redis.exceptions import RedisError
+from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
 from app.core.db import db, utcnow
 from app.notifications.models import OutboxMessage
-from app.notifications.outbox import deliver_on_commit
+from app.notifications.outbox import PENDING_KEY, deliver_on_commit
+from app.notifications.queue import enqueue_messages
 from app.notifications.sending import TemporaryFailure, send_message
 
 log = logging.getLogger(__name__)
@@ -28,15 +30,20 @@ def deliver_after_commit(ids: list[int]) -> None:
         log.exception("outbox %s: delivery deferred to the sweeper", ids)
 
 
+@event.listens_for(Session, "after_commit")
+def _after_commit(session):
+    pending = session.info.pop(PENDING_KEY, [])
+    identities = (inspect(m).identity for m in pending)
+    ids = [identity[0] for identity in identities if identity]
+    if ids:
+        deliver_after_commit(ids)
+
+
 def deliver(ids: list[int]) -> None:
     """Enqueue one rq job per row, or send them now when there is no Redis."""
     if not ids:
         return
     if current_app.config["REDIS_URL"]:
-        from redis.exceptions import RedisError
-
-        from app.notifications.queue import enqueue_messages
-
         try:
             enqueue_messages(ids)
         except RedisError as error:

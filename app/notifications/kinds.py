@@ -68,18 +68,6 @@ KINDS: tuple[MailKind, ...] = (
 MAIL_KINDS = {kind.name: kind for kind in KINDS}
 # Kind -> label, for the outbox screen's "Tipo" column and filter.
 NOTIFICATION_KINDS = {kind.name: kind.label for kind in KINDS}
-# "Recebe e-mail de …" choice -> its label (the user screens show these).
-PREFERENCE_LABELS = {
-    "email_call_opened": _l("Abertura de Chamados"),
-    "email_call_changed": _l("Alteração de Chamado"),
-    "email_call_assignment": _l("Chamados despachados para mim"),
-    "email_pre_service": _l("Mensagens de pré atendimento"),
-    "email_contact": _l("Contato"),
-    "email_opportunity": _l("Oportunidade Comercial"),
-    "email_supply_request": _l("Solicitação de Suprimentos"),
-    "email_supply_release": _l("Liberação de Suprimentos"),
-    "email_billing_files": _l("Arquivos de faturamento"),
-}
 
 
 def kind_label(kind: str) -> str:

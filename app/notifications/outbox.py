@@ -8,14 +8,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app, render_template
-from sqlalchemy import event, inspect
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.core.db import db
 from app.notifications.models import OutboxMessage
 from app.notifications.unsubscribe import unsubscribe_url
 
-_PENDING_KEY = "pws_outbox_pending"
+PENDING_KEY = "pws_outbox_pending"
 
 
 @dataclass
@@ -62,21 +62,11 @@ def queue_email(kind: str, recipients: Iterable[Recipient | str], context: dict)
 
 
 def deliver_on_commit(message: OutboxMessage) -> None:
-    """Deliver this row once the current transaction commits (nothing if it rolls back)."""
-    db.session.info.setdefault(_PENDING_KEY, []).append(message)
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session):
-    pending = session.info.pop(_PENDING_KEY, [])
-    identities = (inspect(m).identity for m in pending)
-    ids = [identity[0] for identity in identities if identity]
-    if ids:
-        from app.notifications.delivery import deliver_after_commit
-
-        deliver_after_commit(ids)
+    """Deliver this row once the current transaction commits (nothing if it rolls back): the
+    hand-off after the commit is app.notifications.delivery's."""
+    db.session.info.setdefault(PENDING_KEY, []).append(message)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session, _previous_transaction):
-    session.info.pop(_PENDING_KEY, None)
+    session.info.pop(PENDING_KEY, None)

@@ -12,13 +12,13 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import literal, or_, select, union_all
 
-from app.accounts.models import PortalUser, user_company
+from app.accounts.models import PREFERENCE_LABELS, PortalUser, user_company
 from app.accounts.principal import PRINCIPAL_COLUMNS, links_of_users, principal_from
 from app.accounts.roles import PROFILES
 from app.core.db import db
 from app.core.scoping import scope_condition
+from app.notifications.kinds import CLIENT_SIDE, DEALER_SIDE, KINDS, MAIL_KINDS, MailKind
 from app.notifications.outbox import Recipient
-from app.notifications.kinds import CLIENT_SIDE, DEALER_SIDE, KINDS, MAIL_KINDS, PREFERENCE_LABELS, MailKind
 
 ALL_COMPANY_PROFILES = tuple(p.name for p in PROFILES if p.all_companies)
 SIDE_PROFILES = {

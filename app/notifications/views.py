@@ -7,7 +7,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from app.accounts.models import PortalUser
+from app.accounts.models import PREFERENCE_LABELS, PortalUser
 from app.core.db import db
 from app.core.headers import PUBLIC_HEADERS
 from app.core.i18n import lazy_gettext as _l
@@ -15,7 +15,7 @@ from app.core.timefmt import format_datetime
 from app.core.scoping import get_scoped
 from app.core.views import PortalModelView, ScopedInterface
 from app.notifications.delivery import requeue
-from app.notifications.kinds import NOTIFICATION_KINDS, PREFERENCE_LABELS, kind_label
+from app.notifications.kinds import NOTIFICATION_KINDS, kind_label
 from app.notifications.models import OutboxMessage
 from app.notifications.sending import compose, eml_path, mail
 from app.notifications.unsubscribe import read_token

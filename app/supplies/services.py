@@ -20,7 +20,7 @@ from app.core.timefmt import format_date, format_datetime, isoformat_local
 from app.notifications.outbox import queue_email
 from app.notifications.recipients import readers
 from app.supplies.models import MeterReading, SupplyRequest, SupplyRequestItem, SupplyStatus
-from app.sync.feed import record_change
+from app.feed.changes import record_change
 
 EDITABLE_FIELDS = ("status", "carrier_id", "tracking_code", "invoice_number", "invoice_date")
 MAX_QUANTITY = 99

@@ -5,9 +5,8 @@ from flask.cli import with_appcontext
 
 from app.core.db import db
 from app.core.timefmt import format_datetime
+from app.feed.changes import purge_feed
 from app.sync import services
-from app.sync.agent import main as sync_agent_command
-from app.sync.feed import purge_feed
 
 
 @click.group("sync-token", help="Tokens do sincronizador ILUX.")
@@ -61,10 +60,3 @@ def purge_feed_command(days):
     removed = purge_feed(days)
     click.echo(f"{removed} alteração(ões) com mais de {days} dias removida(s) do feed.")
 
-
-def add_commands():
-    """Join the ``flask pws`` group (called while the app registers its areas)."""
-    from app.cli import pws_cli
-
-    for command in (sync_token_cli, purge_feed_command, sync_agent_command):
-        pws_cli.add_command(command)

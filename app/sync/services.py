@@ -16,7 +16,7 @@ from app.accounts.models import PortalUser
 from app.core.db import db, utcnow
 from app.core.scoping import scoped
 from app.core.timefmt import isoformat_local
-from app.sync import feed
+from app.feed import changes as feed
 from app.sync.contract import MAX_RECORDS
 from app.sync.ingest import BatchRejected, ingest
 from app.sync.models import SyncBatch, SyncToken

@@ -71,6 +71,3 @@ def register(appbuilder):
                         category="Config", category_label=_l("Configurações"), category_icon="fa-cog")
     appbuilder.add_api(SyncApi)
     current_app.before_request(json_routing_errors)
-    from app.sync.cli import add_commands
-
-    add_commands()

@@ -31,8 +31,8 @@ def build(ids, users):
                        opened_by=users[CALL_OPENER])
     world_call = db.session.get(ServiceCall, ids["call"])
     message = f.pre_service_message(open_call, users[CALLS_OPERATOR], token=PRE_SERVICE_TOKEN)
-    to_contact = f.pre_service_message(open_call, users[CALLS_OPERATOR], token=CONTACT_TOKEN,
-                                       link_email="contato@jayob.test")
+    to_contact = f.pre_service_message(open_call, users[CALLS_OPERATOR], body="Segue o manual de instalação.",
+                                       token=CONTACT_TOKEN, link_email="contato@jayob.test")
     thread_file = f.call_attachment(open_call, name="orientacoes.pdf")
     thread_file.message_id = to_contact.id
     for profile in (ADMIN, ATTENDANCE_OPERATOR):

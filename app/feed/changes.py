@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.core.db import db, utcnow
 from app.core.timefmt import isoformat_local
-from app.sync.models import ChangeFeedEntry, SyncFeedState
+from app.feed.models import ChangeFeedEntry, SyncFeedState
 
 log = logging.getLogger(__name__)
 _PENDING_KEY = "pws_feed_pending"

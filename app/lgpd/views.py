@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.accounts import consent, privacy
+from app.lgpd import consent, privacy
 from app.accounts.models import ConsentDecision, ConsentDocument, DataRequest, PortalUser
 from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
