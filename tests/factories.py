@@ -198,10 +198,10 @@ def pre_service_message(call, author, body="Pode enviar uma foto do painel?", di
     """A thread message; with ``token`` its e-mailed link answers to that token (with
     ``link_email``: the link e-mailed to the call's contact, which needs no login)."""
     from app.calls.models import PreServiceMessage
-    from app.calls.services import hash_token
+    from app.core.tokens import digest
 
     row = PreServiceMessage(call_id=call.id, author_id=author.id, body=body, direction=direction,
-                            link_token_hash=hash_token(token) if token else None,
+                            link_token_hash=digest(token) if token else None,
                             link_expires_at=expires_at or datetime(2100, 1, 1), link_email=link_email)
     db.session.add(row)
     db.session.commit()

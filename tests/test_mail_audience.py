@@ -10,6 +10,7 @@ import re
 import pytest
 
 from app.accounts.models import EMAIL_PREFERENCES, PortalUser
+from app.accounts.principal import principal_for_user_id
 from app.accounts.roles import (
     ATTENDANCE_OPERATOR, CALL_OPENER, CALLS_OPERATOR, CLIENT, LOGISTICS_OPERATOR, TECHNICIAN,
 )
@@ -39,6 +40,11 @@ def _user(world, profile) -> PortalUser:
     return PortalUser.query.filter_by(email=world["users"][profile]).one()
 
 
+def _actor(world, profile):
+    """That profile's user as the services see him."""
+    return principal_for_user_id(_user(world, profile).id)
+
+
 def _erp_call(world, status="A"):
     """A call the ERP opened: no opener, its contact has no login."""
     return f.call(db.session.get(Client, world["client"]), db.session.get(Equipment, world["equipment"]),
@@ -54,13 +60,13 @@ def _opened_call(world):
 
 def _dispatch(world):
     call = _erp_call(world)
-    calls.change_status(call, "E", actor_id=_user(world, ATTENDANCE_OPERATOR).id, note="Levar toner",
+    calls.change_status(call, "E", actor=_actor(world, ATTENDANCE_OPERATOR), note="Levar toner",
                         technician_id=world["technician"])
 
 
 def _logistics(world):
     call = db.session.get(ServiceCall, world["call"])  # in L, opened by the clerk
-    calls.change_status(call, "S", actor_id=_user(world, LOGISTICS_OPERATOR).id)
+    calls.change_status(call, "S", actor=_actor(world, LOGISTICS_OPERATOR))
 
 
 def _dealer_message(world):
@@ -158,7 +164,7 @@ def test_the_technician_is_told_of_a_call_dispatched_to_him_and_taken_from_him(a
         world = build_world()
         technician = _user(world, TECHNICIAN)
         call = _erp_call(world)
-        calls.change_status(call, "E", actor_id=_user(world, CALLS_OPERATOR).id,
+        calls.change_status(call, "E", actor=_actor(world, CALLS_OPERATOR),
                             technician_id=world["technician"])
         session.commit()
         assert [(m.recipients, m.kind) for m in OutboxMessage.query.filter_by(kind="call_assignment")] == [
@@ -167,8 +173,8 @@ def test_the_technician_is_told_of_a_call_dispatched_to_him_and_taken_from_him(a
         session.add(other)
         session.flush()
         OutboxMessage.query.delete()
-        calls.change_status(call, "A", actor_id=_user(world, CALLS_OPERATOR).id)
-        calls.change_status(call, "E", actor_id=_user(world, CALLS_OPERATOR).id, technician_id=other.id)
+        calls.change_status(call, "A", actor=_actor(world, CALLS_OPERATOR))
+        calls.change_status(call, "E", actor=_actor(world, CALLS_OPERATOR), technician_id=other.id)
         session.commit()
         taken = OutboxMessage.query.filter_by(kind="call_assignment").one()
         assert taken.recipients == technician.email

@@ -2,6 +2,7 @@
 import re
 
 from app.accounts.models import EMAIL_PREFERENCES, PortalUser
+from app.accounts.principal import principal_for_user_id
 from app.accounts.roles import CALLS_OPERATOR, CLIENT
 from app.calls import services as calls
 from app.core.db import db
@@ -18,7 +19,7 @@ def _people_and_a_change(app):
         client = f.user(CLIENT, [company], [customer], email="gestor@cliente.test", client_manager=True,
                         email_call_changed=True, email_supply_request=True)
         call = f.call(customer, status="A", contact_email="contato@cliente.test")
-        calls.change_status(call, "C", actor_id=operator.id, note="Cliente desistiu")
+        calls.change_status(call, "C", actor=principal_for_user_id(operator.id), note="Cliente desistiu")
         session.commit()
         return operator.id, client.id
 

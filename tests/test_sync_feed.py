@@ -18,7 +18,7 @@ def _portal_activity(count):
     company = f.company()
     call = f.call(f.client(company), status="A")
     for status in ("E", "M", "P", "M", "O", "T")[:count]:
-        change_status(call, status, actor_id=None)
+        change_status(call, status)
         db.session.commit()
     return call.id
 

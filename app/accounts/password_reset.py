@@ -5,7 +5,6 @@ so any password change (by this link, by the user or by the admin) kills every o
 The link is built from PWS_BASE_URL, never from the request's Host header.
 """
 import hashlib
-import secrets
 from datetime import timedelta
 
 from flask import current_app
@@ -14,13 +13,10 @@ from sqlalchemy import func, select, update
 from app.accounts.models import PasswordResetToken, PortalUser
 from app.accounts.services import hash_password
 from app.core.db import db, utcnow
+from app.core.tokens import TokenGone, find, new_token
 from app.notifications.outbox import Recipient, queue_email
 
 MIN_PASSWORD_LENGTH = 8
-
-
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _fingerprint(password_hash: str | None) -> str:
@@ -37,10 +33,10 @@ def request_reset(email: str, ip: str | None = None) -> None:
     ).scalars().first()
     if user is None:
         return
-    raw = secrets.token_urlsafe(32)
+    raw, hashed = new_token()
     minutes = current_app.config["PWS_RESET_TOKEN_MINUTES"]
     db.session.add(PasswordResetToken(
-        user_id=user.id, token_hash=_digest(raw), password_fingerprint=_fingerprint(user.password),
+        user_id=user.id, token_hash=hashed, password_fingerprint=_fingerprint(user.password),
         expires_at=utcnow() + timedelta(minutes=minutes), ip=ip,
     ))
     queue_email("password_reset", [Recipient(user.email, user.id)], {  # the active user himself
@@ -52,12 +48,11 @@ def request_reset(email: str, ip: str | None = None) -> None:
 
 def valid_token(raw: str) -> PasswordResetToken | None:
     """The unused, unexpired token of an active user whose password has not changed since."""
-    if not raw:
+    try:
+        token = find(PasswordResetToken, raw, revoked=None, spent="used_at")
+    except TokenGone:
         return None
-    token = db.session.execute(
-        select(PasswordResetToken).where(PasswordResetToken.token_hash == _digest(raw))
-    ).scalars().first()
-    if token is None or token.used_at is not None or token.expires_at <= utcnow():
+    if token is None:
         return None
     user = db.session.get(PortalUser, token.user_id)
     if user is None or not user.active or _fingerprint(user.password) != token.password_fingerprint:

@@ -126,6 +126,7 @@ def principal_from(user_id: int, row, links: Links, selected: int | None = None)
         effective = linked & {selected} if selected in linked else linked
     return Principal(
         user_id=user_id,
+        profile=profile.name,
         company_ids=effective,
         linked_company_ids=linked_companies,
         client_side=profile.client_side,

@@ -1,5 +1,5 @@
 """Administrar usuários (§3.2): FAB's user screen with the portal's fields and rules."""
-from flask import flash, g
+from flask import flash
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.filters import FilterStartsWith
@@ -10,11 +10,13 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from app.accounts.models import EMAIL_PREFERENCES, PREFERENCE_LABELS, PortalUser
 from app.accounts.roles import FUNCTION_PREFIX, PROFILES, profile_named
 from app.core.i18n import lazy_gettext as _l
+from app.core.scoping import current_principal
 from app.core.views import (
     UNEXPOSED_MODELVIEW_ROUTES, BrazilianFormatting, FlagFields, PortalListWidget, PostOnlyActions,
     ScopedInterface,
 )
 from app.notifications.recipients import choices_offered
+
 
 def _profile_of(form):
     return profile_named(form.profile.data) if "profile" in form else None
@@ -161,7 +163,7 @@ class MyDataView(UserInfoEditView):
 
     @staticmethod
     def _offered():
-        return choices_offered(g.user.id, g.user.profile)
+        return choices_offered(current_principal())
 
     def _get_edit_widget(self, form=None, exclude_cols=None, widgets=None):
         """FAB's form widget, without the choices this user is not offered."""
@@ -172,13 +174,13 @@ class MyDataView(UserInfoEditView):
 
     def form_get(self, form):
         offered = self._offered()
-        user = self.appbuilder.sm.get_user_by_id(g.user.id)
+        user = self.appbuilder.sm.get_user_by_id(current_principal().user_id)
         form.first_name.data = user.first_name
         for name in offered:
             form[name].data = getattr(user, name)
 
     def form_post(self, form):
-        user = self.appbuilder.sm.get_user_by_id(g.user.id)
+        user = self.appbuilder.sm.get_user_by_id(current_principal().user_id)
         user.first_name = form.first_name.data.strip()
         for name in self._offered():
             setattr(user, name, bool(form[name].data))

@@ -1,5 +1,5 @@
 """Faturamento (manual §3.3.3 and the upload of §3.3.3.4): list, download and import PDFs."""
-from flask import abort, current_app, g, jsonify, request
+from flask import abort, current_app, jsonify, request
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.widgets import ListWidget
@@ -17,7 +17,7 @@ from app.core.db import db, utcnow
 from app.core.files import read_limited, send_stored
 from app.core.filters import FilteredInterface, FilterExact, FilterField, FilterFormMixin, related_text
 from app.core.i18n import lazy_gettext as _l
-from app.core.scoping import get_scoped, scoped
+from app.core.scoping import current_principal, get_scoped, scoped
 from app.core.timefmt import to_local
 from app.core.views import PortalBaseView, PortalModelView
 from app.catalog.companies import selectable_companies
@@ -79,7 +79,7 @@ class BillingFileView(FilterFormMixin, PortalModelView):
             abort(404)
         response = send_stored(STORAGE_AREA, billing_file.stored_name,
                                download_name=billing_file.original_name, mimetype="application/pdf")
-        log_download(billing_file, user_id=g.user.id, ip=request.remote_addr)
+        log_download(billing_file, user_id=current_principal().user_id, ip=request.remote_addr)
         db.session.commit()
         return response
 
@@ -148,7 +148,7 @@ class BillingUploadView(PortalBaseView):
             result = import_billing_files(
                 client, contract=contract, month=_int(form.get("mes")), year=_int(form.get("ano")),
                 note=form.get("observacao"), uploads=uploads, send_email=bool(form.get("enviar_email")),
-                actor_id=g.user.id)
+                actor_id=current_principal().user_id)
         except BillingError as error:
             db.session.rollback()
             return None, error.messages

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, UTC
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, case, func, or_, select
@@ -18,7 +18,8 @@ from app.calls.models import CallAttachment, CallStatus, CallStatusChange, PreSe
 from app.catalog.models import Client, Company, Contract, DefectType, Equipment, EquipmentModel, Technician
 from app.core.db import db
 from app.core.scoping import scoped
-from app.core.timefmt import local_tz
+from app.core.search import starts_with
+from app.core.timefmt import local_midnight_utc
 
 # Sort by status in the order of the flow, not alphabetically.
 STATUS_ORDER = {status: index for index, status in enumerate(
@@ -26,17 +27,6 @@ STATUS_ORDER = {status: index for index, status in enumerate(
      CallStatus.LOGISTICS, CallStatus.STOCK, CallStatus.ATTENDED, CallStatus.CONCLUDED,
      CallStatus.CANCELLED))}
 SORTS = ("-abertura", "abertura", "status", "-status", "prazo", "-prazo")
-
-
-def starts_with(column, value: str):
-    """``column LIKE 'value%'``: a prefix search that can use the column's index."""
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.like(escaped + "%", escape="\\")
-
-
-def local_midnight_utc(day: date) -> datetime:
-    """00:00 of ``day`` in the portal's time zone, as naive UTC."""
-    return datetime.combine(day, time(0), local_tz()).astimezone(UTC).replace(tzinfo=None)
 
 
 @dataclass

@@ -5,8 +5,6 @@ entries to the session and never commits (views and the sync commit once).
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -27,9 +25,11 @@ from app.calls.models import (
 )
 from app.catalog.models import DefectType, Equipment, Technician
 from app.core.cache import reference
+from app.core import tokens
 from app.core.db import db, utcnow
 from app.core.i18n import lazy_gettext as _l
-from app.core.scoping import check_references, get_scoped
+from app.core.scoping import Principal, check_references, get_scoped
+from app.core.tokens import new_token
 from app.notifications.outbox import Recipient, queue_email
 from app.notifications.recipients import account_holders, contact_copy, readers
 from app.feed.changes import record_change
@@ -93,10 +93,6 @@ class TransitionError(CallError):
 
 class TransitionForbidden(TransitionError):
     """The flow has this move, but not for the user's profile (answered as 403)."""
-
-
-class LinkUnavailable(Exception):
-    """An e-mailed pre-service link that expired or was revoked."""
 
 
 def status_label(status: str | None) -> str:
@@ -318,18 +314,12 @@ def attach(call: ServiceCall, uploads: Iterable[files.CheckedFile], *, uploader_
 
 # --- status flow ---------------------------------------------------------------------------
 
-def profile_of(user_id: int | None) -> str | None:
-    if user_id is None:
-        return None
-    return db.session.execute(select(PortalUser.profile).where(PortalUser.id == user_id)).scalar()
-
-
 def allowed_targets(call: ServiceCall, profile: str | None) -> list[str]:
     """The statuses this profile may move the call to, in the order of the flow."""
     return [to for (frm, to), roles in TRANSITIONS.items() if frm == call.status and profile in roles]
 
 
-def _check_transition(call: ServiceCall, to_status: str, actor_id: int | None, source: str) -> None:
+def _check_transition(call: ServiceCall, to_status: str, actor: Principal | None, source: str) -> None:
     if to_status not in CallStatus.ALL:
         raise TransitionError(_("Status inválido: %(status)s", status=to_status))
     if source == "erp":
@@ -338,7 +328,7 @@ def _check_transition(call: ServiceCall, to_status: str, actor_id: int | None, s
     if roles is None:
         raise TransitionError(_("O chamado em %(current)s não pode passar para %(target)s.",
                                 current=status_label(call.status), target=status_label(to_status)))
-    if actor_id is not None and profile_of(actor_id) not in roles:
+    if actor is not None and not actor.system and actor.profile not in roles:
         raise TransitionForbidden(_("Seu perfil não pode passar o chamado de %(current)s para "
                                     "%(target)s.", current=status_label(call.status),
                                     target=status_label(to_status)))
@@ -358,7 +348,7 @@ def _run_sla_clock(call: ServiceCall, to_status: str, now: datetime) -> None:
         call.sla_paused_at = None
 
 
-def change_status(call: ServiceCall, to_status: str, *, actor_id: int | None = None,
+def change_status(call: ServiceCall, to_status: str, *, actor: Principal | None = None,
                   source: str = "web", note: str | None = None,
                   technician_id: int | None = None) -> CallStatusChange | None:
     """Move a call to ``to_status``: the flow and role check (portal side), history, SLA
@@ -369,7 +359,8 @@ def change_status(call: ServiceCall, to_status: str, *, actor_id: int | None = N
     """
     if source == "erp" and to_status == call.status:
         return None
-    _check_transition(call, to_status, actor_id, source)
+    _check_transition(call, to_status, actor, source)
+    actor_id = actor.user_id if actor is not None else None
     previous_technician = call.technician
     if technician_id is not None:
         technician = get_scoped(db.session, Technician, technician_id)
@@ -400,10 +391,6 @@ def change_status(call: ServiceCall, to_status: str, *, actor_id: int | None = N
 
 
 # --- pré atendimento -----------------------------------------------------------------------
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
 
 def thread_state(messages: list) -> str | None:
     """Aguardando interação (the client's turn) or Aguardando resposta (the dealer's turn)."""
@@ -449,8 +436,8 @@ def post_pre_service_message(call: ServiceCall, *, author_id: int | None, body: 
     contact = (call.contact_email or "").strip().lower()
     if contact and contact not in {r.address.lower() for r in recipients}:
         # The contact may have no login: his link opens this call's thread alone, for a while.
-        token = secrets.token_urlsafe(32)
-        message.link_token_hash, message.link_email = hash_token(token), contact
+        token, message.link_token_hash = new_token()
+        message.link_email = contact
         message.link_expires_at = now + timedelta(days=current_app.config["PWS_PRE_SERVICE_LINK_DAYS"])
         recipients += contact_copy("pre_service_message", contact,
                                    {"url": contact_thread_url(token), "for_contact": True})
@@ -460,20 +447,15 @@ def post_pre_service_message(call: ServiceCall, *, author_id: int | None, body: 
 
 def contact_link(token: str) -> PreServiceMessage | None:
     """The message whose link was e-mailed to the call's contact: that link alone opens the
-    call's thread without a login. LinkUnavailable when expired or revoked."""
+    call's thread without a login. TokenGone when expired or revoked."""
     message = message_for_link(token)
     return message if message is not None and message.link_email else None
 
 
 def message_for_link(token: str) -> PreServiceMessage | None:
-    """The message an e-mailed link points to; LinkUnavailable when expired or revoked."""
-    message = db.session.execute(select(PreServiceMessage).where(
-        PreServiceMessage.link_token_hash == hash_token(token))).scalar_one_or_none()
-    if message is None:
-        return None
-    if message.link_revoked_at is not None or message.link_expires_at <= utcnow():
-        raise LinkUnavailable()
-    return message
+    """The message an e-mailed link points to; TokenGone when expired or revoked."""
+    return tokens.find(PreServiceMessage, token, hash_column="link_token_hash",
+                       expires="link_expires_at", revoked="link_revoked_at")
 
 
 def revoke_link(message: PreServiceMessage) -> None:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, UTC
 from zoneinfo import ZoneInfo
 
+from app.core.timefmt import to_naive_utc
+
 # A calendar without a single working day would never reach a deadline; give up after this.
 MAX_DAYS_SCANNED = 3 * 366
 
@@ -41,10 +43,6 @@ def _local(value: datetime, tz: ZoneInfo) -> datetime:
     return value.replace(tzinfo=UTC).astimezone(tz)
 
 
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
 def add_business_time(start: datetime, amount: timedelta, calendar: Calendar) -> datetime:
     """The moment ``amount`` of business time after ``start``."""
     if amount <= timedelta(0):
@@ -58,7 +56,7 @@ def add_business_time(start: datetime, amount: timedelta, calendar: Calendar) ->
             begin = max(moment, window[0])
             available = window[1] - begin
             if remaining <= available:
-                return _utc(begin + remaining)
+                return to_naive_utc(begin + remaining)
             remaining -= available
         day += timedelta(days=1)
     raise ValueError("calendar has no working time within the scanned period")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -30,17 +30,13 @@ from app.core.db import db, utcnow
 from app.core.headers import PUBLIC_HEADERS
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal, get_scoped, scoped
+from app.core.search import starts_with
+from app.core.tokens import TokenGone
 from app.core.views import PortalBaseView, PortalModelView, ScopedInterface
 
 READ_WRITE = ["can_read", "can_write"]
 TABS = ("detalhes", "pre-atendimento", "historico", "anexos")
 EQUIPMENT_RESULTS = 20
-
-
-def _principal_profile() -> str | None:
-    """The profile of the request's user, loaded with him (not read again)."""
-    user = g.get("user")
-    return getattr(user, "profile", None) if getattr(user, "is_authenticated", False) else None
 
 
 class CallView(PortalBaseView):
@@ -71,7 +67,7 @@ class CallView(PortalBaseView):
             abort(404)
         detail = queries.call_detail(call)
         principal = current_principal()
-        targets = services.allowed_targets(call, _principal_profile())
+        targets = services.allowed_targets(call, principal.profile)
         can_write_status = self.appbuilder.sm.has_access("can_write", "ServiceCall")
         can_pre_service = (call.status == CallStatus.OPEN
                            and self.appbuilder.sm.has_access("can_write", "PreService"))
@@ -110,7 +106,7 @@ class CallView(PortalBaseView):
         if (call.status, target) == (CallStatus.OPEN, CallStatus.CONCLUDED) and not note:
             note = str(services.RESOLVED_IN_PRE_SERVICE_NOTE)
         try:
-            services.change_status(call, target, actor_id=current_user.id, note=note,
+            services.change_status(call, target, actor=current_principal(), note=note,
                                    technician_id=form.technician.data or None)
         except TransitionForbidden:
             db.session.rollback()
@@ -172,7 +168,7 @@ class CallOpenView(PortalBaseView):
                     contact_name=form.contact_name.data.strip(),
                     contact_phone=form.contact_phone.data.strip(),
                     contact_email=form.contact_email.data.strip(),
-                    opener_id=current_user.id, uploads=getattr(form.attachments, "checked", []))
+                    opener_id=current_principal().user_id, uploads=getattr(form.attachments, "checked", []))
             except CallError as error:
                 db.session.rollback()
                 form.defect_type.errors = [*form.defect_type.errors, str(error)]
@@ -216,8 +212,8 @@ class CallOpenView(PortalBaseView):
                     .options(joinedload(Equipment.client), joinedload(Equipment.model),
                              joinedload(Equipment.contract))
                     .where(Equipment.active.is_(True),
-                           or_(queries.starts_with(Equipment.serial, term),
-                               queries.starts_with(Equipment.asset_tag, term))))
+                           or_(starts_with(Equipment.serial, term),
+                               starts_with(Equipment.asset_tag, term))))
             if kind == "com":
                 stmt = stmt.where(Equipment.contract_id.is_not(None))
             elif kind == "sem":
@@ -251,7 +247,7 @@ class PreServiceView(PortalBaseView):
             return redirect(thread)
         try:
             services.post_pre_service_message(
-                call, author_id=current_user.id, body=form.body.data,
+                call, author_id=current_principal().user_id, body=form.body.data,
                 client_side=current_principal().client_side,
                 uploads=getattr(form.attachments, "checked", []))
         except CallError as error:
@@ -268,7 +264,7 @@ class PreServiceView(PortalBaseView):
         """The e-mailed link: after login, straight to the thread of a call the user sees."""
         try:
             message = services.message_for_link(token)
-        except services.LinkUnavailable:
+        except TokenGone:
             return self.render_template("calls/link_unavailable.html"), 410
         if message is None or queries.load_call(message.call_id) is None:
             abort(404)
@@ -305,7 +301,7 @@ class ContactThreadView(BaseView):
         """(message, None) for a live contact link, else (None, the page to answer with)."""
         try:
             message = services.contact_link(token)
-        except services.LinkUnavailable:
+        except TokenGone:
             return None, self._page("field/public_message.html", 410, title=_("Link indisponível"),
                                     message=_("Este link expirou ou foi revogado. Fale com a revenda "
                                               "para receber um novo."))

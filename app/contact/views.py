@@ -1,5 +1,5 @@
 """Contato: the form (clients and the "Função: Contato") and the messages received (admin)."""
-from flask import abort, flash, g, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -85,7 +85,7 @@ class ContactView(PortalBaseView):
             client = get_scoped(db.session, Client, chosen)
             if client is None:
                 abort(404)
-        send_contact(db.session.get(PortalUser, g.user.id), kind=form.kind.data,
+        send_contact(db.session.get(PortalUser, current_principal().user_id), kind=form.kind.data,
                      subject=form.subject.data, message=form.message.data, client=client,
                      company_id=_dealer_company_id())
         db.session.commit()

@@ -8,7 +8,7 @@ same URL parameters drive FAB's query and a plain GET form renders them. Filters
 conditions to the already scoped query.
 """
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, UTC
+from datetime import datetime, timedelta
 
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
@@ -17,7 +17,7 @@ from wtforms import StringField
 
 from app.core.i18n import lazy_gettext as _l
 from app.core.search import IndexedFilterConverter
-from app.core.timefmt import local_tz
+from app.core.timefmt import local_midnight_utc
 from app.core.views import ScopedInterface
 
 
@@ -68,12 +68,6 @@ def _local_day(value: str):
     return None
 
 
-def _utc_start_of(day) -> datetime:
-
-    local = datetime.combine(day, time.min).replace(tzinfo=local_tz())
-    return local.astimezone(UTC).replace(tzinfo=None)
-
-
 class FilterLocalDateFrom(BaseFilter):
     """On or after the start of the day, in São Paulo time, of a stored UTC timestamp."""
 
@@ -81,7 +75,7 @@ class FilterLocalDateFrom(BaseFilter):
 
     def apply(self, query, value):
         day = _local_day(value)
-        return query if day is None else query.filter(getattr(self.model, self.column_name) >= _utc_start_of(day))
+        return query if day is None else query.filter(getattr(self.model, self.column_name) >= local_midnight_utc(day))
 
 
 class FilterLocalDateUntil(BaseFilter):
@@ -93,7 +87,7 @@ class FilterLocalDateUntil(BaseFilter):
         day = _local_day(value)
         if day is None:
             return query
-        return query.filter(getattr(self.model, self.column_name) < _utc_start_of(day + timedelta(days=1)))
+        return query.filter(getattr(self.model, self.column_name) < local_midnight_utc(day + timedelta(days=1)))
 
 
 class FilterExact(FilterEqual):

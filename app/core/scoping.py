@@ -54,6 +54,7 @@ class Principal:
 
     user_id: int | None
     system: bool = False
+    profile: str | None = None
     company_ids: frozenset[int] | None = frozenset()
     linked_company_ids: frozenset[int] | None = frozenset()
     client_side: bool = False

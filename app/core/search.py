@@ -14,12 +14,17 @@ def escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def starts_with(column, value: str):
+    """``column LIKE 'value%'``, the typed value taken literally: a prefix search an index serves."""
+    return column.like(escape_like(value) + "%", escape="\\")
+
+
 class FilterStartsWithIndexed(FilterStartsWith):
     arg_name = "comeca"  # FAB keeps one process-wide table of names: never reuse a built-in one
 
     def apply(self, query, value):
         query, field = get_field_setup_query(query, self.model, self.column_name)
-        return query.filter(field.like(escape_like(value) + "%", escape="\\"))
+        return query.filter(starts_with(field, value))
 
 
 class IndexedFilterConverter(SQLAFilterConverter):

@@ -1,5 +1,6 @@
-"""Dates as a Brazilian reads them: dd/mm/aaaa hh:mm in America/Sao_Paulo."""
-from datetime import date, datetime, UTC
+"""Dates as a Brazilian reads them (dd/mm/aaaa hh:mm in America/Sao_Paulo) and as the database
+stores them (naive UTC): the conversions between the two, written once."""
+from datetime import date, datetime, time, UTC
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -13,6 +14,16 @@ def to_local(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(local_tz())
+
+
+def to_naive_utc(value: datetime) -> datetime:
+    """An aware datetime (a device's, a form's local time) as the naive UTC the database stores."""
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def local_midnight_utc(day: date) -> datetime:
+    """00:00 of ``day`` in the portal's time zone, as naive UTC (date filters, months)."""
+    return to_naive_utc(datetime.combine(day, time.min, local_tz()))
 
 
 def format_datetime(value) -> str:

@@ -8,7 +8,7 @@ transaction; a delivered NF linked to a supply request marks that request "Entre
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime, timedelta, UTC
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.core.db import db, utcnow
 from app.core.files import FileRejected, discard, reencode_image, store_bytes
-from app.core.timefmt import format_datetime, isoformat_local, local_tz, to_local
+from app.core.timefmt import format_datetime, isoformat_local, local_tz, to_local, to_naive_utc
 from app.deliveries.models import Delivery, Invoice
 from app.supplies.models import SupplyStatus
 from app.supplies.services import update_supply_request
@@ -64,7 +64,7 @@ def parse_local_datetime(value: str) -> datetime | None:
             local = datetime.strptime(value, fmt).replace(tzinfo=local_tz())
         except ValueError:
             continue
-        return local.astimezone(UTC).replace(tzinfo=None)
+        return to_naive_utc(local)
     return None
 
 

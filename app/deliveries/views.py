@@ -1,5 +1,5 @@
 """Entregas (manual §3.3.4): the carrier's authorized NFs, delivery confirmation and proof."""
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
@@ -16,7 +16,7 @@ from app.core.filters import (
     related_text,
 )
 from app.core.i18n import lazy_gettext as _l
-from app.core.scoping import get_scoped
+from app.core.scoping import current_principal, get_scoped
 from app.core.timefmt import to_local
 from app.core.views import PortalModelView
 from app.deliveries.models import Delivery, Invoice
@@ -173,7 +173,7 @@ class DeliveryView(FilterFormMixin, PortalModelView):
             )
         except FileRejected as error:
             raise DeliveryError(str(error)) from None
-        delivery, created = confirm_delivery(invoice, proof, actor_id=g.user.id)
+        delivery, created = confirm_delivery(invoice, proof, actor_id=current_principal().user_id)
         if not created:
             return delivery, False
         try:

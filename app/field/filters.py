@@ -1,21 +1,15 @@
 """The filters of the Atendimentos – APP screen (§3.3.3.3): chamado web, chamado ILUX, status,
 cliente, técnico, período. Each narrows a query that is already scoped to the user."""
-from datetime import date, datetime, time, timedelta, UTC
+from datetime import timedelta
 
 from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import or_, select
 
 from app.calls.models import ServiceCall
 from app.catalog.models import Client
-from app.core.search import escape_like
-from app.core.timefmt import local_tz
+from app.core.search import starts_with
+from app.core.timefmt import local_midnight_utc
 from app.field.models import Attendance
-
-
-def local_day_start_utc(day: date) -> datetime:
-    """Midnight in São Paulo of ``day`` as the naive UTC the database stores."""
-    start = datetime.combine(day, time.min, tzinfo=local_tz())
-    return start.astimezone(UTC).replace(tzinfo=None)
 
 
 class _AttendanceFilter(BaseFilter):
@@ -45,9 +39,8 @@ class ClientNameFilter(_AttendanceFilter):
     arg_name = "pws_att_client"
 
     def apply(self, query, value):
-        pattern = escape_like(value) + "%"
-        clients = select(Client.id).where(or_(Client.name.like(pattern, escape="\\"),
-                                              Client.trade_name.like(pattern, escape="\\")))
+        clients = select(Client.id).where(or_(starts_with(Client.name, value),
+                                              starts_with(Client.trade_name, value)))
         calls = select(ServiceCall.id).where(ServiceCall.client_id.in_(clients))
         return query.filter(Attendance.call_id.in_(calls))
 
@@ -73,7 +66,7 @@ class StartedFromFilter(_AttendanceFilter):
     arg_name = "pws_att_from"
 
     def apply(self, query, value):
-        return query.filter(Attendance.started_at >= local_day_start_utc(value))
+        return query.filter(Attendance.started_at >= local_midnight_utc(value))
 
 
 class StartedUntilFilter(_AttendanceFilter):
@@ -81,4 +74,4 @@ class StartedUntilFilter(_AttendanceFilter):
     arg_name = "pws_att_until"
 
     def apply(self, query, value):
-        return query.filter(Attendance.started_at < local_day_start_utc(value + timedelta(days=1)))
+        return query.filter(Attendance.started_at < local_midnight_utc(value + timedelta(days=1)))

@@ -1,11 +1,12 @@
 """The technicians' app API payloads: one marshmallow schema per body, used both to validate
 (with pt-BR messages) and to document the API in OpenAPI."""
-from datetime import timedelta, UTC
+from datetime import timedelta
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from app.core.db import utcnow
 from app.core.i18n import lazy_gettext as _l
+from app.core.timefmt import to_naive_utc
 from app.field.geo import valid_coordinates
 from app.field.models import AttendanceEvent
 
@@ -74,7 +75,7 @@ class PortalSchema(Schema):
 
 
 def _check_device_time(value):
-    if value is not None and value.astimezone(UTC).replace(tzinfo=None) > utcnow() + MAX_CLOCK_AHEAD:
+    if value is not None and to_naive_utc(value) > utcnow() + MAX_CLOCK_AHEAD:
         raise ValidationError(_l("Data e hora no futuro: verifique o relógio do aparelho."))
 
 

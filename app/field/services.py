@@ -7,10 +7,8 @@ it, whatever the order of arrival. A concluded or cancelled attendance stays clo
 join its timeline without reopening it. Work events move the call to M while the attendance is
 open; closing it moves the call to O, P (pending) or back to E (cancelled).
 """
-import hashlib
 import logging
-import secrets
-from datetime import datetime, timedelta, UTC
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -20,10 +18,11 @@ from sqlalchemy.orm import joinedload
 from app.calls.models import CallStatus, ServiceCall
 from app.calls.services import TransitionError, change_status
 from app.catalog.models import Equipment, Technician
+from app.core import tokens
 from app.core.db import db, utcnow
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import OutOfScope, Principal, get_scoped, scope_condition, scoped
-from app.core.timefmt import isoformat_local
+from app.core.timefmt import isoformat_local, to_naive_utc
 from app.field import images
 from app.field.geo import eta_seconds, track_length_m
 from app.field.models import (
@@ -81,19 +80,11 @@ class Conflict(FieldError):
     status = 409
 
 
-class LinkGone(Exception):
-    """An expired, revoked or already answered public link: 410, nothing revealed."""
-
-
 def as_utc(value: datetime | None) -> datetime | None:
     """A device's aware datetime as the naive UTC the database stores."""
     if value is None or value.tzinfo is None:
         return value
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return to_naive_utc(value)
 
 
 # --- orders and attendances --------------------------------------------------------------
@@ -244,7 +235,7 @@ def _move_call(call: ServiceCall, to_status: str, principal: Principal, note: st
     if call.status == to_status:
         return
     try:
-        change_status(call, to_status, actor_id=principal.user_id, source=STATUS_SOURCE, note=note)
+        change_status(call, to_status, actor=principal, source=STATUS_SOURCE, note=note)
     except TransitionError as error:
         log.warning("call %s stays in %s: %s", call.id, call.status, error)
 
@@ -508,8 +499,8 @@ def feed_attendance(attendance: Attendance, op: str) -> None:
 def create_link(attendance: Attendance, purpose: str, created_by_id: int | None,
                 lifetime: timedelta) -> tuple[ShareLink, str]:
     """A random token shown once; only its hash is kept."""
-    token = secrets.token_urlsafe(32)
-    link = ShareLink(attendance_id=attendance.id, purpose=purpose, token_hash=token_hash(token),
+    token, hashed = tokens.new_token()
+    link = ShareLink(attendance_id=attendance.id, purpose=purpose, token_hash=hashed,
                      created_by_id=created_by_id, created_at=utcnow(),
                      expires_at=utcnow() + lifetime)
     db.session.add(link)
@@ -540,17 +531,9 @@ def revoke_link(attendance: Attendance, link_id: int) -> ShareLink:
 def link_for_token(token: str) -> ShareLink | None:
     """The link a public URL names; the token is the only authority (no user session).
 
-    Raises LinkGone once it expired or was revoked: the page then shows nothing of it.
+    Raises TokenGone once it expired or was revoked: the page then shows nothing of it.
     """
-    if not token or len(token) > 100:
-        return None
-    link = db.session.execute(
-        select(ShareLink).where(ShareLink.token_hash == token_hash(token))).scalar_one_or_none()
-    if link is None:
-        return None
-    if link.revoked_at is not None or link.expires_at <= utcnow():
-        raise LinkGone()
-    return link
+    return tokens.find(ShareLink, token)
 
 
 def _announce_trip(attendance: Attendance, event: AttendanceEvent) -> None:
@@ -623,9 +606,9 @@ def invite_survey(attendance: Attendance) -> Survey:
         select(Survey).where(Survey.attendance_id == attendance.id)).scalar_one_or_none()
     if survey is not None:
         return survey
-    token = secrets.token_urlsafe(32)
+    token, hashed = tokens.new_token()
     days = current_app.config["PWS_SURVEY_DAYS"]
-    survey = Survey(attendance_id=attendance.id, token_hash=token_hash(token), sent_at=utcnow(),
+    survey = Survey(attendance_id=attendance.id, token_hash=hashed, sent_at=utcnow(),
                     expires_at=utcnow() + timedelta(days=days))
     db.session.add(survey)
     recipient = contact_email(attendance.call)
@@ -638,23 +621,15 @@ def invite_survey(attendance: Attendance) -> Survey:
 
 
 def survey_for_token(token: str) -> Survey | None:
-    """The survey a public link names; LinkGone once answered or expired."""
-    if not token or len(token) > 100:
-        return None
-    survey = db.session.execute(
-        select(Survey).where(Survey.token_hash == token_hash(token))).scalar_one_or_none()
-    if survey is None:
-        return None
-    if survey.answered_at is not None or survey.expires_at <= utcnow():
-        raise LinkGone()
-    return survey
+    """The survey a public link names; TokenGone once answered or expired."""
+    return tokens.find(Survey, token, revoked=None, spent="answered_at")
 
 
 def answer_survey(survey: Survey, rating, comment: str | None) -> None:
     """Once only, before it expires: the rating (1–5) and an optional comment, then the ERP
     hears of it."""
     if survey.answered_at is not None or survey.expires_at <= utcnow():
-        raise LinkGone()
+        raise tokens.TokenGone()
     try:
         rating = int(rating)
     except (TypeError, ValueError):

@@ -15,11 +15,12 @@ from app.catalog.models import Technician
 from app.core.db import db, utcnow
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal, scoped
-from app.core.timefmt import format_datetime, local_tz
+from app.core.timefmt import format_datetime, local_midnight_utc, local_tz
 from app.core.views import (
     READ_WRITE_METHODS, PortalBaseView, PortalListWidget, PortalModelView, ScopedInterface,
 )
 from app.core.headers import PUBLIC_HEADERS
+from app.core.tokens import TokenGone
 from app.field import filters as attendance_filters
 from app.field import images, pdf, services
 from app.field.models import Attendance, AttendancePhoto, Survey
@@ -272,7 +273,7 @@ def _month_bounds(value: str | None) -> tuple[date, datetime, datetime]:
     except ValueError:
         first = today.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
-    return first, attendance_filters.local_day_start_utc(first), attendance_filters.local_day_start_utc(following)
+    return first, local_midnight_utc(first), local_midnight_utc(following)
 
 
 class SurveyView(PortalBaseView):
@@ -324,7 +325,7 @@ class SurveyView(PortalBaseView):
             services.answer_survey(survey, request.form.get("rating"), request.form.get("comment"))
             db.session.commit()
             flash(_("Obrigado! Sua avaliação foi registrada."), "success")
-        except services.LinkGone:
+        except TokenGone:
             flash(_("Esta avaliação já foi respondida ou expirou."), "warning")
         except services.FieldError as error:
             db.session.rollback()
@@ -355,7 +356,7 @@ class PublicFieldView(BaseView):
     def avaliacao(self, token):
         try:
             survey = services.survey_for_token(token)
-        except services.LinkGone:
+        except TokenGone:
             return self._gone(_("Esta avaliação já foi respondida ou o prazo para responder terminou. Obrigado!"))
         if survey is None:
             return self._unknown()
@@ -376,7 +377,7 @@ class PublicFieldView(BaseView):
     def _link(self, token):
         try:
             return services.link_for_token(token), None
-        except services.LinkGone:
+        except TokenGone:
             return None, self._gone(_("Este link expirou ou foi revogado."))
 
     @expose("/acompanhar/<token>")

@@ -21,7 +21,7 @@ from app.lgpd import consent, privacy
 from app.accounts.models import ConsentDecision, ConsentDocument, DataRequest, PortalUser
 from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
-from app.core.scoping import get_scoped, scoped
+from app.core.scoping import current_principal, get_scoped, scoped
 from app.core.timefmt import format_datetime
 from app.core.views import PortalBaseView, PortalModelView, ScopedInterface
 
@@ -38,7 +38,8 @@ def consent_notice() -> dict | None:
     if not current_user.is_authenticated or request.endpoint == "ConsentView.consent_page":
         return None
     if "pws_consent_notice" not in g:
-        g.pws_consent_notice = None if _confirmed_all(current_user.id) else _pending_notice(current_user.id)
+        user_id = current_principal().user_id
+        g.pws_consent_notice = None if _confirmed_all(user_id) else _pending_notice(user_id)
     return g.pws_consent_notice
 
 
@@ -77,8 +78,8 @@ class ConsentView(PortalBaseView):
         return self.render_template(
             "accounts/consent_page.html",
             documents=consent.current_documents(),
-            pending={doc.id for doc in consent.pending_documents(g.user.id)},
-            decisions=consent.decisions_of(g.user.id),
+            pending={doc.id for doc in consent.pending_documents(current_principal().user_id)},
+            decisions=consent.decisions_of(current_principal().user_id),
             labels=consent.KIND_LABELS, choices=consent.CHOICE_LABELS,
         )
 
@@ -91,10 +92,10 @@ class ConsentView(PortalBaseView):
         if not (postpone or refuse or accepted):
             flash(_("Marque os documentos que você aceita, ou \"Não aceito os termos de uso\"."), "warning")
         else:
-            consent.decide(g.user.id, accepted=accepted, refuse_others=refuse, postpone=postpone,
+            consent.decide(current_principal().user_id, accepted=accepted, refuse_others=refuse, postpone=postpone,
                            ip=request.remote_addr)
             db.session.commit()
-            pending = consent.pending_documents(g.user.id)
+            pending = consent.pending_documents(current_principal().user_id)
             session[POSTPONED_KEY] = [doc.id for doc in pending]
             if not pending:
                 flash(_("Obrigado! Todos os documentos foram confirmados."), "success")
@@ -125,7 +126,8 @@ class ConsentView(PortalBaseView):
     @expose("/meus-dados", methods=["GET"])
     @has_access
     def my_data(self):
-        stmt = select(DataRequest).where(DataRequest.user_id == g.user.id).order_by(DataRequest.id.desc()).limit(20)
+        stmt = (select(DataRequest).where(DataRequest.user_id == current_principal().user_id)
+                .order_by(DataRequest.id.desc()).limit(20))
         return self.render_template(
             "accounts/my_data.html", requests=db.session.execute(scoped(stmt, DataRequest)).scalars().all(),
             kind_labels=REQUEST_KIND_LABELS, status_labels=REQUEST_STATUS_LABELS,
@@ -134,7 +136,7 @@ class ConsentView(PortalBaseView):
     @expose("/meus-dados/exportar", methods=["POST"])
     @has_access
     def export(self):
-        user = db.session.get(PortalUser, g.user.id)
+        user = db.session.get(PortalUser, current_principal().user_id)
         data = privacy.export_user_data(user)
         privacy.record_export(user.id)
         db.session.commit()
@@ -146,7 +148,7 @@ class ConsentView(PortalBaseView):
     @expose("/meus-dados/exclusao", methods=["POST"])
     @has_access
     def erasure(self):
-        if privacy.request_erasure(g.user.id, request.form.get("motivo")) is None:
+        if privacy.request_erasure(current_principal().user_id, request.form.get("motivo")) is None:
             flash(_("Você já tem uma solicitação de exclusão em aberto."), "info")
         else:
             db.session.commit()
@@ -208,7 +210,7 @@ class ConsentDocumentView(PortalModelView):
     def pre_add(self, item):
         upload = request.files.get("pdf")
         data = upload.read() if upload and upload.filename else None
-        consent.prepare_document(item, data, g.user.id)
+        consent.prepare_document(item, data, current_principal().user_id)
 
 
 class ConsentDecisionView(PortalModelView):
@@ -280,7 +282,7 @@ class DataRequestView(PortalModelView):
 
     def _handle(self, item, anonymise: bool):
         try:
-            privacy.handle_request(item, g.user.id, anonymise=anonymise)
+            privacy.handle_request(item, current_principal().user_id, anonymise=anonymise)
         except privacy.PrivacyError as error:
             db.session.rollback()
             flash(str(error), "danger")

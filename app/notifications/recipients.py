@@ -16,7 +16,7 @@ from app.accounts.models import PREFERENCE_LABELS, PortalUser, user_company
 from app.accounts.principal import PRINCIPAL_COLUMNS, links_of_users, principal_from
 from app.accounts.roles import PROFILES
 from app.core.db import db
-from app.core.scoping import scope_condition
+from app.core.scoping import Principal, scope_condition
 from app.notifications.kinds import CLIENT_SIDE, DEALER_SIDE, KINDS, MAIL_KINDS, MailKind
 from app.notifications.outbox import Recipient
 
@@ -54,10 +54,12 @@ def may_receive(spec: MailKind, profile: str | None, permissions) -> bool:
     return {("can_read", resource) for resource in spec.reads} <= permissions
 
 
-def choices_offered(user_id: int, profile: str | None) -> list[str]:
+def choices_offered(principal: Principal) -> list[str]:
     """The "Recebe e-mail de …" choices that can bring this user anything (Meus dados)."""
-    permissions = current_app.appbuilder.sm.permissions_of_roles(links_of_users([user_id])[user_id].roles)
-    offered = {kind.preference for kind in KINDS if kind.preference and may_receive(kind, profile, permissions)}
+    roles = links_of_users([principal.user_id])[principal.user_id].roles
+    permissions = current_app.appbuilder.sm.permissions_of_roles(roles)
+    offered = {kind.preference for kind in KINDS
+               if kind.preference and may_receive(kind, principal.profile, permissions)}
     return [name for name in PREFERENCE_LABELS if name in offered]
 
 

@@ -1,5 +1,5 @@
 """Solicitar suprimentos and Acompanhar solicitações (manual §3.3.1)."""
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.widgets import ListWidget
@@ -18,7 +18,7 @@ from app.core.filters import (
     FilterLocalDateUntil, related_text,
 )
 from app.core.i18n import lazy_gettext as _l
-from app.core.scoping import get_scoped, scoped
+from app.core.scoping import current_principal, get_scoped, scoped
 from app.core.views import PortalBaseView, PortalModelView
 from app.deliveries.models import Invoice
 from app.supplies.models import SupplyRequest, SupplyRequestItem, SupplyStatus
@@ -131,7 +131,7 @@ class SupplyRequestView(FilterFormMixin, PortalModelView):
             changes = {name: getattr(form, name).data for name in
                        ("status", "carrier_id", "tracking_code", "invoice_number", "invoice_date")}
             try:
-                update_supply_request(item, actor_id=g.user.id, **changes)
+                update_supply_request(item, actor_id=current_principal().user_id, **changes)
             except SupplyError as error:
                 db.session.rollback()
                 for message in error.messages:
@@ -215,7 +215,7 @@ class SupplyOpeningView(PortalBaseView):
             draft.location = request.form.get("local", draft.location)
             if not errors:
                 try:
-                    created = create_supply_request(draft, actor_id=g.user.id)
+                    created = create_supply_request(draft, actor_id=current_principal().user_id)
                 except SupplyError as error:
                     db.session.rollback()
                     errors = error.messages

@@ -9,7 +9,7 @@ Nothing is committed here: the caller commits once, or rolls back on BatchReject
 """
 import json
 from collections import namedtuple
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, UTC
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -25,6 +25,7 @@ from app.calls.models import ServiceCall
 from app.calls.services import TransitionError, change_status, tell_call_opened
 from app.catalog.models import Equipment, supply_item_model
 from app.core.db import db, utcnow
+from app.core.scoping import SYSTEM
 from app.supplies.models import SupplyRequest
 from app.supplies.services import SupplyError, update_supply_request
 from app.sync.contract import APPLY_ORDER, BY_NAME, OPS, REF, REFS, TEXT, Entity
@@ -442,6 +443,7 @@ class _Applier:
     def __init__(self, items: dict[tuple, Item], lookups: _Lookups, actor_id: int | None):
         self.lookups = lookups
         self.actor_id = actor_id
+        self.actor = replace(SYSTEM, user_id=actor_id)  # the ERP: any move, recorded as its user
         self.now = utcnow()
         self.counts = {"created": 0, "updated": 0, "deleted": 0}
         self.by_entity: dict[str, list[Item]] = {name: [] for name in APPLY_ORDER}
@@ -611,7 +613,7 @@ class _Applier:
         for call in calls:
             item = moves[call.id]
             try:
-                change_status(call, item.values["status"], actor_id=self.actor_id, source="erp")
+                change_status(call, item.values["status"], actor=self.actor, source="erp")
             except TransitionError as problem:
                 errors.about(item, "status", str(problem))
 

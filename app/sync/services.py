@@ -2,7 +2,6 @@
 import hashlib
 import hmac
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,6 +15,7 @@ from app.accounts.models import PortalUser
 from app.core.db import db, utcnow
 from app.core.scoping import scoped
 from app.core.timefmt import isoformat_local
+from app.core.tokens import digest, new_token
 from app.feed import changes as feed
 from app.sync.contract import MAX_RECORDS
 from app.sync.ingest import BatchRejected, ingest
@@ -40,10 +40,6 @@ class SyncError(ValueError):
 
 # --- tokens ----------------------------------------------------------------------------------
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def create_token(name: str, *, created_by_id: int | None = None) -> tuple[SyncToken, str]:
     """A new token; the plain text is returned once and only its hash is stored."""
     name = (name or "").strip()
@@ -51,8 +47,8 @@ def create_token(name: str, *, created_by_id: int | None = None) -> tuple[SyncTo
         raise SyncError(422, _("Informe um nome de até 80 caracteres."))
     if db.session.execute(select(SyncToken.id).where(SyncToken.name == name)).first():
         raise SyncError(409, _("Já existe um token com o nome %(name)s.", name=name))
-    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = SyncToken(name=name, token_hash=hash_token(plain),
+    plain, hashed = new_token(TOKEN_PREFIX)
+    token = SyncToken(name=name, token_hash=hashed,
                       created_by_id=created_by_id or system_user_id())
     db.session.add(token)
     return token, plain
@@ -73,9 +69,9 @@ def authenticate(header: str | None) -> SyncToken | None:
     plain = plain.strip()
     if scheme.lower() != "bearer" or not plain.startswith(TOKEN_PREFIX):
         return None
-    digest = hash_token(plain)
-    token = db.session.execute(select(SyncToken).where(SyncToken.token_hash == digest)).scalar_one_or_none()
-    if token is None or not hmac.compare_digest(token.token_hash, digest) or token.revoked_at:
+    hashed = digest(plain)
+    token = db.session.execute(select(SyncToken).where(SyncToken.token_hash == hashed)).scalar_one_or_none()
+    if token is None or not hmac.compare_digest(token.token_hash, hashed) or token.revoked_at:
         return None
     now = utcnow()
     if token.last_used_at is None or not timedelta(0) <= now - token.last_used_at < LAST_USE_PRECISION:

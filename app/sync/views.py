@@ -1,5 +1,5 @@
 """Configurações → Sincronismo: tokens (shown once, revocable) and the synchronizer's monitor."""
-from flask import abort, current_app, flash, g, make_response, redirect, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
-from app.core.scoping import scoped
+from app.core.scoping import current_principal, scoped
 from app.core.views import PortalBaseView
 from app.sync import services
 from app.sync.api import SyncApi, json_routing_errors
@@ -45,7 +45,8 @@ class SyncMonitorView(PortalBaseView):
     @has_access
     def create_token(self):
         try:
-            token, plain = services.create_token(request.form.get("name", ""), created_by_id=g.user.id)
+            token, plain = services.create_token(request.form.get("name", ""),
+                                                 created_by_id=current_principal().user_id)
         except services.SyncError as problem:
             flash(str(problem), "danger")
             return redirect(url_for(".index"))

@@ -4,6 +4,7 @@ from datetime import timedelta
 from app.field import images, services
 from app.field.models import AttendancePhoto, Survey
 from app.core.db import db, utcnow
+from app.core.tokens import digest
 from tests import factories as f
 from tests.access import (
     ADMIN, ATTENDANCE_OPERATOR, CALLS_OPERATOR, CLIENT, TECHNICIAN, allow, api_allow, public,
@@ -28,7 +29,7 @@ def build(ids, users):
     db.session.add(photo)
     share, share_token = services.share_attendance(attendance, None)
     _eta, eta_token = services.create_link(attendance, services.ETA, None, timedelta(hours=8))
-    db.session.add(Survey(attendance_id=attendance.id, token_hash=services.token_hash(SURVEY_TOKEN),
+    db.session.add(Survey(attendance_id=attendance.id, token_hash=digest(SURVEY_TOKEN),
                           expires_at=utcnow() + timedelta(days=30)))
     db.session.commit()
     return {"attendance": attendance.id, "photo": photo.id, "share_link": share.id,
