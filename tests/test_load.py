@@ -93,7 +93,10 @@ def test_concurrent_users_open_calls_and_read_lists_without_errors(app, db_ctx, 
     with db_ctx() as session:
         assert sorted(session.execute(select(ServiceCall.id)).scalars()) == sorted(opened)
         mail = Counter(session.execute(select(OutboxMessage.status)).scalars())
-    assert mail == {"sent": len(opened)}  # one e-mail per call, each delivered
+        per_call = Counter(session.execute(select(OutboxMessage.subject)).scalars())
+    # each call's e-mails (one per recipient), every one delivered; the same recipients for each
+    assert len(per_call) == len(opened) and len(set(per_call.values())) == 1
+    assert mail == {"sent": sum(per_call.values())}
     changes = read_feed(Browser(base), plain)
     assert [c["seq"] for c in changes] == list(range(1, len(changes) + 1))
     assert sorted(c["web_id"] for c in changes if c["entity"] == "service_order") == sorted(opened)
