@@ -42,6 +42,7 @@ from app.supplies.models import SupplyRequest, SupplyRequestItem, SupplyStatus
 SEED = 20161005
 HOUR = timedelta(hours=1)
 MINUTE = timedelta(minutes=1)
+SECOND = timedelta(seconds=1)
 ERP_CALL_BASE = 100000
 MASTER = "id erp_id active created_at updated_at"
 
@@ -663,7 +664,10 @@ class DemoGenerator:
             span = (times[-1] - opened).total_seconds()
             room = max((limit - opened).total_seconds(), 0)
             times = [opened + (t - opened) * (room / span) for t in times]
-        return [t.replace(microsecond=0) for t in times]
+        times = [t.replace(microsecond=0) for t in times]
+        for i in range(1, len(times)):  # a call opened a minute ago still moves on in order
+            times[i] = max(times[i], times[i - 1] + SECOND)
+        return times
 
     def status_history(self, call_id, path, times, opener, technician, attendance):
         rng = self.rng
