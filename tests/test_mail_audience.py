@@ -55,7 +55,7 @@ def _opened_call(world):
     equipment = db.session.get(Equipment, world["equipment"])
     return calls.open_call(equipment=equipment, defect_type_id=world["defect"], description="Não liga",
                            contact_name="Ana", contact_phone="1133334444",
-                           contact_email="ana@cliente.test", opener_id=_user(world, CALL_OPENER).id)
+                           contact_email="ana@cliente.test", opener=_actor(world, CALL_OPENER))
 
 
 def _dispatch(world):
@@ -70,26 +70,24 @@ def _logistics(world):
 
 
 def _dealer_message(world):
-    calls.post_pre_service_message(_erp_call(world), author_id=_user(world, CALLS_OPERATOR).id,
-                                   body="Envie a foto do painel", client_side=False)
+    calls.post_pre_service_message(_erp_call(world), author=_actor(world, CALLS_OPERATOR),
+                                   body="Envie a foto do painel")
 
 
 def _client_answer(world):
     call = _opened_call(world)
-    calls.post_pre_service_message(call, author_id=_user(world, CALL_OPENER).id, body="Segue",
-                                   client_side=True)
+    calls.post_pre_service_message(call, author=_actor(world, CALL_OPENER), body="Segue")
 
 
 def _supply_release(world):
     request = f.supply_request(db.session.get(Equipment, world["equipment"]))
-    update_supply_request(request, actor_id=_user(world, ATTENDANCE_OPERATOR).id,
-                          status=SupplyStatus.INVOICED)
+    update_supply_request(request, status=SupplyStatus.INVOICED)
 
 
 def _billing(world):
     import_billing_files(db.session.get(Client, world["client"]), contract=None, month=11, year=2026,
                          note=None, uploads=[Upload("fatura.pdf", pdf_bytes())], send_email=True,
-                         actor_id=_user(world, "Admin Revenda").id)
+                         actor=_actor(world, "Admin Revenda"))
 
 
 def _contact(kind):

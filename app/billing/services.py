@@ -14,6 +14,7 @@ from app.billing.models import BillingDownload, BillingFile
 from app.catalog.models import Client, Contract
 from app.core.db import db, utcnow
 from app.core.files import FileRejected, check_pdf, discard, store_bytes
+from app.core.scoping import Principal
 from app.notifications.outbox import queue_email
 from app.notifications.recipients import readers
 
@@ -58,7 +59,7 @@ def display_name(filename: str) -> str:
 
 def import_billing_files(client: Client, *, contract: Contract | None, month: int, year: int,
                          note: str | None, uploads: list[Upload], send_email: bool,
-                         actor_id: int | None) -> ImportResult:
+                         actor: Principal) -> ImportResult:
     """Store the good PDFs of a batch and, when asked, queue the e-mail listing them.
 
     The caller commits; if the commit fails it calls ``discard_stored(result)``.
@@ -87,7 +88,7 @@ def import_billing_files(client: Client, *, contract: Contract | None, month: in
                           contract_id=contract.id if contract else None, month=month, year=year,
                           note=(note or "").strip() or None, original_name=name,
                           stored_name=store_bytes(STORAGE_AREA, upload.data, ".pdf"),
-                          size=len(upload.data), uploaded_by_id=actor_id, uploaded_at=utcnow())
+                          size=len(upload.data), uploaded_by_id=actor.user_id, uploaded_at=utcnow())
         db.session.add(row)
         result.imported.append(row)
     if result.imported and send_email:

@@ -148,7 +148,7 @@ class BillingUploadView(PortalBaseView):
             result = import_billing_files(
                 client, contract=contract, month=_int(form.get("mes")), year=_int(form.get("ano")),
                 note=form.get("observacao"), uploads=uploads, send_email=bool(form.get("enviar_email")),
-                actor_id=current_principal().user_id)
+                actor=current_principal())
         except BillingError as error:
             db.session.rollback()
             return None, error.messages

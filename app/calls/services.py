@@ -248,8 +248,9 @@ def defects_for(equipment: Equipment) -> list[DefectType]:
 
 def open_call(*, equipment: Equipment, defect_type_id: int | None, description: str,
               contact_name: str, contact_phone: str, contact_email: str,
-              opener_id: int | None, uploads: Iterable[files.CheckedFile] = ()) -> ServiceCall:
+              opener: Principal, uploads: Iterable[files.CheckedFile] = ()) -> ServiceCall:
     """Abrir chamado: company, client and contract come from the equipment, never the form."""
+    opener_id = opener.user_id
     defect = next((d for d in defects_for(equipment) if d.id == defect_type_id), None)
     if defect is None:
         raise CallError(_("Selecione um tipo de defeito da lista."))
@@ -405,11 +406,13 @@ def contact_thread_url(token: str) -> str:
     return f"{current_app.config['PWS_BASE_URL']}/pre-atendimento/{token}"
 
 
-def post_pre_service_message(call: ServiceCall, *, author_id: int | None, body: str, client_side: bool,
+def post_pre_service_message(call: ServiceCall, *, author: Principal | None, body: str,
                              uploads: Iterable[files.CheckedFile] = (),
                              author_email: str | None = None) -> PreServiceMessage:
-    """A message of the pre-service thread and the other side's e-mails. ``author_email``: a
-    reply of the call's contact through his e-mailed link (no portal user)."""
+    """A message of the pre-service thread and the other side's e-mails. Without ``author``:
+    a reply of the call's contact through his e-mailed link (``author_email``, no portal user)."""
+    author_id = author.user_id if author is not None else None
+    client_side = author.client_side if author is not None else True
     if call.status != CallStatus.OPEN:
         raise CallError(_("O pré atendimento só é possível para chamados em Abertura."))
     body = (body or "").strip()

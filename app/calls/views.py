@@ -168,7 +168,7 @@ class CallOpenView(PortalBaseView):
                     contact_name=form.contact_name.data.strip(),
                     contact_phone=form.contact_phone.data.strip(),
                     contact_email=form.contact_email.data.strip(),
-                    opener_id=current_principal().user_id, uploads=getattr(form.attachments, "checked", []))
+                    opener=current_principal(), uploads=getattr(form.attachments, "checked", []))
             except CallError as error:
                 db.session.rollback()
                 form.defect_type.errors = [*form.defect_type.errors, str(error)]
@@ -247,8 +247,7 @@ class PreServiceView(PortalBaseView):
             return redirect(thread)
         try:
             services.post_pre_service_message(
-                call, author_id=current_principal().user_id, body=form.body.data,
-                client_side=current_principal().client_side,
+                call, author=current_principal(), body=form.body.data,
                 uploads=getattr(form.attachments, "checked", []))
         except CallError as error:
             db.session.rollback()
@@ -320,8 +319,8 @@ class ContactThreadView(BaseView):
         if request.method == "POST" and form.validate_on_submit():
             try:
                 services.post_pre_service_message(
-                    call, author_id=None, author_email=link.link_email, body=form.body.data,
-                    client_side=True, uploads=getattr(form.attachments, "checked", []))
+                    call, author=None, author_email=link.link_email, body=form.body.data,
+                    uploads=getattr(form.attachments, "checked", []))
             except CallError as error:
                 db.session.rollback()
                 form.body.errors = [str(error)]

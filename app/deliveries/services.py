@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app.core.db import db, utcnow
 from app.core.files import FileRejected, discard, reencode_image, store_bytes
+from app.core.scoping import Principal
 from app.core.timefmt import format_datetime, isoformat_local, local_tz, to_local, to_naive_utc
 from app.deliveries.models import Delivery, Invoice
 from app.supplies.models import SupplyStatus
@@ -111,7 +112,7 @@ def existing_delivery(invoice: Invoice) -> Delivery | None:
     return db.session.execute(select(Delivery).where(Delivery.invoice_id == invoice.id)).scalar_one_or_none()
 
 
-def confirm_delivery(invoice: Invoice, proof: DeliveryProof, *, actor_id: int | None) -> tuple[Delivery, bool]:
+def confirm_delivery(invoice: Invoice, proof: DeliveryProof, *, actor: Principal) -> tuple[Delivery, bool]:
     """Record the proof once; returns (delivery, created). The caller commits, and on a
     failed commit removes the stored images (``discard_files``)."""
     proof.received_by = (proof.received_by or "").strip()
@@ -139,7 +140,7 @@ def confirm_delivery(invoice: Invoice, proof: DeliveryProof, *, actor_id: int | 
         raise DeliveryError(f"{label}: {error}") from None
     delivery = Delivery(
         invoice_id=invoice.id, outcome=proof.outcome, received_by=proof.received_by,
-        delivered_at=proof.delivered_at, reason=proof.reason, confirmed_by_id=actor_id,
+        delivered_at=proof.delivered_at, reason=proof.reason, confirmed_by_id=actor.user_id,
         confirmed_at=utcnow(), latitude=proof.latitude, longitude=proof.longitude,
         signature_stored_name=store_bytes(STORAGE_AREA, images["signature"], ".png") if "signature" in images else None,
         photo_stored_name=store_bytes(STORAGE_AREA, images["photo"], ".jpg") if "photo" in images else None,
@@ -149,7 +150,7 @@ def confirm_delivery(invoice: Invoice, proof: DeliveryProof, *, actor_id: int | 
     record_change("delivery", "create", web_id=delivery.id, erp_id=invoice.erp_id,
                   company_id=invoice.company_id, data=_feed_data(invoice, delivery))
     if invoice.supply_request is not None and delivery.outcome == Delivery.DELIVERED:
-        update_supply_request(invoice.supply_request, actor_id=actor_id, status=SupplyStatus.DELIVERED)
+        update_supply_request(invoice.supply_request, status=SupplyStatus.DELIVERED)
     return delivery, True
 
 

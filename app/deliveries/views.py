@@ -173,7 +173,7 @@ class DeliveryView(FilterFormMixin, PortalModelView):
             )
         except FileRejected as error:
             raise DeliveryError(str(error)) from None
-        delivery, created = confirm_delivery(invoice, proof, actor_id=current_principal().user_id)
+        delivery, created = confirm_delivery(invoice, proof, actor=current_principal())
         if not created:
             return delivery, False
         try:

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 
 from app.catalog.models import Contract, Equipment, EquipmentModel, SupplyItem, supply_item_model
 from app.core.db import db, utcnow
-from app.core.scoping import check_references
+from app.core.scoping import Principal, check_references
 from app.core.timefmt import format_date, format_datetime, isoformat_local
 from app.notifications.outbox import queue_email
 from app.notifications.recipients import readers
@@ -207,7 +207,7 @@ def _supply_warnings(draft: SupplyRequestDraft, supplies: dict[int, SupplyItem])
                 share=round(share * 100), pages_yield=expected))
 
 
-def create_supply_request(draft: SupplyRequestDraft, *, actor_id: int | None) -> SupplyRequest:
+def create_supply_request(draft: SupplyRequestDraft, *, actor: Principal) -> SupplyRequest:
     """Validate, record the request with its items and counter, notify the supply operators
     ("Solicitação de suprimentos") and enter it in the ERP change feed. The caller commits."""
     equipment, contract = draft.equipment, draft.contract
@@ -235,7 +235,7 @@ def create_supply_request(draft: SupplyRequestDraft, *, actor_id: int | None) ->
         equipment_id=equipment.id if equipment is not None else None,
         equipment_model_id=model_id,
         contract_id=equipment.contract_id if equipment is not None else contract.id,
-        requested_by_id=actor_id, requested_at=now, status=SupplyStatus.PENDING,
+        requested_by_id=actor.user_id, requested_at=now, status=SupplyStatus.PENDING,
         note=(draft.note or "").strip() or None,
         department=(draft.department or "").strip()[:120] or None,
         location=(draft.location or "").strip()[:120] or None,
@@ -299,7 +299,7 @@ def supply_feed_data(request: SupplyRequest) -> dict:
     return data
 
 
-def update_supply_request(request: SupplyRequest, *, actor_id: int | None = None,
+def update_supply_request(request: SupplyRequest, *,
                           source: str = "web", **changes) -> SupplyRequest:
     """Apply operator or ERP changes (caller commits).
 

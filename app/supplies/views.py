@@ -131,7 +131,7 @@ class SupplyRequestView(FilterFormMixin, PortalModelView):
             changes = {name: getattr(form, name).data for name in
                        ("status", "carrier_id", "tracking_code", "invoice_number", "invoice_date")}
             try:
-                update_supply_request(item, actor_id=current_principal().user_id, **changes)
+                update_supply_request(item, **changes)
             except SupplyError as error:
                 db.session.rollback()
                 for message in error.messages:
@@ -215,7 +215,7 @@ class SupplyOpeningView(PortalBaseView):
             draft.location = request.form.get("local", draft.location)
             if not errors:
                 try:
-                    created = create_supply_request(draft, actor_id=current_principal().user_id)
+                    created = create_supply_request(draft, actor=current_principal())
                 except SupplyError as error:
                     db.session.rollback()
                     errors = error.messages

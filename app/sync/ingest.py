@@ -629,7 +629,7 @@ class _Applier:
                 elif spec.column is not None:
                     changes[spec.column] = value
             try:
-                update_supply_request(requests[item.key], actor_id=self.actor_id, source="erp", **changes)
+                update_supply_request(requests[item.key], source="erp", **changes)
             except SupplyError as problem:
                 errors.about(item, None, str(problem))
         self.counts["updated"] += len(items)
