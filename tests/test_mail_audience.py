@@ -8,6 +8,7 @@ Runs on SQLite and on MariaDB (TEST_DATABASE_URL).
 import re
 
 import pytest
+from sqlalchemy import select
 
 from app.accounts.models import EMAIL_PREFERENCES, PortalUser
 from app.accounts.principal import principal_for_user_id
@@ -17,7 +18,7 @@ from app.accounts.roles import (
 from app.billing.services import Upload, import_billing_files
 from app.calls import services as calls
 from app.calls.models import ServiceCall
-from app.catalog.models import Client, Equipment, Technician
+from app.catalog.models import Client, Company, Equipment, Technician
 from app.contact.services import send_contact
 from app.core.db import db
 from app.notifications.kinds import MAIL_KINDS
@@ -187,3 +188,29 @@ def test_the_audience_table_in_the_docs_is_the_codes():
     doc = (Path(__file__).resolve().parent.parent / "docs" / "email.md").read_text(encoding="utf-8")
     shown = doc.split("<!-- audience:start -->\n", 1)[1].split("<!-- audience:end -->", 1)[0]
     assert shown == audience_markdown(), "run `flask pws email-audience` and paste it into docs/email.md"
+
+
+def test_a_call_opened_in_the_erp_is_emailed_like_one_opened_in_the_portal(app, db_ctx, client):
+    """Through the sync API: the opening e-mail goes to those who can open the ERP's call."""
+    from tests.sync_support import master_data, push
+
+    with db_ctx():
+        plain = f.sync_token()[1]
+    records = master_data()
+    order = next(r for r in records if r["entity"] == "service_order")
+    assert push(client, plain, [r for r in records if r is not order]).status_code == 200
+    with db_ctx() as session:
+        branch = session.execute(select(Company).filter_by(erp_id="2")).scalar_one()
+        head_office = session.execute(select(Company).filter_by(erp_id="1")).scalar_one()
+        customer = session.execute(select(Client).filter_by(erp_id="6")).scalar_one()
+        wants = {"email_call_opened": True}
+        f.user(ATTENDANCE_OPERATOR, [branch], email="filial@revenda.test", **wants)
+        f.user(ATTENDANCE_OPERATOR, [head_office], email="matriz@revenda.test", **wants)
+        f.user(CLIENT, [head_office], [customer], email="gestor@jayob.test", client_manager=True, **wants)
+        f.user(CALL_OPENER, [head_office], [customer], email="abertura@jayob.test", **wants)
+        session.commit()
+    assert push(client, plain, [order]).status_code == 200  # the order is the head office's
+    with db_ctx():
+        sent = {m.recipients: m for m in OutboxMessage.query.filter_by(kind="call_opened")}
+    assert sorted(sent) == ["gestor@jayob.test", "matriz@revenda.test"]
+    assert all("Atolamento de papel na bandeja 2" in m.body_text for m in sent.values())
