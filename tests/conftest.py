@@ -1,4 +1,4 @@
-"""Test harness: one schema per run (SQLite or TEST_DATABASE_URL), a fresh app per test.
+"""Test harness: one schema and one app per run (SQLite or TEST_DATABASE_URL), empty tables per test.
 
 No app context stays pushed while the test client runs requests (see docs/decisions.md):
 ``db_ctx`` opens one only around direct database work.
@@ -89,7 +89,8 @@ def make_app(**overrides):
 
 @pytest.fixture(scope="session")
 def _schema():
-    """Create every table and seed the roles once for the run."""
+    """Create every table and seed the roles once for the run; the app that did it serves the
+    tests that take ``app`` (see there)."""
     app = make_app()
     with app.app_context():
         from flask_appbuilder import Model
@@ -100,7 +101,7 @@ def _schema():
         Model.metadata.create_all(db.engine)
         sync_roles(app.appbuilder)
         db.session.remove()
-    yield
+    yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -124,12 +125,21 @@ def _empty_tables(app):
 
 @pytest.fixture
 def app(_schema):
-    app = make_app()
+    """The worker's app (building one costs 0.15 s; a worker runs hundreds of tests), with
+    empty tables, a storage folder of its own, and its settings put back after each test. Like
+    a production process it keeps its per-process caches between requests; a write to the
+    cached tables empties them (app/core/cache.py). Tests that need an app of their own (other
+    settings at start-up, request hooks) build it with make_app."""
+    app = _schema
+    config = dict(app.config)
+    app.config["PWS_STORAGE_DIR"] = tempfile.mkdtemp(prefix="pws-storage-")
     _empty_tables(app)
     yield app
     with app.app_context():
         db.session.remove()
-        db.engine.dispose()  # one pool per test app: close it, or MariaDB runs out of connections
+        db.engine.dispose()
+    app.config.clear()
+    app.config.update(config)
 
 
 @pytest.fixture

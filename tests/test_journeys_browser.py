@@ -81,8 +81,10 @@ class Journey:
         toggle = navbar.locator(".navbar-toggle")
         if toggle.is_visible():
             toggle.click()
+            # Bootstrap slides the menu open (".collapsing"); a click during the slide can be lost
+            navbar.locator(".navbar-collapse.in").wait_for()
         navbar.get_by_role("link", name=category).click()
-        navbar.get_by_role("link", name=entry).click()
+        navbar.locator(".dropdown.open").get_by_role("link", name=entry).click()
 
     def flash(self, text):
         """The message FAB and the portal flash after an action."""

@@ -18,6 +18,7 @@ from app.sync import agent
 from app.feed.changes import record_change
 from app.sync.models import SyncBatch, SyncToken
 from tests import factories as f
+from tests.conftest import make_app
 
 AGENT_SCRIPT = Path(agent.__file__)
 
@@ -56,12 +57,14 @@ class Gate:
 
 @pytest.fixture
 def portal(app):
+    """The portal on a port, gated: an app of its own, since the gates are request hooks."""
+    portal_app = make_app(PWS_STORAGE_DIR=app.config["PWS_STORAGE_DIR"])
     gates = {"push": Gate("POST", "/api/sync/v1/batch", 2, hold="answer"),
              "pull": Gate("POST", "/api/sync/v1/changes/ack", 1, fail_with=503)}
     for gate in gates.values():
-        app.before_request(gate.before)
-        app.after_request(gate.after)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+        portal_app.before_request(gate.before)
+        portal_app.after_request(gate.after)
+    server = make_server("127.0.0.1", 0, portal_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", gates
