@@ -139,6 +139,29 @@ def test_two_enqueues_of_one_row_send_once(redis_mail_app, db_ctx, smtp):
     assert _rows(db_ctx)[0][:2] == ("sent", 1)
 
 
+def test_the_sweeper_never_queues_a_row_twice(redis_mail_app, db_ctx):
+    """However often it runs, the queue holds at most one job per pending row; a row whose job
+    was lost (expired, removed) is queued again."""
+    from rq.job import Job
+
+    from app.notifications.queue import job_id, mail_queue
+
+    with redis_mail_app.app_context():
+        for address in ("a@revenda.test", "b@revenda.test", "c@revenda.test"):
+            queue_email("contact", [address], _contact_context())
+        db.session.commit()  # enqueued after the commit: three jobs
+        ids = list(db.session.execute(select(OutboxMessage.id).order_by(OutboxMessage.id)).scalars())
+        db.session.remove()
+        assert queued_jobs(redis_mail_app) == 3
+        for _ in range(20):  # every row is due and pending: each sweep finds all three
+            assert sweep().delivered == 0
+        assert queued_jobs(redis_mail_app) == 3
+        queue = mail_queue()
+        Job.fetch(job_id(queue, ids[1]), connection=queue.connection).delete()  # a job lost in Redis
+        assert sweep().delivered == 1
+        assert sorted(queue.get_job_ids()) == sorted(job_id(queue, pk) for pk in ids)
+
+
 def _contact_context():
     from types import SimpleNamespace
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.core.db import db, utcnow
 from app.notifications.models import OutboxMessage
 from app.notifications.outbox import PENDING_KEY, deliver_on_commit
-from app.notifications.queue import enqueue_messages
+from app.notifications.queue import enqueue_messages, without_jobs_in_flight
 from app.notifications.sending import TemporaryFailure, send_message
 
 log = logging.getLogger(__name__)
@@ -39,21 +39,27 @@ def _after_commit(session):
         deliver_after_commit(ids)
 
 
-def deliver(ids: list[int]) -> None:
-    """Enqueue one rq job per row, or send them now when there is no Redis."""
+def deliver(ids: list[int], *, swept: bool = False) -> int:
+    """Enqueue one rq job per row, or send them now when there is no Redis. Rows the sweeper
+    found (``swept``) are enqueued only when no job of theirs is still in flight: a row waits
+    in the queue or for its retry once, however often the sweep runs. Returns how many rows
+    were handed to the queue or sent."""
     if not ids:
-        return
+        return 0
     if current_app.config["REDIS_URL"]:
         try:
+            ids = without_jobs_in_flight(ids) if swept else ids
             enqueue_messages(ids)
         except RedisError as error:
             log.warning("outbox %s: Redis unavailable (%s); the sweeper will enqueue them", ids, error)
-        return
+            return 0
+        return len(ids)
     for message_id in ids:
         try:
             send_message(message_id)
         except TemporaryFailure:
             pass  # recorded on the row; the sweeper retries it when it is due
+    return len(ids)
 
 
 @dataclass(frozen=True)
@@ -83,8 +89,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
         ).scalars())
     if reclaimed:
         log.warning("outbox: reclaimed %d row(s) from a stopped sender", reclaimed)
-    deliver(due)
-    return SweepResult(reclaimed=reclaimed, delivered=len(due))
+    return SweepResult(reclaimed=reclaimed, delivered=deliver(due, swept=True))
 
 
 def requeue(ids: list[int]) -> int:
