@@ -63,3 +63,27 @@ def test_the_contacts_thread_link_is_limited(_schema):
         assert TOO_MANY in client.get("/pre-atendimento/outro").get_data(as_text=True)
     finally:
         dispose(app)
+
+
+def test_only_failed_logins_count(limited_app):
+    """An office behind one address logs in all morning; the attempts that fail are limited."""
+    from tests import factories as f
+    from tests.conftest import form_csrf_token
+
+    with limited_app.app_context():
+        f.user("Operador de Chamados", [f.company()], email="operador@revenda.test")
+    for _ in range(6):  # twice the limit, every one a good login (a new session each time)
+        office = limited_app.test_client()
+        response = office.post("/login/", data={"csrf_token": form_csrf_token(office, "/login/"),
+                                                "username": "operador@revenda.test", "password": "senha-demo"})
+        assert response.status_code == 302 and "/login" not in response.headers["Location"]
+    api = limited_app.test_client()
+    good = {"username": "operador@revenda.test", "password": "senha-demo", "provider": "db"}
+    assert [api.post("/api/v1/security/login", json=good).status_code for _ in range(5)] == [200] * 5
+    intruder = limited_app.test_client()
+    token = csrf_token(intruder)
+    statuses = _statuses(lambda: intruder.post("/login/", data={
+        "csrf_token": token, "username": "operador@revenda.test", "password": "errada"}))
+    assert statuses == [302, 302, 302, 429]
+    bad = {**good, "password": "errada"}
+    assert [api.post("/api/v1/security/login", json=bad).status_code for _ in range(4)] == [401, 401, 401, 429]

@@ -77,6 +77,7 @@ def register(appbuilder):
     # FAB limits POST /login/ (AUTH_RATE_LIMITED); the JWT login is ours to limit.
     endpoint = "SecurityApi.login"
     app.view_functions[endpoint] = limiter.limit(
-        lambda: app.config["PWS_API_LOGIN_RATE_LIMIT"], methods=["POST"]
+        lambda: app.config["PWS_API_LOGIN_RATE_LIMIT"], methods=["POST"],
+        deduct_when=lambda response: response.status_code != 200,  # only failed attempts count
     )(app.view_functions[endpoint])
     app.register_error_handler(429, too_many_requests)

@@ -1,4 +1,6 @@
 """PWS security manager: the extended user, its admin screen and cached permission checks."""
+from urllib.parse import urlsplit
+
 from flask import g
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import RoleModelView
@@ -125,8 +127,9 @@ class PortalSecurityManager(SecurityManager):
         appbuilder.add_view_no_menu(self.resetmypasswordview())
         self.auth_view = self.authdbview()
         appbuilder.add_view_no_menu(self.auth_view)
-        if self.is_auth_limited:
-            self.limiter.limit(self.auth_rate_limit, methods=["POST"])(self.auth_view.blueprint)
+        if self.is_auth_limited:  # failed attempts count, not an office's logins behind one address
+            self.limiter.limit(self.auth_rate_limit, methods=["POST"], deduct_when=login_failed)(
+                self.auth_view.blueprint)
         self.user_view = appbuilder.add_view(
             self.userdbmodelview, "Users", icon="fa-users", label=_l("Administrar usuários"),
             category="Config", category_label=_l("Configurações"), category_icon="fa-cog",
@@ -151,6 +154,14 @@ class PortalSecurityManager(SecurityManager):
 
     def role_by_name(self, name: str) -> Role | None:
         return self.session.execute(select(Role).where(Role.name == name)).scalar_one_or_none()
+
+
+def login_failed(response) -> bool:
+    """A login form answer that is not a success: FAB sends a good login away from the login
+    page and a bad one (or a refused form) back to it."""
+    if response.status_code != 302:
+        return True
+    return urlsplit(response.headers.get("Location", "")).path.rstrip("/").endswith("/login")
 
 
 class _Anonymous:
