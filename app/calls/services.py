@@ -24,15 +24,14 @@ from app.calls.models import (
     ServiceCall,
 )
 from app.catalog.models import DefectType, Equipment, Technician
-from app.core.cache import reference
 from app.core import tokens
+from app.core.cache import reference
 from app.core.db import db, utcnow
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import Principal, check_references, get_scoped
-from app.core.tokens import new_token
+from app.feed.changes import record_change
 from app.notifications.outbox import Recipient, queue_email
 from app.notifications.recipients import account_holders, contact_copy, readers
-from app.feed.changes import record_change
 
 CLOSED_STATUSES = CallStatus.CLOSED
 
@@ -362,7 +361,7 @@ def change_status(call: ServiceCall, to_status: str, *, actor: Principal | None 
         return None
     _check_transition(call, to_status, actor, source)
     actor_id = actor.user_id if actor is not None else None
-    previous_technician = call.technician
+    previous_technician_id = call.technician_id
     if technician_id is not None:
         technician = get_scoped(db.session, Technician, technician_id)
         if technician is None or not technician.active:
@@ -370,7 +369,6 @@ def change_status(call: ServiceCall, to_status: str, *, actor: Principal | None 
         call.technician = technician
     now = utcnow()
     from_status = call.status
-    previous_technician_id = previous_technician.id if previous_technician is not None else None
     change = CallStatusChange(call_id=call.id, from_status=from_status, to_status=to_status,
                               changed_by_id=actor_id, source=source, note=note, changed_at=now)
     _run_sla_clock(call, to_status, now)
@@ -439,7 +437,7 @@ def post_pre_service_message(call: ServiceCall, *, author: Principal | None, bod
     contact = (call.contact_email or "").strip().lower()
     if contact and contact not in {r.address.lower() for r in recipients}:
         # The contact may have no login: his link opens this call's thread alone, for a while.
-        token, message.link_token_hash = new_token()
+        token, message.link_token_hash = tokens.new_token()
         message.link_email = contact
         message.link_expires_at = now + timedelta(days=current_app.config["PWS_PRE_SERVICE_LINK_DAYS"])
         recipients += contact_copy("pre_service_message", contact,

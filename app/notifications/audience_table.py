@@ -4,6 +4,7 @@ from app.accounts.roles import PROFILES, Profile
 from app.notifications.kinds import KINDS, MailKind
 from app.notifications.recipients import may_receive
 
+
 def _permissions(profile: Profile) -> frozenset:
     """What the profile's role grants; Admin Revenda holds every permission of the portal."""
     if profile.all_companies:

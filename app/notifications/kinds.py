@@ -72,7 +72,3 @@ NOTIFICATION_KINDS = {kind.name: kind.label for kind in KINDS}
 
 def kind_label(kind: str) -> str:
     return str(NOTIFICATION_KINDS.get(kind, kind))
-
-
-def kinds_choosing(preference: str) -> list[MailKind]:
-    return [kind for kind in KINDS if kind.preference == preference]

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import literal, or_, select, union_all
 
 from app.accounts.models import PREFERENCE_LABELS, PortalUser, user_company
-from app.accounts.principal import PRINCIPAL_COLUMNS, links_of_users, principal_from
+from app.accounts.principal import PRINCIPAL_COLUMNS, links_of_users, principal_from, user_links
 from app.accounts.roles import PROFILES
 from app.core.db import db
 from app.core.scoping import Principal, scope_condition
@@ -56,8 +56,7 @@ def may_receive(spec: MailKind, profile: str | None, permissions) -> bool:
 
 def choices_offered(principal: Principal) -> list[str]:
     """The "Recebe e-mail de …" choices that can bring this user anything (Meus dados)."""
-    roles = links_of_users([principal.user_id])[principal.user_id].roles
-    permissions = current_app.appbuilder.sm.permissions_of_roles(roles)
+    permissions = current_app.appbuilder.sm.permissions_of_roles(user_links(principal.user_id).roles)
     offered = {kind.preference for kind in KINDS
                if kind.preference and may_receive(kind, principal.profile, permissions)}
     return [name for name in PREFERENCE_LABELS if name in offered]
