@@ -9,6 +9,11 @@ Starts gunicorn with the recommended worker count for a 2-core server (5 sync wo
 operator or client in turn), request a mix of pages for ``--seconds``. Then the same clients
 hit a bare Flask route (``/lean/bare``: no database) on the same gunicorn, the ceiling of the
 stack. Prints requests/s, median and p95 latency, errors and the ratio PWS / lean.
+
+``--mixed`` runs PWS alone with reads and writes: the client sessions open calls through the real
+form (every hidden field of the page posted back: CSRF and form tokens) and read the call and the
+list; the dealer's sessions read lists and the dashboard. It then checks that every call answered
+as opened is in the database once with one change-feed entry.
 Plain urllib: no load tool to install.
 """
 from __future__ import annotations
@@ -38,6 +43,7 @@ PASSWORD = "senha-demo"
 WARM_UP = 10  # seconds: gunicorn accepts connections before its workers have loaded the app
 PWS_MIX = ("/", "/chamados/list/", "/chamados/list/?status=E", "/suprimentos/acompanhar/list/",
            "/atendimentos/list/", "/chamados/list/?pagina=2")
+OPEN_FORM = "/chamados/abrir/?equipamento={equipment}"
 LEAN_MIX = ("/lean/dashboard", "/lean/calls", "/lean/calls?status=E", "/lean/supplies",
             "/lean/attendances", "/lean/calls?pagina=2")
 
@@ -73,8 +79,12 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def opener():
-    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+def opener(jar=None, *handlers):
+    """A session: urllib with a cookie jar (``session.jar``, shared with a second opener when given)."""
+    jar = jar if jar is not None else http.cookiejar.CookieJar()
+    session = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), *handlers)
+    session.jar = jar
+    return session
 
 
 def pws_session(base: str, email: str):
@@ -84,6 +94,40 @@ def pws_session(base: str, email: str):
     data = urllib.parse.urlencode({"username": email, "password": PASSWORD, "csrf_token": token}).encode()
     session.open(f"{base}/login/", data=data).read()
     return session
+
+
+def hidden_fields(html: str) -> dict:
+    """Every hidden input of the page's form (CSRF token, one-time form token…)."""
+    fields = {}
+    for tag in re.findall(r"<input[^>]*type=\"hidden\"[^>]*>", html):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name:
+            fields[name.group(1)] = value.group(1) if value else ""
+    return fields
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def open_call(base: str, session, equipment: int) -> int | None:
+    """GET the form, POST it back with the first defect it offers; the new call's number from the
+    redirect, None when refused."""
+    url = base + OPEN_FORM.format(equipment=equipment)
+    form = session.open(url, timeout=30).read().decode()
+    select = re.search(r'<select[^>]*name="defect_type".*?</select>', form, re.S).group(0)
+    defect = next(v for v in re.findall(r'<option[^>]*value="(\d+)"', select) if v != "0")
+    data = {**hidden_fields(form), "defect_type": defect, "description": "Atolando papel na bandeja 2",
+            "contact_name": "Luciano Peçanha", "contact_phone": "(48) 3028-1348", "contact_email": LOGINS[2]}
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(data).encode())
+    try:
+        opener(session.jar, NoRedirect()).open(request, timeout=30).read()
+    except urllib.error.HTTPError as answer:
+        if answer.code == 302 and "/chamados/show/" in answer.headers.get("Location", ""):
+            return int(answer.headers["Location"].rsplit("/", 1)[1])
+        raise
+    return None
 
 
 def lean_session(base: str, email: str, user_ids: dict):
@@ -127,6 +171,107 @@ def drive(base: str, sessions: list, mix: tuple, seconds: float) -> dict:
             "p95": ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)], "errors": errors[0]}
 
 
+def drive_mixed(base: str, sessions: list, writers: dict, seconds: float) -> dict:
+    """Writers (client sessions, by index: their equipment) open a call, read it and the list;
+    the others read the mix. Latency counts every request, the opening's GET and POST included."""
+    latencies, errors, opened = [], [0], []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def timed(call):
+        started = time.perf_counter()
+        result = call()
+        return result, (time.perf_counter() - started) * 1000
+
+    def client(index, session):
+        n, mine, failed, calls = index, [], 0, []
+        while time.monotonic() < stop_at:
+            try:
+                if index in writers:
+                    number, ms = timed(lambda: open_call(base, session, writers[index]))
+                    mine.append(ms / 2)  # two requests: the form and its POST
+                    mine.append(ms / 2)
+                    if number is None:
+                        failed += 1
+                        continue
+                    calls.append(number)
+                    for path in (f"/chamados/show/{number}", "/chamados/list/"):
+                        _, ms = timed(lambda p=path: session.open(base + p, timeout=30).read())
+                        mine.append(ms)
+                else:
+                    path = PWS_MIX[n % len(PWS_MIX)]
+                    n += 1
+                    _, ms = timed(lambda p=path: session.open(base + p, timeout=30).read())
+                    mine.append(ms)
+            except (urllib.error.URLError, OSError):
+                failed += 1
+        with lock:
+            latencies.extend(mine)
+            errors[0] += failed
+            opened.extend(calls)
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=client, args=(i, s)) for i, s in enumerate(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    ordered = sorted(latencies) or [0.0]
+    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "median": statistics.median(ordered),
+            "p95": ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)], "errors": errors[0], "opened": opened}
+
+
+def writer_equipment(url: str) -> int:
+    """An equipment of the demo client's."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        equipment = conn.execute(text(
+            "SELECT e.id FROM equipment e JOIN user_client uc ON uc.client_id = e.client_id "
+            "JOIN ab_user u ON u.id = uc.user_id WHERE u.email = :email ORDER BY e.id LIMIT 1"),
+            {"email": LOGINS[2]}).scalar_one()
+    engine.dispose()
+    return equipment
+
+
+def consistency(url: str, opened: list) -> str:
+    from sqlalchemy import bindparam, create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT COUNT(*) FROM service_call WHERE id IN :ids").bindparams(
+            bindparam("ids", expanding=True)), {"ids": opened or [0]}).scalar_one()
+        fed = conn.execute(text("SELECT COUNT(*) FROM change_feed WHERE entity = 'service_order' "
+                                "AND op = 'create' AND web_id IN :ids").bindparams(
+            bindparam("ids", expanding=True)), {"ids": opened or [0]}).scalar_one()
+    engine.dispose()
+    return (f"{len(opened)} calls answered as opened, {len(set(opened))} distinct, {stored} stored, "
+            f"{fed} in the change feed")
+
+
+def mixed(args, url: str, env: dict) -> None:
+    equipment = writer_equipment(url)
+    port = free_port()
+    process = start("run:app", port, env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        sessions = [pws_session(base, LOGINS[i % len(LOGINS)]) for i in range(args.clients)]
+        writers = {i: equipment for i in range(args.clients) if i % len(LOGINS) == 2}
+        drive(base, sessions, PWS_MIX, WARM_UP)
+        result = drive_mixed(base, sessions, writers, args.seconds)
+    finally:
+        stop(process)
+    print(f"\ngunicorn {WORKERS} sync workers, {args.clients} sessions ({len(writers)} opening calls), "
+          f"{args.seconds:.0f} s, loopback\n")
+    print("| requests | requests/s | median (ms) | p95 (ms) | errors |")
+    print("|---:|---:|---:|---:|---:|")
+    print(f"| {result['requests']} | {result['rps']:.1f} | {result['median']:.1f} | {result['p95']:.1f} "
+          f"| {result['errors']} |")
+    print("\n" + consistency(url, result["opened"]))
+
+
 def user_ids(url: str) -> dict:
     from sqlalchemy import bindparam, create_engine, text
 
@@ -142,10 +287,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--mixed", action="store_true", help="PWS alone, clients opening calls while others read")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'benchmarks'}",
            "RATELIMIT_ENABLED": "false", "PWS_BASE_URL": "http://127.0.0.1"}
+    if args.mixed:
+        mixed(args, url, env)
+        return
     ids = user_ids(url)
     results = {}
 
