@@ -124,6 +124,9 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("PWS_MAX_UPLOAD_MB", "50")) * 1024 * 1024
 
     JWT_ACCESS_TOKEN_EXPIRES = 3600
+    # The technicians' app refresh token (seconds, 7 days); ended sooner by a password change,
+    # a deactivation or "Sair de todos os dispositivos" (docs/security.md).
+    JWT_REFRESH_TOKEN_EXPIRES = int(os.environ.get("JWT_REFRESH_TOKEN_EXPIRES", str(7 * 24 * 3600)))
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"

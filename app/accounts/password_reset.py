@@ -16,8 +16,6 @@ from app.core.db import db, utcnow
 from app.core.tokens import TokenGone, find, new_token
 from app.notifications.outbox import Recipient, queue_email
 
-MIN_PASSWORD_LENGTH = 8
-
 
 def _fingerprint(password_hash: str | None) -> str:
     return hashlib.sha256((password_hash or "").encode()).hexdigest()

@@ -4,9 +4,11 @@ from flask_appbuilder import BaseView, expose
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo
 
-from app.accounts.password_reset import MIN_PASSWORD_LENGTH, request_reset, reset_password, valid_token
+from app.accounts.models import PortalUser
+from app.accounts.password_reset import request_reset, reset_password, valid_token
+from app.accounts.passwords import PasswordPolicy
 from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
 
@@ -17,9 +19,7 @@ class ResetRequestForm(FlaskForm):
 
 class NewPasswordForm(FlaskForm):
     password = PasswordField(_l("Nova senha"), validators=[
-        DataRequired(_l("Informe a nova senha.")),
-        Length(min=MIN_PASSWORD_LENGTH, max=128,
-               message=_l("A senha deve ter entre %(min)d e %(max)d caracteres.")),
+        DataRequired(_l("Informe a nova senha.")), PasswordPolicy(),
     ])
     confirm = PasswordField(_l("Confirmar nova senha"), validators=[
         EqualTo("password", message=_l("As senhas não conferem.")),
@@ -43,9 +43,11 @@ class PasswordResetView(BaseView):
 
     @expose("/<token>", methods=["GET", "POST"])
     def choose(self, token):
-        if valid_token(token) is None:
+        link = valid_token(token)
+        if link is None:
             return self._dead_link()
         form = NewPasswordForm()
+        form.owner_email = db.session.get(PortalUser, link.user_id).email
         if form.validate_on_submit():
             if reset_password(token, form.password.data) is None:
                 db.session.rollback()
