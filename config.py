@@ -138,6 +138,10 @@ class Config:
     AUTH_RATE_LIMIT = os.environ.get("PWS_LOGIN_RATE_LIMIT", "10 per minute")
     PWS_API_LOGIN_RATE_LIMIT = os.environ.get("PWS_API_LOGIN_RATE_LIMIT", "10 per minute")
     PWS_RESET_RATE_LIMIT = os.environ.get("PWS_RESET_RATE_LIMIT", "5 per minute;20 per hour")
+    # Per account, whatever the address (docs/security.md): failed logins meet growing refusal
+    # windows (never from a browser that logged in to the account before); reset e-mails per hour.
+    PWS_ACCOUNT_LOGIN_LIMIT = os.environ.get("PWS_ACCOUNT_LOGIN_LIMIT", "5 per 5 minutes;10 per hour;30 per day")
+    PWS_RESET_ACCOUNT_LIMIT = os.environ.get("PWS_RESET_ACCOUNT_LIMIT", "3 per hour")
     PWS_CONTACT_LINK_RATE_LIMIT = os.environ.get("PWS_CONTACT_LINK_RATE_LIMIT", "10 per minute;60 per hour")
 
 

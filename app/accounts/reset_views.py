@@ -1,5 +1,5 @@
 """Redefinir senha (public pages) and the rate limits on every way to try a password."""
-from flask import current_app, flash, jsonify, redirect, render_template, request
+from flask import current_app, flash, jsonify, make_response, redirect, render_template, request
 from flask_appbuilder import BaseView, expose
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -7,7 +7,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
 from app.accounts.models import PortalUser
-from app.accounts.password_reset import request_reset, reset_password, valid_token
+from app.accounts.password_reset import after_the_answer, reset_password, valid_token
 from app.accounts.passwords import PasswordPolicy
 from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
@@ -27,7 +27,8 @@ class NewPasswordForm(FlaskForm):
 
 
 class PasswordResetView(BaseView):
-    """Public: the same answer whether the e-mail is known or not (no account enumeration)."""
+    """Public: the same answer, in the same time, whether the e-mail is known or not (no
+    account enumeration): the request only schedules the work for after its answer."""
 
     route_base = "/redefinir-senha"
     default_view = "ask"
@@ -36,9 +37,8 @@ class PasswordResetView(BaseView):
     def ask(self):
         form = ResetRequestForm()
         if form.validate_on_submit():
-            request_reset(form.email.data, ip=request.remote_addr)
-            db.session.commit()
-            return self.render_template("accounts/reset_sent.html", appbuilder=self.appbuilder)
+            page = self.render_template("accounts/reset_sent.html", appbuilder=self.appbuilder)
+            return after_the_answer(make_response(page), form.email.data, request.remote_addr)
         return self.render_template("accounts/reset_request.html", form=form, appbuilder=self.appbuilder)
 
     @expose("/<token>", methods=["GET", "POST"])

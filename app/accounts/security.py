@@ -1,7 +1,7 @@
 """PWS security manager: the extended user, its admin screen and cached permission checks."""
 from urllib.parse import urlsplit
 
-from flask import g
+from flask import abort, g
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import RoleModelView
 from flask_appbuilder.security.sqla.models import (
@@ -10,7 +10,7 @@ from flask_appbuilder.security.sqla.models import (
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.accounts import sessions
+from app.accounts import sessions, throttle
 from app.accounts.models import PortalUser
 from app.accounts.principal import load_request_user, user_links
 from app.accounts.views import (
@@ -144,6 +144,18 @@ class PortalSecurityManager(SecurityManager):
             self.rolemodelview, "Roles", icon="fa-id-badge", label=_l("Perfis e funções"),
             category="Config",
         )
+
+    def auth_user_db(self, username, password):
+        """FAB's password check (form and app logins), within the account's limit of failed
+        attempts (app/accounts/throttle.py): over it, 429 before any check."""
+        if throttle.login_refused(username):
+            abort(429)
+        user = super().auth_user_db(username, password)
+        if user is None:
+            throttle.login_failed(username)
+        else:
+            throttle.login_succeeded(username)
+        return user
 
     def load_user(self, pk):
         """The session's user, unless his sessions were ended since this cookie was issued."""
