@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, EqualTo
 from app.accounts.models import PortalUser
 from app.accounts.password_reset import after_the_answer, reset_password, valid_token
 from app.accounts.passwords import PasswordPolicy
+from app.accounts.throttle import refuse_throttled_login
 from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
 
@@ -83,3 +84,4 @@ def register(appbuilder):
         deduct_when=lambda response: response.status_code != 200,  # only failed attempts count
     )(app.view_functions[endpoint])
     app.register_error_handler(429, too_many_requests)
+    app.before_request(refuse_throttled_login)  # per account, whatever the address

@@ -1,7 +1,7 @@
 """PWS security manager: the extended user, its admin screen and cached permission checks."""
 from urllib.parse import urlsplit
 
-from flask import abort, g
+from flask import g
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import RoleModelView
 from flask_appbuilder.security.sqla.models import (
@@ -146,10 +146,8 @@ class PortalSecurityManager(SecurityManager):
         )
 
     def auth_user_db(self, username, password):
-        """FAB's password check (form and app logins), within the account's limit of failed
-        attempts (app/accounts/throttle.py): over it, 429 before any check."""
-        if throttle.login_refused(username):
-            abort(429)
+        """FAB's password check (form and app logins), each outcome counted for the account
+        (app/accounts/throttle.py; an account over its limit is refused before this runs)."""
         user = super().auth_user_db(username, password)
         if user is None:
             throttle.login_failed(username)

@@ -10,7 +10,7 @@ attacker who spends the account's attempts does not keep its owner out.
 import hashlib
 import logging
 
-from flask import after_this_request, current_app, g, has_request_context, request
+from flask import abort, after_this_request, current_app, g, has_request_context, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import parse_many
 
@@ -66,6 +66,23 @@ def login_refused(username: str | None) -> bool:
                        for limit in parse_many(current_app.config["PWS_ACCOUNT_LOGIN_LIMIT"]))
     except Exception:  # noqa: BLE001 - see _hit_all
         return False
+
+
+def refuse_throttled_login():
+    """before_request: a login (form or app) naming an account over its limit gets 429 before
+    its password is checked."""
+    if request.method != "POST" or request.endpoint not in _login_endpoints():
+        return
+    if request.is_json:
+        username = (request.get_json(silent=True) or {}).get("username")
+    else:
+        username = request.form.get("username")
+    if login_refused(username if isinstance(username, str) else None):
+        abort(429)
+
+
+def _login_endpoints() -> tuple[str, str]:
+    return f"{current_app.appbuilder.sm.auth_view.endpoint}.login", "SecurityApi.login"
 
 
 def login_failed(username: str | None) -> None:
