@@ -26,7 +26,7 @@ from app.core.db import db
 
 SESSION_KEY = "_pws_sv"
 SESSION_ID_KEY = "_pws_sid"
-TOKEN_CLAIM = "sv"
+TOKEN_CLAIM = "sv"  # nosec B105  # a JWT claim name, not a secret
 # Past this many ended sessions within a cookie's lifetime, logging out ends them all.
 MAX_ENDED_SESSIONS = 100
 
