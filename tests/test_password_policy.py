@@ -2,13 +2,16 @@
 characters, not a common or breached password, not the user's e-mail nor its local part; and
 changing one's own password asks for the current one."""
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.accounts.models import PasswordResetToken, PortalUser
+from app.accounts.password_reset import _fingerprint
 from app.accounts.passwords import check_password_policy, common_passwords
 from app.accounts.roles import ADMIN
+from app.core.db import utcnow
 from app.core.tokens import new_token
 from tests import factories as f
 from tests.conftest import csrf_token, form_csrf_token, login
@@ -70,10 +73,6 @@ def test_own_password_change_asks_the_current_one_and_follows_the_policy(app, id
 def test_the_reset_link_follows_the_policy(app, ids, db_ctx):
     raw, hashed = new_token()
     with db_ctx() as session:
-        from app.accounts.password_reset import _fingerprint
-        from app.core.db import utcnow
-        from datetime import timedelta
-
         user = session.get(PortalUser, ids["owner"])
         session.add(PasswordResetToken(user_id=user.id, token_hash=hashed,
                                        password_fingerprint=_fingerprint(user.password),
