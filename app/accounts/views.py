@@ -155,7 +155,7 @@ def new_password_fields(form_class):
     """The new password and its confirmation, checked by the one policy (app/accounts/passwords.py)."""
     form_class.password = PasswordField(
         _l("Nova senha"), validators=[DataRequired(_l("Informe a nova senha.")), PasswordPolicy()],
-        description=_l("Ao menos 10 caracteres; nem o seu e-mail, nem uma senha comum."),
+        description=_l("Ao menos 10 caracteres; nem o e-mail do usuário, nem uma senha comum."),
         widget=BS3PasswordFieldWidget())
     form_class.conf_password = PasswordField(
         _l("Confirmar nova senha"), validators=[EqualTo("password", message=_l("As senhas não conferem."))],
