@@ -124,6 +124,9 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("PWS_MAX_UPLOAD_MB", "50")) * 1024 * 1024
 
     JWT_ACCESS_TOKEN_EXPIRES = 3600
+    # The technicians' app refresh token (seconds, 7 days); ended sooner by a password change,
+    # a deactivation or "Sair de todos os dispositivos" (docs/security.md).
+    JWT_REFRESH_TOKEN_EXPIRES = int(os.environ.get("JWT_REFRESH_TOKEN_EXPIRES", str(7 * 24 * 3600)))
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
@@ -135,6 +138,10 @@ class Config:
     AUTH_RATE_LIMIT = os.environ.get("PWS_LOGIN_RATE_LIMIT", "10 per minute")
     PWS_API_LOGIN_RATE_LIMIT = os.environ.get("PWS_API_LOGIN_RATE_LIMIT", "10 per minute")
     PWS_RESET_RATE_LIMIT = os.environ.get("PWS_RESET_RATE_LIMIT", "5 per minute;20 per hour")
+    # Per account, whatever the address (docs/security.md): failed logins meet growing refusal
+    # windows (never from a browser that logged in to the account before); reset e-mails per hour.
+    PWS_ACCOUNT_LOGIN_LIMIT = os.environ.get("PWS_ACCOUNT_LOGIN_LIMIT", "5 per 5 minutes;10 per hour;30 per day")
+    PWS_RESET_ACCOUNT_LIMIT = os.environ.get("PWS_RESET_ACCOUNT_LIMIT", "3 per hour")
     PWS_CONTACT_LINK_RATE_LIMIT = os.environ.get("PWS_CONTACT_LINK_RATE_LIMIT", "10 per minute;60 per hour")
 
 

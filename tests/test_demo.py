@@ -301,3 +301,20 @@ def test_same_data_on_every_load(app, db_ctx):
     _empty_tables(app)
     assert fingerprint() == first
     assert max(opened for _, _, opened in first[2]) < datetime(2026, 11, 2, 15, 30)
+
+
+def test_demo_users_are_hashed_like_any_user_once(app, db_ctx):
+    """A demo login costs what an unknown e-mail's costs (FAB's scrypt dummy check), so timing
+    tells no demo account apart; the password is hashed once and the hash reused."""
+    app.config.pop("FAB_PASSWORD_HASH_METHOD")  # the app's default, not the tests' fast hash
+    result = run_demo(app)
+    assert result.exit_code == 0, result.output
+    method = app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"].split("$")[0]
+    with db_ctx() as session:
+        hashes = set(session.execute(select(PortalUser.password)).scalars())
+    assert method.startswith("scrypt:") and len(hashes) == 1
+    assert hashes.pop().split("$")[0] == method
+    email, password, _profile = printed_logins(result.output)[0]
+    client = app.test_client()
+    login(client, email, password)
+    assert client.get("/").status_code == 200

@@ -62,6 +62,9 @@ class PortalUser(User):
     # Sessions carry the number they were opened with; logout, deactivation and a new password
     # bump it, which ends every cookie issued before (app/accounts/sessions.py).
     session_version = Column(Integer, default=0, server_default="0", nullable=False)
+    # The ids of this user's sessions that logged out ("Sair" ends one device's session only),
+    # kept as long as a cookie can live (app/accounts/sessions.py).
+    ended_sessions = Column(Text)
     companies = relationship("Company", secondary=user_company)
     clients = relationship("Client", secondary=user_client)
     technician = relationship("Technician")

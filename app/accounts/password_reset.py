@@ -3,8 +3,13 @@
 The token is random and only its SHA-256 is stored; it is bound to the password it replaces,
 so any password change (by this link, by the user or by the admin) kills every older link.
 The link is built from PWS_BASE_URL, never from the request's Host header.
+
+The request's answer does the same work for every e-mail: looking the user up, writing the
+token and rendering the e-mail happen after the answer has been sent (``after_the_answer``), so
+its time tells nobody whether the address is registered (docs/security.md).
 """
 import hashlib
+import logging
 from datetime import timedelta
 
 from flask import current_app
@@ -12,11 +17,32 @@ from sqlalchemy import func, select, update
 
 from app.accounts.models import PasswordResetToken, PortalUser
 from app.accounts.services import hash_password
+from app.accounts.throttle import clear_login_failures, reset_allowed
 from app.core.db import db, utcnow
 from app.core.tokens import TokenGone, find, new_token
 from app.notifications.outbox import Recipient, queue_email
 
-MIN_PASSWORD_LENGTH = 8
+log = logging.getLogger(__name__)
+
+
+def after_the_answer(response, email: str, ip: str | None):
+    """Run ``request_reset`` once ``response`` has been sent (WSGI close), in its own app
+    context and transaction; returns the response."""
+    app = current_app._get_current_object()
+
+    def work():
+        with app.app_context():
+            try:
+                request_reset(email, ip)
+                db.session.commit()
+            except Exception:  # the answer is gone: log, never raise into the server
+                db.session.rollback()
+                log.exception("password reset request could not be handled")
+            finally:
+                db.session.remove()
+
+    response.call_on_close(work)
+    return response
 
 
 def _fingerprint(password_hash: str | None) -> str:
@@ -24,14 +50,15 @@ def _fingerprint(password_hash: str | None) -> str:
 
 
 def request_reset(email: str, ip: str | None = None) -> None:
-    """E-mail a link to the active user with this e-mail; do nothing otherwise (same answer)."""
+    """E-mail a link to the active user with this e-mail, at most PWS_RESET_ACCOUNT_LIMIT
+    times per account; do nothing otherwise."""
     address = (email or "").strip().lower()
     if not address:
         return
     user = db.session.execute(
         select(PortalUser).where(func.lower(PortalUser.email) == address, PortalUser.active.is_(True))
     ).scalars().first()
-    if user is None:
+    if user is None or not reset_allowed(user.id):
         return
     raw, hashed = new_token()
     minutes = current_app.config["PWS_RESET_TOKEN_MINUTES"]
@@ -76,4 +103,5 @@ def reset_password(raw: str, new_password: str) -> PortalUser | None:
     user = db.session.get(PortalUser, token.user_id)
     user.password = hash_password(new_password)
     user.fail_login_count = 0
+    clear_login_failures(user.username)
     return user

@@ -51,7 +51,7 @@ _REQUEST_COLUMNS = (
     PortalUser.first_name, PortalUser.last_name, PortalUser.username, PortalUser.email,
     PortalUser.password, PortalUser.active, PortalUser.profile, PortalUser.client_manager,
     PortalUser.technician_id, PortalUser.carrier_id, PortalUser.can_view_monitoring,
-    PortalUser.session_version,
+    PortalUser.session_version, PortalUser.ended_sessions,
 )
 
 

@@ -1,12 +1,15 @@
 """Redefinir senha (public pages) and the rate limits on every way to try a password."""
-from flask import current_app, flash, jsonify, redirect, render_template, request
+from flask import current_app, flash, jsonify, make_response, redirect, render_template, request
 from flask_appbuilder import BaseView, expose
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo
 
-from app.accounts.password_reset import MIN_PASSWORD_LENGTH, request_reset, reset_password, valid_token
+from app.accounts.models import PortalUser
+from app.accounts.password_reset import after_the_answer, reset_password, valid_token
+from app.accounts.passwords import PasswordPolicy
+from app.accounts.throttle import refuse_throttled_login
 from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
 
@@ -17,9 +20,7 @@ class ResetRequestForm(FlaskForm):
 
 class NewPasswordForm(FlaskForm):
     password = PasswordField(_l("Nova senha"), validators=[
-        DataRequired(_l("Informe a nova senha.")),
-        Length(min=MIN_PASSWORD_LENGTH, max=128,
-               message=_l("A senha deve ter entre %(min)d e %(max)d caracteres.")),
+        DataRequired(_l("Informe a nova senha.")), PasswordPolicy(),
     ])
     confirm = PasswordField(_l("Confirmar nova senha"), validators=[
         EqualTo("password", message=_l("As senhas não conferem.")),
@@ -27,7 +28,8 @@ class NewPasswordForm(FlaskForm):
 
 
 class PasswordResetView(BaseView):
-    """Public: the same answer whether the e-mail is known or not (no account enumeration)."""
+    """Public: the same answer, in the same time, whether the e-mail is known or not (no
+    account enumeration): the request only schedules the work for after its answer."""
 
     route_base = "/redefinir-senha"
     default_view = "ask"
@@ -36,16 +38,17 @@ class PasswordResetView(BaseView):
     def ask(self):
         form = ResetRequestForm()
         if form.validate_on_submit():
-            request_reset(form.email.data, ip=request.remote_addr)
-            db.session.commit()
-            return self.render_template("accounts/reset_sent.html", appbuilder=self.appbuilder)
+            page = self.render_template("accounts/reset_sent.html", appbuilder=self.appbuilder)
+            return after_the_answer(make_response(page), form.email.data, request.remote_addr)
         return self.render_template("accounts/reset_request.html", form=form, appbuilder=self.appbuilder)
 
     @expose("/<token>", methods=["GET", "POST"])
     def choose(self, token):
-        if valid_token(token) is None:
+        link = valid_token(token)
+        if link is None:
             return self._dead_link()
         form = NewPasswordForm()
+        form.owner_email = db.session.get(PortalUser, link.user_id).email
         if form.validate_on_submit():
             if reset_password(token, form.password.data) is None:
                 db.session.rollback()
@@ -81,3 +84,4 @@ def register(appbuilder):
         deduct_when=lambda response: response.status_code != 200,  # only failed attempts count
     )(app.view_functions[endpoint])
     app.register_error_handler(429, too_many_requests)
+    app.before_request(refuse_throttled_login)  # per account, whatever the address

@@ -10,11 +10,14 @@ from flask_appbuilder.security.sqla.models import (
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.accounts import sessions
+from app.accounts import sessions, throttle
 from app.accounts.models import PortalUser
 from app.accounts.principal import load_request_user, user_links
-from app.accounts.views import MyDataView, PortalUserView
+from app.accounts.views import (
+    MyDataView, OwnPasswordView, PortalAuthView, PortalUserView, UserPasswordView,
+)
 from app.core.cache import reference
+from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
 from app.core.views import UNEXPOSED_MODELVIEW_ROUTES, PostOnlyActions, ScopedInterface
 
@@ -42,6 +45,9 @@ class PortalSecurityManager(SecurityManager):
     user_model = PortalUser
     userdbmodelview = PortalUserView
     userinfoeditview = MyDataView
+    authdbview = PortalAuthView
+    resetmypasswordview = OwnPasswordView
+    resetpasswordview = UserPasswordView
     rolemodelview = PortalRoleView
 
     def __init__(self, appbuilder):
@@ -139,15 +145,32 @@ class PortalSecurityManager(SecurityManager):
             category="Config",
         )
 
+    def auth_user_db(self, username, password):
+        """FAB's password check (form and app logins), each outcome counted for the account
+        (app/accounts/throttle.py; an account over its limit is refused before this runs)."""
+        user = super().auth_user_db(username, password)
+        if user is None:
+            throttle.login_failed(username)
+        else:
+            throttle.login_succeeded(username)
+        return user
+
     def load_user(self, pk):
         """The session's user, unless his sessions were ended since this cookie was issued."""
         user = load_request_user(int(pk))
         return user if user is not None and user.is_active and sessions.is_current(user) else None
 
+    def create_jwt_manager(self, app):
+        """FAB's JWT manager, whose tokens carry the user's session version (app/accounts/sessions.py)."""
+        jwt_manager = super().create_jwt_manager(app)
+        jwt_manager.additional_claims_loader(_token_claims)
+        return jwt_manager
+
     def load_user_jwt(self, _jwt_header, jwt_data):
-        """API tokens are not browser sessions: only the active flag counts (no cookie here)."""
+        """An app token (access or refresh) of an active user, issued since his sessions were
+        last ended (password change, deactivation, "Sair de todos os dispositivos")."""
         user = load_request_user(int(jwt_data["sub"]))
-        if user and user.is_active:
+        if user and user.is_active and sessions.token_is_current(user, jwt_data):
             g.user = user
             return user
         return None
@@ -162,6 +185,13 @@ def login_failed(response) -> bool:
     if response.status_code != 302:
         return True
     return urlsplit(response.headers.get("Location", "")).path.rstrip("/").endswith("/login")
+
+
+def _token_claims(identity) -> dict:
+    """Claims every new app token carries: the user's session version. At login the user was
+    just authenticated, at refresh just loaded: both are in the session's identity map."""
+    user = db.session.get(PortalUser, int(identity))
+    return {sessions.TOKEN_CLAIM: sessions.version_of(user)} if user is not None else {}
 
 
 class _Anonymous:

@@ -1,14 +1,23 @@
 """Administrar usuários (§3.2): FAB's user screen with the portal's fields and rules."""
-from flask import flash
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask import flash, g, redirect, request
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.filters import FilterStartsWith
-from flask_appbuilder.security.views import UserDBModelView, UserInfoEditView
-from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, ValidationError
+from flask_appbuilder.security.views import (
+    AuthDBView, ResetMyPasswordView, ResetPasswordView, UserDBModelView, UserInfoEditView,
+)
+from flask_babel import gettext as _
+from flask_login import logout_user
+from werkzeug.security import check_password_hash
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from app.accounts import sessions
 from app.accounts.models import EMAIL_PREFERENCES, PREFERENCE_LABELS, PortalUser
+from app.accounts.passwords import PasswordPolicy
 from app.accounts.roles import FUNCTION_PREFIX, PROFILES, profile_named
+from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal
 from app.core.views import (
@@ -80,7 +89,9 @@ class PortalUserView(PostOnlyActions, FlagFields, BrazilianFormatting, UserDBMod
     ]
     add_columns = ["email", "password", "conf_password", "first_name", *USER_LINK_COLUMNS]
     edit_columns = ["first_name", "email", *USER_LINK_COLUMNS]
-    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, "profile": PROFILE_FIELD}
+    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, "profile": PROFILE_FIELD,
+                             "password": PasswordField(_l("Senha"), validators=[DataRequired(), PasswordPolicy()],
+                                                       widget=BS3PasswordFieldWidget())}
     edit_form_extra_fields = {"profile": PROFILE_FIELD}
     add_form_query_rel_fields = {"roles": [["name", FilterStartsWith, FUNCTION_PREFIX]]}
     edit_form_query_rel_fields = add_form_query_rel_fields
@@ -140,6 +151,72 @@ class PortalUserView(PostOnlyActions, FlagFields, BrazilianFormatting, UserDBMod
         self._sync_identity(item)
 
 
+def new_password_fields(form_class):
+    """The new password and its confirmation, checked by the one policy (app/accounts/passwords.py)."""
+    form_class.password = PasswordField(
+        _l("Nova senha"), validators=[DataRequired(_l("Informe a nova senha.")), PasswordPolicy()],
+        description=_l("Ao menos 10 caracteres; nem o e-mail do usuário, nem uma senha comum."),
+        widget=BS3PasswordFieldWidget())
+    form_class.conf_password = PasswordField(
+        _l("Confirmar nova senha"), validators=[EqualTo("password", message=_l("As senhas não conferem."))],
+        widget=BS3PasswordFieldWidget())
+    return form_class
+
+
+def current_password_matches(_form, field):
+    user = g.user
+    if not field.data or not check_password_hash(user.password or "", field.data):
+        raise ValidationError(_("Senha atual incorreta."))
+
+
+class OwnPasswordForm(DynamicForm):
+    current_password = PasswordField(_l("Senha atual"), validators=[current_password_matches],
+                                     widget=BS3PasswordFieldWidget())
+
+
+class UserPasswordForm(DynamicForm):
+    @property
+    def owner_email(self) -> str | None:
+        """The e-mail of the user whose password the admin sets (``?pk=``)."""
+        user = db.session.get(PortalUser, request.args.get("pk", type=int) or 0)
+        return user.email if user else None
+
+
+new_password_fields(OwnPasswordForm)
+new_password_fields(UserPasswordForm)
+
+
+class OwnPasswordView(ResetMyPasswordView):
+    """Redefinir minha senha: asks the current password; the new one follows the policy."""
+
+    class_permission_name = "ResetMyPasswordView"
+    form = OwnPasswordForm
+    form_title = _l("Redefinir minha senha")
+    message = _l("Senha alterada.")
+
+
+class UserPasswordView(ResetPasswordView):
+    """The admin's "Redefinir senha" of another user: the same policy."""
+
+    class_permission_name = "ResetPasswordView"
+    form = UserPasswordForm
+    form_title = _l("Redefinir senha do usuário")
+    message = _l("Senha alterada.")
+
+
+class PortalAuthView(AuthDBView):
+    """FAB's login, with a logout that only a POST from the portal's own form can make (a GET
+    asks for confirmation, so a cross-site link or image logs nobody out)."""
+
+    @expose("/logout/", methods=["GET", "POST"])
+    def logout(self):
+        if request.method == "GET":
+            if not getattr(g.user, "is_authenticated", False):
+                return redirect(self.appbuilder.get_url_for_login)
+            return self.render_template("accounts/logout_confirm.html", appbuilder=self.appbuilder)
+        return super().logout()
+
+
 class MyDataForm(DynamicForm):
     """Meus dados: the user's name and his own "Recebe e-mail de …" choices."""
 
@@ -157,7 +234,10 @@ class MyDataView(UserInfoEditView):
 
     route_base = "/userinfoeditview"
     class_permission_name = "UserInfoEditView"
+    method_permission_name = {"this_form_get": "this_form_get", "this_form_post": "this_form_post",
+                              "end_all_sessions": "this_form_post"}
     form = MyDataForm
+    form_template = "accounts/my_data_form.html"
     form_title = _l("Meus dados")
     message = _l("Seus dados foram salvos.")
 
@@ -186,3 +266,14 @@ class MyDataView(UserInfoEditView):
             setattr(user, name, bool(form[name].data))
         self.appbuilder.sm.update_user(user)
         flash(str(self.message), "info")
+
+    @expose("/sair-de-todos", methods=["POST"])
+    @has_access
+    def end_all_sessions(self):
+        """Sair de todos os dispositivos: every session and app token of the user ends, this one too."""
+        user = self.appbuilder.sm.get_user_by_id(current_principal().user_id)
+        sessions.end_sessions(user)
+        logout_user()
+        db.session.commit()
+        flash(_("Você saiu de todos os dispositivos. Entre novamente."), "info")
+        return redirect(self.appbuilder.get_url_for_login)

@@ -11,7 +11,8 @@ ROUTES = {
     ("GET", "/"): allow(*LOGGED_IN),
     ("GET", "/login/"): allow(ANONYMOUS, ok=302, denied=302, anonymous=200),
     ("POST", "/login/"): allow(ANONYMOUS, ok=302, denied=302, anonymous=200),
-    ("GET", "/logout/"): public(302),
+    ("GET", "/logout/"): allow(*LOGGED_IN),  # a confirmation: only a POST logs out
+    ("POST", "/logout/"): public(302),
     ("GET", "/back"): public(302),
     ("GET", "/lang/pt_BR"): public(302),
     ("GET", "/saude"): public(200),  # health check for the proxy (docs/deployment.md)
@@ -27,6 +28,7 @@ ROUTES = {
     ("GET", "/usuarios/userinfo/"): allow(*LOGGED_IN),
     ("GET", "/userinfoeditview/form"): allow(*LOGGED_IN),
     ("POST", "/userinfoeditview/form"): allow(*LOGGED_IN),
+    ("POST", "/userinfoeditview/sair-de-todos"): allow(*LOGGED_IN, ok=302),
     ("GET", "/resetmypassword/form"): allow(*LOGGED_IN),
     ("POST", "/resetmypassword/form"): allow(*LOGGED_IN),
     # Administrar usuários, perfis
