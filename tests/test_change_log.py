@@ -64,8 +64,8 @@ def test_defect_calendar_and_holidays(admin, db_ctx):
         ("update", ids["admin"], {"listed_on_portal": [False, True]})]
 
     _post(client, f"/calendarios/edit/{calendar}", {
-        "company": str(branch), "starts_at": "07:30", "ends_at": "18:00", "works_mon": "y", "works_tue": "y", "works_wed": "y",
-        "works_thu": "y", "works_fri": "y", "works_sat": "y", "near_minutes": "120"})
+        "company": str(branch), "starts_at": "07:30", "ends_at": "18:00", "works_mon": "y", "works_tue": "y",
+        "works_wed": "y", "works_thu": "y", "works_fri": "y", "works_sat": "y", "near_minutes": "120"})
     [(action, user_id, changes)] = _entries(db_ctx, BusinessCalendar, calendar, mark)
     assert (action, user_id) == ("update", ids["admin"])
     assert changes == {"starts_at": ["08:00", "07:30"], "works_sat": [False, True]}

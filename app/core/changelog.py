@@ -161,7 +161,8 @@ def _read_stored(session, _flush_context, _instances):
     for obj in [*session.dirty, *session.deleted]:
         state = inspect(obj)
         if hasattr(type(obj), "__changelog__") and state.identity:
-            stored[state.key] = _stored(session, state)
+            # its name too: a deleted row cannot be read once the flush has run
+            stored[state.key] = (_stored(session, state), str(obj)[:200])
 
 
 @event.listens_for(Session, "after_flush")
@@ -183,7 +184,8 @@ def _record(session, _flush_context):
     table = ObjectChange.__table__
     for state, action in candidates:
         model = state.mapper.class_
-        changes = _diff(state, model.__changelog__, action, stored.get(state.key, {}))
+        values, representation = stored.get(state.key) or ({}, None)
+        changes = _diff(state, model.__changelog__, action, values)
         pk = state.dict.get(state.mapper.primary_key[0].key)  # a new row has no identity key yet
         key = (model.__name__, pk)
         earlier = written.get(key)
@@ -203,7 +205,7 @@ def _record(session, _flush_context):
             changes = {name: pair for name, pair in changes.items() if pair[0] != pair[1]}
             if not changes:
                 continue
-        representation = str(state.obj())[:200]
+        representation = representation if representation is not None else str(state.obj())[:200]
         if key in redacted:
             changes, representation = {name: [None, None] for name in changes}, ""
         result = connection.execute(insert(table).values(
