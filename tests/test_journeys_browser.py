@@ -211,7 +211,7 @@ def test_admin_configures_defects_and_creates_a_user_of_each_profile(journey, db
         body = session.execute(select(OutboxMessage.body_text).where(
             OutboxMessage.kind == "invitation", OutboxMessage.recipients == "novo6@revenda.test")).scalar_one()
     link = re.search(r"https?://\S+/redefinir-senha/\S+", body).group(0)
-    context = new_context(browser, live_server)
+    context = new_context(browser, live_server, viewport=DESKTOP)
     invited = context.new_page()
     invited.goto(link)
     invited.get_by_label("Nova senha", exact=True).fill("Senha-forte-123")

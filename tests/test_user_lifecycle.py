@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.accounts.models import PortalUser
 from app.accounts.roles import ADMIN, CALLS_OPERATOR, FUNCTIONS, PROFILES, SUPPLIES_OPERATOR, grants_for_role
 from app.accounts.seeding import sync_roles
+from app.core.changelog import ObjectChange
 from app.core.db import db
 from tests import factories as f
 from tests.conftest import csrf_token, login, login_as
@@ -87,6 +88,18 @@ def test_a_user_with_history_is_deactivated_and_one_without_is_deleted(app, clie
         veteran = session.get(PortalUser, veteran_id)
         assert veteran is not None and not veteran.active
     assert veteran_session.get("/").status_code == 302  # his session ended
+
+    # LGPD: erased from his page; the change log keeps no copy of his name or e-mail
+    show = client.get(f"/usuarios/show/{veteran_id}").get_data(as_text=True)
+    assert f"/solicitacoes-lgpd/anonimizar-usuario/{veteran_id}" in show and "Enviar link de senha" in show
+    response = client.post(f"/solicitacoes-lgpd/anonimizar-usuario/{veteran_id}",
+                           data={"csrf_token": csrf_token(client)}, follow_redirects=True)
+    assert "Usuário anonimizado" in visible_text(response.get_data(as_text=True))
+    with db_ctx() as session:
+        assert session.get(PortalUser, veteran_id).email.startswith("anonimizado-")
+        logged = session.execute(select(ObjectChange).where(ObjectChange.object_type == "PortalUser",
+                                                            ObjectChange.object_id == veteran_id)).scalars().all()
+        assert logged and "veterano" not in repr([(row.object_repr, row.changes) for row in logged])
 
     response = client.post(f"/usuarios/delete/{newcomer_id}", data={"csrf_token": csrf_token(client)})
     assert response.status_code == 302

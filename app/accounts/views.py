@@ -73,6 +73,7 @@ class PortalUserView(PostOnlyActions, FlagFields, BrazilianFormatting, UserDBMod
     list_widget = PortalListWidget
     exclude_route_methods = UNEXPOSED_MODELVIEW_ROUTES
     list_title = _l("Usuários")
+    show_template = "accounts/user_show.html"
     show_title = _l("Dados do usuário")
     add_title = _l("Adicionar Usuário")
     edit_title = _l("Editar Usuário")
