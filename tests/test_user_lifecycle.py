@@ -7,7 +7,9 @@ import re
 from sqlalchemy import select
 
 from app.accounts.models import PortalUser
-from app.accounts.roles import ADMIN, CALLS_OPERATOR, FUNCTIONS, PROFILES, SUPPLIES_OPERATOR, grants_for_role
+from app.accounts.roles import (
+    ADMIN, AREAS, CALLS_OPERATOR, EVERYONE, FUNCTIONS, PROFILES, SUPPLIES_OPERATOR, grants_for_role,
+)
 from app.accounts.seeding import sync_roles
 from app.core.changelog import ObjectChange
 from app.core.db import db
@@ -105,6 +107,16 @@ def test_a_user_with_history_is_deactivated_and_one_without_is_deleted(app, clie
     assert response.status_code == 302
     with db_ctx() as session:
         assert session.get(PortalUser, newcomer_id) is None
+
+
+def test_every_resource_of_the_portal_is_in_one_area_of_the_matrix(app):
+    """A new screen cannot grant something the matrix does not show."""
+    placed = [resource for _label, resources in AREAS for resource in resources]
+    assert len(placed) == len(set(placed))
+    portal = {view.class_permission_name for view in app.appbuilder.baseviews
+              if {"can_read", "can_write"} & set(view.base_permissions or ())}
+    assert portal - set(EVERYONE) <= set(placed) | {"PortalUserView"}, portal - set(EVERYONE) - set(placed)
+    assert set(placed) - portal <= {"PortalUserView"}  # FAB's user screen has its own permission names
 
 
 def test_profiles_read_in_portuguese_and_match_the_declaration(app, client, db_ctx):

@@ -118,7 +118,7 @@ def grants_for_role(role_name: str) -> dict[str, tuple[str, ...]]:
 
 
 # "Perfis e funções" (§3.2.1): what each profile and function may do, area by area, in the
-# admin's words. Every resource a view declares belongs to one area (tests/test_profiles.py);
+# admin's words. Every resource a view declares belongs to one area (tests/test_user_lifecycle.py);
 # the resources every user has (EVERYONE) are said once above the matrix.
 AREAS: tuple[tuple[object, tuple[str, ...]], ...] = (
     (_l("Chamados"), ("ServiceCall", "CallOpening", "SlaReport")),
