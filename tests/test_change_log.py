@@ -100,6 +100,18 @@ def test_users_lgpd_documents_billing_files_and_sync_tokens(admin, db_ctx):
     assert changes["companies"] == [[], ["REVENDA MATRIZ"]]
     assert "password" not in changes and "last_login" not in changes
 
+    mark = _mark(db_ctx)
+    _post(client, "/usuarios/add", {"email": "novo@revenda.test", "first_name": "Novo", "profile": SUPPLIES_OPERATOR,
+                                    "companies": [str(ids["company"])], "active": "y"})
+    with db_ctx() as session:
+        new_id = session.execute(select(PortalUser.id).where(PortalUser.email == "novo@revenda.test")).scalar()
+    _post(client, f"/usuarios/delete/{new_id}", {})
+    [created, deleted] = _entries(db_ctx, PortalUser, new_id, mark)
+    assert created[:2] == ("create", ids["admin"]) and deleted[:2] == ("delete", ids["admin"])
+    assert created[2]["email"] == [None, "novo@revenda.test"] and created[2]["roles"] == [None, [SUPPLIES_OPERATOR]]
+    assert created[2]["password"] == [None, "***new"]  # recorded as set, never its hash
+    assert deleted[2]["email"] == ["novo@revenda.test", None]
+
     _post(client, "/documentos-lgpd/add", {"kind": "privacy", "title": "Política de privacidade",
                                            "body": "Texto."})
     [(action, actor, changes)] = _entries(db_ctx, ConsentDocument)

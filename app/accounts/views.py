@@ -155,6 +155,9 @@ class PortalUserView(PostOnlyActions, FlagFields, BrazilianFormatting, UserDBMod
             db.session.commit()
             flash(_("Convite enviado para %(email)s: o usuário cria a própria senha pelo link.",
                     email=item.email), "info")
+        else:
+            flash(_("Usuário inativo: nenhum convite enviado. Ative-o e use \"Enviar link de senha\"."),
+                  "warning")
 
     @action("sendpasswordlink", _l("Enviar link de senha"),
             _l("Enviar ao usuário um link para criar uma nova senha? A senha atual continua valendo "

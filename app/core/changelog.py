@@ -14,7 +14,6 @@ import enum
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 
 from flask_appbuilder import Model
 from sqlalchemy import (
@@ -95,9 +94,7 @@ def _value(value):
         return value.value
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return str(value)
+    return str(value)  # Decimal, Time, …
 
 
 def _names(rows) -> list[str]:
@@ -160,7 +157,11 @@ def _read_stored(session, _flush_context, _instances):
     stored = session.info[_STORED] = {}
     for obj in [*session.dirty, *session.deleted]:
         state = inspect(obj)
-        if hasattr(type(obj), "__changelog__") and state.identity:
+        tracked = getattr(type(obj), "__changelog__", None)
+        if tracked is None or not state.identity:
+            continue
+        edited = set(state.committed_state) - IGNORED - set(tracked.ignore)
+        if edited or obj in session.deleted:  # not a login or a heartbeat alone
             # its name too: a deleted row cannot be read once the flush has run
             stored[state.key] = (_stored(session, state), str(obj)[:200])
 
@@ -184,6 +185,8 @@ def _record(session, _flush_context):
     table = ObjectChange.__table__
     for state, action in candidates:
         model = state.mapper.class_
+        if action != CREATE and state.key not in stored:
+            continue  # nothing but ignored columns changed
         values, representation = stored.get(state.key) or ({}, None)
         changes = _diff(state, model.__changelog__, action, values)
         pk = state.dict.get(state.mapper.primary_key[0].key)  # a new row has no identity key yet
@@ -194,11 +197,13 @@ def _record(session, _flush_context):
             changes = {name: [first.get(name, pair)[0], pair[1]] for name, pair in {**first, **changes}.items()}
             changes = {name: pair for name, pair in changes.items() if pair[0] != pair[1] or first_action != UPDATE}
             final = first_action if action != DELETE else DELETE
-            if first_action == CREATE and action == DELETE:
-                connection.execute(delete(table).where(table.c.id == entry_id))
+            if (first_action == CREATE and action == DELETE) or not changes:
+                connection.execute(delete(table).where(table.c.id == entry_id))  # nothing happened
                 written.pop(key)
                 continue
             written[key] = (entry_id, final, changes)
+            if key in redacted:
+                changes = {name: [None, None] for name in changes}
             connection.execute(update(table).where(table.c.id == entry_id).values(action=final, changes=changes))
             continue
         if action == UPDATE:
