@@ -89,6 +89,7 @@ class Config:
     PWS_MAIL_SWEEP_SECONDS = int(os.environ.get("PWS_MAIL_SWEEP_SECONDS", "60"))
     # Password reset links live at most one hour.
     PWS_RESET_TOKEN_MINUTES = min(int(os.environ.get("PWS_RESET_TOKEN_MINUTES", "60")), 60)
+    PWS_INVITATION_HOURS = int(os.environ.get("PWS_INVITATION_HOURS", "72"))
 
     # Flask-AppBuilder
     APP_NAME = "PWS - Portal Web de Serviços"

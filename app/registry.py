@@ -85,7 +85,7 @@ def link_order(column, modelview_name) -> str:
 
 
 def register_all(app, appbuilder):
-    from app.accounts import reset_views
+    from app.accounts import change_log, reset_views
     from app.billing import views as billing_views
     from app.calls import labels as call_labels
     from app.calls import views as call_views
@@ -102,7 +102,7 @@ def register_all(app, appbuilder):
 
     for area in (catalog_views, dashboard_views, call_views, call_labels, supplies_views,
                  deliveries_views, billing_views, notification_views, reset_views, lgpd_views,
-                 contact_views, field_views, sync_views):
+                 contact_views, field_views, sync_views, change_log):
         area.register(appbuilder)
 
     app.jinja_env.filters["datahora"] = timefmt.format_datetime

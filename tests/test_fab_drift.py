@@ -53,6 +53,7 @@ PINNED_METHODS = {
     "flask_appbuilder.security.sqla.manager.SecurityManager.create_db": "919dd3f162637f4e",
     "flask_appbuilder.security.views.AuthView.logout": "cfaa2bd916b80180",
     "flask_appbuilder.security.sqla.manager.SecurityManager.register_views": "f53752629ef19a48",
+    "flask_appbuilder.security.views.UserDBModelView.show": "1c81f6e708704c78",
     "flask_appbuilder.views.ModelView.action": "2a262383056ce673",
     "flask_appbuilder.views.ModelView.action_post": "1cae459adb1785b4",
     "flask_appbuilder.views.ModelView.delete": "be011a573fad916c",

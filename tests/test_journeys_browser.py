@@ -17,6 +17,7 @@ from app.core.db import db
 from app.core.files import area_dir, store_bytes
 from app.deliveries.models import Delivery
 from app.field.models import Attendance
+from app.notifications.models import OutboxMessage
 from app.supplies.models import SupplyRequest
 from tests import factories as f
 from tests.browser import ARTIFACTS, browser, log_in, new_context, serving, watch_console  # noqa: F401
@@ -133,7 +134,8 @@ def open_call(page, number):
 
 # --- Admin Revenda ------------------------------------------------------------------------
 
-def test_admin_configures_defects_and_creates_a_user_of_each_profile(journey, db_ctx, world):
+def test_admin_configures_defects_and_creates_a_user_of_each_profile(journey, db_ctx, world, browser,
+                                                                     live_server):
     with db_ctx():
         stain = f.defect(listed=False, name="TONER MANCHANDO").id
         noise = f.defect(DefectType.WITHOUT_CONTRACT, listed=False, name="RUÍDO NO FUSOR").id
@@ -164,9 +166,10 @@ def test_admin_configures_defects_and_creates_a_user_of_each_profile(journey, db
     for number, profile in enumerate(PROFILES, start=1):
         email = f"novo{number}@revenda.test"
         page.get_by_role("link", name="Adicionar").click()
+        assert page.locator("#profile").input_value() == ""  # no profile chosen for the admin
+        assert page.get_by_label("Ativo", exact=True).is_checked()
+        assert page.get_by_placeholder("Senha", exact=True).count() == 0  # the user chooses it
         page.get_by_placeholder("E-mail", exact=True).fill(email)
-        page.get_by_placeholder("Senha", exact=True).fill("Senha-forte-123")
-        page.get_by_placeholder("Confirmar senha").fill("Senha-forte-123")
         page.get_by_placeholder("Nome", exact=True).fill(f"Novo {profile.label}")
         choose(page, "profile", str(profile.label))
         if not profile.all_companies:
@@ -177,7 +180,6 @@ def test_admin_configures_defects_and_creates_a_user_of_each_profile(journey, db
             choose(page, "technician", "TECNICO01")
         if profile.own_carrier:
             choose(page, "carrier", "TRANSPORTES SUL")
-        page.get_by_label("Ativo", exact=True).check()
         if number == 1:
             clear = page.locator("#profile + .select2-container .select2-selection__clear")
             assert clear.get_attribute("title") == "Remover todos os itens"  # Select2 in pt-BR
@@ -204,10 +206,23 @@ def test_admin_configures_defects_and_creates_a_user_of_each_profile(journey, db
             assert (user.carrier.name if user.carrier else None) == (
                 "TRANSPORTES SUL" if profile.own_carrier else None)
 
-    # the new technician logs in with the password the admin gave him
-    j = journey("admin", "novo6@revenda.test", password="Senha-forte-123")
-    assert j.page.locator(".navbar").get_by_role("link", name="Atendimentos").is_visible()
-    j.close()
+    # the new technician opens his invitation, chooses his password and logs in with it
+    with db_ctx() as session:
+        body = session.execute(select(OutboxMessage.body_text).where(
+            OutboxMessage.kind == "invitation", OutboxMessage.recipients == "novo6@revenda.test")).scalar_one()
+    link = re.search(r"https?://\S+/redefinir-senha/\S+", body).group(0)
+    context = new_context(browser, live_server, viewport=DESKTOP)
+    invited = context.new_page()
+    invited.goto(link)
+    invited.get_by_label("Nova senha", exact=True).fill("Senha-forte-123")
+    invited.get_by_label("Confirmar nova senha").fill("Senha-forte-123")
+    invited.get_by_role("button", name="Salvar nova senha").click()
+    invited.get_by_text("Senha alterada. Entre com a nova senha.").wait_for()
+    log_in(invited, "novo6@revenda.test", "Senha-forte-123")
+    assert invited.locator(".navbar").get_by_role("link", name="Atendimentos").is_visible()
+    invited.goto(link)  # single use
+    assert invited.get_by_role("button", name="Salvar nova senha").count() == 0
+    context.close()
 
 
 # --- Cliente ------------------------------------------------------------------------------

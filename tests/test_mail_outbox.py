@@ -339,7 +339,7 @@ def test_admin_mail_screen_lists_filters_and_shows(app, db_ctx):
     only_failed = client.get("/emails/list/?situacao=failed").get_data(as_text=True)
     assert "Falhou &lt;b&gt;isto&lt;/b&gt;" in only_failed and "Foi enviado" not in only_failed
     only_reset = client.get("/emails/list/?tipo=password_reset").get_data(as_text=True)
-    assert "Foi enviado" in only_reset and "isto" not in only_reset
+    assert "Foi enviado" in only_reset and "Falhou &lt;b&gt;isto" not in only_reset
     show = client.get(f"/emails/show/{failed}").get_data(as_text=True)
     assert "&lt;script&gt;x&lt;/script&gt;" in show and "<script>x</script>" not in show
     preview = client.get(f"/emails/html/{failed}")

@@ -64,7 +64,7 @@ def test_login_page_is_portuguese(client):
     "/usuarios/userinfo/", "/chamados/list/", "/chamados/abrir/",
     "/suprimentos/acompanhar/list/", "/suprimentos/solicitar/", "/entregas/list/",
     "/faturamento/list/", "/atendimentos/list/", "/rastreamento/", "/sincronismo/",
-    "/perfis/list/",
+    "/perfis/", "/registro-alteracoes/list/",
 ])
 def test_admin_screens_are_portuguese(app, client, db_ctx, url):
     with db_ctx():

@@ -6,6 +6,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
+from app.core.changelog import Tracked
 from app.core.db import IdMixin, utcnow
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import Scope
@@ -44,6 +45,9 @@ class PortalUser(User):
     """FAB's user on the same table, with the links that decide what he sees."""
 
     __scope__ = Scope(users=True)
+    # Logins and sessions touch the row without anyone editing the user.
+    __changelog__ = Tracked(label=_l("Usuário"), ignore=(
+        "username", "last_login", "login_count", "fail_login_count", "session_version"), secret=("password",))
     profile = Column(String(40), index=True)
     client_manager = Column(Boolean, default=False, nullable=False)
     technician_id = Column(Integer, ForeignKey("technician.id"), index=True)
@@ -79,6 +83,7 @@ class ConsentDocument(IdMixin, Model):
     """One published version of an LGPD document; a new version asks everyone again."""
 
     __tablename__ = "consent_document"
+    __changelog__ = Tracked(label=_l("Documento LGPD"))
     __scope__ = Scope()
     __table_args__ = (UniqueConstraint("kind", "version"),)
     PRIVACY, TERMS, CONSENT = "privacy", "terms", "consent"

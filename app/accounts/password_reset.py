@@ -1,4 +1,5 @@
-"""Redefinir senha (§2.2): an e-mailed, single-use link that expires within the hour.
+"""Redefinir senha (§2.2): an e-mailed, single-use link that expires within the hour; a new
+user's invitation is the same link, valid longer, to choose his first password.
 
 The token is random and only its SHA-256 is stored; it is bound to the password it replaces,
 so any password change (by this link, by the user or by the admin) kills every older link.
@@ -60,16 +61,24 @@ def request_reset(email: str, ip: str | None = None) -> None:
     ).scalars().first()
     if user is None or not reset_allowed(user.id):
         return
+    send_link(user, ip=ip)
+
+
+def send_link(user: PortalUser, *, invitation: bool = False, ip: str | None = None) -> None:
+    """E-mail the user a single-use link to choose his password: the invitation of a new user
+    (who has no password yet; valid PWS_INVITATION_HOURS) or a reset link (the caller commits)."""
     raw, hashed = new_token()
-    minutes = current_app.config["PWS_RESET_TOKEN_MINUTES"]
+    minutes = current_app.config["PWS_INVITATION_HOURS"] * 60 if invitation \
+        else current_app.config["PWS_RESET_TOKEN_MINUTES"]
     db.session.add(PasswordResetToken(
         user_id=user.id, token_hash=hashed, password_fingerprint=_fingerprint(user.password),
         expires_at=utcnow() + timedelta(minutes=minutes), ip=ip,
     ))
-    queue_email("password_reset", [Recipient(user.email, user.id)], {  # the active user himself
-        "name": user.name,
+    queue_email("invitation" if invitation else "password_reset", [Recipient(user.email, user.id)], {
+        "name": user.name,  # the user himself, active
         "link": f"{current_app.config['PWS_BASE_URL']}/redefinir-senha/{raw}",
         "minutes": minutes,
+        "hours": minutes // 60,
     })
 
 

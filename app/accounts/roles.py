@@ -115,3 +115,45 @@ def grants_for_role(role_name: str) -> dict[str, tuple[str, ...]]:
     if profile is not None:
         return profile.grants
     return FUNCTIONS.get(role_name, {})
+
+
+# "Perfis e funções" (§3.2.1): what each profile and function may do, area by area, in the
+# admin's words. Every resource a view declares belongs to one area (tests/test_user_lifecycle.py);
+# the resources every user has (EVERYONE) are said once above the matrix.
+AREAS: tuple[tuple[object, tuple[str, ...]], ...] = (
+    (_l("Chamados"), ("ServiceCall", "CallOpening", "SlaReport")),
+    (_l("Pré atendimento"), ("PreService",)),
+    (_l("Atendimentos técnicos"), ("Attendance", "TechnicianApp", "Survey")),
+    (_l("Rastreamento de técnicos"), ("TechnicianTracking",)),
+    (_l("Monitoramento"), ("Monitoring",)),
+    (_l("Suprimentos"), ("SupplyRequest", "SupplyOpening")),
+    (_l("Entregas"), ("Delivery",)),
+    (_l("Faturamento"), ("BillingFile",)),
+    (_l("Contato"), ("ContactMessage", "ContactInbox")),
+    (_l("Cadastros ILUX"), ("Client", "Contract", "Equipment", "EquipmentModel", "EquipmentLabel",
+                            "Company", "Technician", "Carrier", "SupplyItem")),
+    (_l("Configurações"), ("PortalUserView", "ProfileMatrix", "DefectType", "BusinessCalendar", "Outbox", "SyncToken",
+                           "ConsentDocument", "ConsentDecision", "DataRequest", "ObjectChange")),
+)
+NONE, SEE, CHANGE = "", "ver", "alterar"
+EVERYONE_LABEL = _l("Todos os perfis têm o seu painel, Meus dados, a troca da própria senha e o "
+                    "consentimento LGPD.")
+
+
+def area_levels(role_name: str) -> list[str]:
+    """Per area: "alterar" (a write), "ver" (reads only) or "" (nothing), as declared."""
+    if role_name == ADMIN:
+        return [CHANGE for _area in AREAS]
+    grants = grants_for_role(role_name)
+    levels = []
+    for _label, resources in AREAS:
+        granted = [perm for resource in resources for perm in grants.get(resource, ())
+                   if perm not in EVERYONE.get(resource, ())]
+        levels.append(CHANGE if any(perm != READ for perm in granted) else SEE if granted else NONE)
+    return levels
+
+
+def matrix() -> list[tuple[str, object, list[str]]]:
+    """(role name, label, level per area) for the ten profiles, then the functions."""
+    rows = [(p.name, p.label, area_levels(p.name)) for p in PROFILES]
+    return rows + [(name, name, area_levels(name)) for name in FUNCTIONS]

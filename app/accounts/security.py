@@ -3,42 +3,20 @@ from urllib.parse import urlsplit
 
 from flask import g
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import RoleModelView
 from flask_appbuilder.security.sqla.models import (
     Permission, PermissionView, Role, ViewMenu, assoc_permissionview_role,
 )
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.accounts import sessions, throttle
 from app.accounts.models import PortalUser
 from app.accounts.principal import load_request_user, user_links
-from app.accounts.views import (
-    MyDataView, OwnPasswordView, PortalAuthView, PortalUserView, UserPasswordView,
-)
+from app.accounts.profiles import ProfileMatrixView
+from app.accounts.views import MyDataView, OwnPasswordView, PortalAuthView, PortalUserView
 from app.core.cache import reference
 from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
-from app.core.views import UNEXPOSED_MODELVIEW_ROUTES, PostOnlyActions, ScopedInterface
-
-
-class RoleInterface(ScopedInterface):
-    """Roles with their permissions, names included, loaded with the page (not per row)."""
-
-    def apply_all(self, query, *args, **kwargs):
-        permissions = selectinload(Role.permissions)
-        return super().apply_all(query, *args, **kwargs).options(
-            permissions.joinedload(PermissionView.permission),
-            permissions.joinedload(PermissionView.view_menu))
-
-
-class PortalRoleView(PostOnlyActions, RoleModelView):
-    route_base = "/perfis"
-    exclude_route_methods = UNEXPOSED_MODELVIEW_ROUTES
-    list_title = _l("Perfis e funções")
-    search_columns = ["name"]
-    label_columns = {"name": _l("Nome"), "permissions": _l("Permissões"), "user": _l("Usuários"),
-                     "groups": _l("Grupos")}
+from app.core.views import ScopedInterface
 
 
 class PortalSecurityManager(SecurityManager):
@@ -47,14 +25,11 @@ class PortalSecurityManager(SecurityManager):
     userinfoeditview = MyDataView
     authdbview = PortalAuthView
     resetmypasswordview = OwnPasswordView
-    resetpasswordview = UserPasswordView
-    rolemodelview = PortalRoleView
 
     def __init__(self, appbuilder):
         super().__init__(appbuilder)
         # FAB resets the user screen to a plain SQLAInterface: put the scoped one back.
         self.userdbmodelview.datamodel = ScopedInterface(self.user_model)
-        self.rolemodelview.datamodel = RoleInterface(self.role_model)
 
     def create_db(self) -> None:
         """Schema comes from Alembic; roles are seeded by ``flask pws init``."""
@@ -125,11 +100,12 @@ class PortalSecurityManager(SecurityManager):
         return self._has_view_access(_Anonymous(), permission_name, view_name)
 
     def register_views(self) -> None:
-        """Only what PWS uses: login, own profile and password, users and roles under Config."""
+        """Only what PWS uses: login, own profile and password, users and the profiles' matrix
+        under Config. FAB's role, permission and view screens and its form where the admin typed
+        a user's password are not registered."""
         appbuilder = self.appbuilder
         appbuilder.add_api(self.security_api)
         appbuilder.add_view_no_menu(self.userinfoeditview())
-        appbuilder.add_view_no_menu(self.resetpasswordview())
         appbuilder.add_view_no_menu(self.resetmypasswordview())
         self.auth_view = self.authdbview()
         appbuilder.add_view_no_menu(self.auth_view)
@@ -141,8 +117,7 @@ class PortalSecurityManager(SecurityManager):
             category="Config", category_label=_l("Configurações"), category_icon="fa-cog",
         )
         appbuilder.add_view(
-            self.rolemodelview, "Roles", icon="fa-id-badge", label=_l("Perfis e funções"),
-            category="Config",
+            ProfileMatrixView, "Roles", icon="fa-id-badge", label=_l("Perfis e funções"), category="Config",
         )
 
     def auth_user_db(self, username, password):

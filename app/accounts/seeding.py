@@ -23,7 +23,8 @@ def menu_resources(appbuilder):
 
 
 def sync_roles(appbuilder) -> None:
-    """Idempotent: adds what the declaration grants; the admin's extra grants are kept."""
+    """Idempotent: each profile and function holds exactly what app.accounts.roles declares
+    (grants no longer declared, or added by hand, are taken away); the admin holds everything."""
     sm = appbuilder.sm
     sm.add_role(ADMIN)
     sm.add_role(sm.auth_role_public)
@@ -40,9 +41,11 @@ def sync_roles(appbuilder) -> None:
                 wanted.add(("menu_access", name))
                 if category:
                     wanted.add(("menu_access", category))
-        have = {(pv.permission.name, pv.view_menu.name) for pv in role.permissions}
-        for permission, view in sorted(wanted - have):
+        have = {(pv.permission.name, pv.view_menu.name): pv for pv in role.permissions}
+        for permission, view in sorted(wanted - set(have)):
             sm.add_permission_role(role, sm.add_permission_view_menu(permission, view))
+        for pair in sorted(set(have) - wanted):
+            sm.del_permission_role(role, have[pair])
     admin = sm.find_role(ADMIN)
     missing = set(sm.session.query(sm.permissionview_model).all()) - set(admin.permissions)
     for pv in missing:

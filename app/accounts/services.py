@@ -1,8 +1,12 @@
-"""User creation shared by the CLI, demo data and tests."""
+"""User creation shared by the CLI, demo data and tests; deactivation of users with history."""
+import secrets
+
+from sqlalchemy import literal, select
 from werkzeug.security import generate_password_hash
 
-from app.accounts.models import PortalUser
+from app.accounts.models import PortalUser, user_client, user_company
 from app.accounts.roles import profile_named
+from app.accounts.sessions import end_sessions
 from app.core.db import db
 
 
@@ -34,3 +38,35 @@ def create_user(*, email, name, profile, password=None, password_hash=None, comp
     if commit:
         db.session.commit()
     return user
+
+
+def unusable_password() -> str:
+    """A hash of a random secret nobody knows: the account has no password until its owner
+    chooses one through his invitation link."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
+def has_history(user_id: int) -> bool:
+    """Whether any row besides the user's own links points at him (calls he opened, messages,
+    uploads, changes he made, users he created…): deleting him would break or orphan them."""
+    from flask_appbuilder.security.sqla.models import assoc_user_role
+
+    own_links = {user_company.name, user_client.name, assoc_user_role.name}
+    user_table = PortalUser.__table__
+    for table in db.metadata.sorted_tables:
+        if table.name in own_links:
+            continue
+        for fk in table.foreign_keys:
+            if fk.column.table is not user_table or (fk.ondelete or "").upper() == "CASCADE":
+                continue
+            found = db.session.execute(select(literal(1)).select_from(table)
+                                       .where(fk.parent == user_id).limit(1)).first()
+            if found:
+                return True
+    return False
+
+
+def deactivate(user: PortalUser) -> None:
+    """Off for good until reactivated: no login, every open session ended (caller commits)."""
+    user.active = False
+    end_sessions(user)

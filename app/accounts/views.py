@@ -1,11 +1,13 @@
 """Administrar usuários (§3.2): FAB's user screen with the portal's fields and rules."""
-from flask import flash, g, redirect, request
-from flask_appbuilder import expose, has_access
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.filters import FilterStartsWith
 from flask_appbuilder.security.views import (
-    AuthDBView, ResetMyPasswordView, ResetPasswordView, UserDBModelView, UserInfoEditView,
+    AuthDBView, ResetMyPasswordView, UserDBModelView, UserInfoEditView,
 )
 from flask_babel import gettext as _
 from flask_login import logout_user
@@ -16,12 +18,14 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from app.accounts import sessions
 from app.accounts.models import EMAIL_PREFERENCES, PREFERENCE_LABELS, PortalUser
 from app.accounts.passwords import PasswordPolicy
+from app.accounts.password_reset import send_link
 from app.accounts.roles import FUNCTION_PREFIX, PROFILES, profile_named
+from app.accounts.services import deactivate, has_history, unusable_password
 from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal
 from app.core.views import (
-    UNEXPOSED_MODELVIEW_ROUTES, BrazilianFormatting, FlagFields, PortalListWidget, PostOnlyActions,
+    BLANK_CHOICE, UNEXPOSED_MODELVIEW_ROUTES, BrazilianFormatting, FlagFields, PortalListWidget, PostOnlyActions,
     ScopedInterface,
 )
 from app.notifications.recipients import choices_offered
@@ -56,8 +60,9 @@ def profile_links_required(form, field):
 
 PROFILE_FIELD = SelectField(
     _l("Tipo de Usuário"),
-    choices=[(p.name, p.label) for p in PROFILES],
-    validators=[DataRequired(), profile_links_required],
+    # No profile chosen for the admin: a user created with the first one by mistake was an admin.
+    choices=[("", BLANK_CHOICE), *((p.name, p.label) for p in PROFILES)],
+    validators=[DataRequired(_l("Escolha o tipo de usuário.")), profile_links_required],
     widget=Select2Widget(),
 )
 USER_LINK_COLUMNS = [
@@ -74,6 +79,7 @@ class PortalUserView(PostOnlyActions, FlagFields, BrazilianFormatting, UserDBMod
     list_widget = PortalListWidget
     exclude_route_methods = UNEXPOSED_MODELVIEW_ROUTES
     list_title = _l("Usuários")
+    show_template = "accounts/user_show.html"
     show_title = _l("Dados do usuário")
     add_title = _l("Adicionar Usuário")
     edit_title = _l("Editar Usuário")
@@ -87,11 +93,11 @@ class PortalUserView(PostOnlyActions, FlagFields, BrazilianFormatting, UserDBMod
         (_l("Dados do usuário"), {"fields": ["first_name", "email", "profile", "companies", "clients"]}),
         (_l("E-mails que recebo"), {"fields": list(EMAIL_PREFERENCES)}),
     ]
-    add_columns = ["email", "password", "conf_password", "first_name", *USER_LINK_COLUMNS]
+    # No password: the new user receives an invitation to choose his own (app.accounts.password_reset).
+    add_columns = ["email", "first_name", *USER_LINK_COLUMNS]
     edit_columns = ["first_name", "email", *USER_LINK_COLUMNS]
-    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, "profile": PROFILE_FIELD,
-                             "password": PasswordField(_l("Senha"), validators=[DataRequired(), PasswordPolicy()],
-                                                       widget=BS3PasswordFieldWidget())}
+    add_form_extra_fields = {"profile": PROFILE_FIELD,
+                             "active": BooleanField(_l("Ativo"), default=True)}
     edit_form_extra_fields = {"profile": PROFILE_FIELD}
     add_form_query_rel_fields = {"roles": [["name", FilterStartsWith, FUNCTION_PREFIX]]}
     edit_form_query_rel_fields = add_form_query_rel_fields
@@ -142,9 +148,65 @@ class PortalUserView(PostOnlyActions, FlagFields, BrazilianFormatting, UserDBMod
         if profile and not profile.own_carrier:
             item.carrier = None
 
+    # FAB's "Reset Password" form, where the admin typed the user's password: replaced by the link.
+    resetpasswords = None
+
     def pre_add(self, item):
-        super().pre_add(item)
+        item.password = unusable_password()  # until he chooses one through the invitation
         self._sync_identity(item)
+
+    def post_add(self, item):
+        if item.active:
+            send_link(item, invitation=True)
+            db.session.commit()
+            flash(_("Convite enviado para %(email)s: o usuário cria a própria senha pelo link.",
+                    email=item.email), "info")
+        else:
+            flash(_("Usuário inativo: nenhum convite enviado. Ative-o e use \"Enviar link de senha\"."),
+                  "warning")
+
+    @action("sendpasswordlink", _l("Enviar link de senha"),
+            _l("Enviar ao usuário um link para criar uma nova senha? A senha atual continua valendo "
+               "até ele usar o link."), "fa-envelope", multiple=False)
+    def sendpasswordlink(self, item):
+        """The invitation again for a user who never logged in; a reset link otherwise."""
+        if not item.active:
+            flash(_("Usuário inativo: ative-o antes de enviar o link."), "warning")
+        else:
+            send_link(item, invitation=item.last_login is None)
+            db.session.commit()
+            flash(_("Link enviado para %(email)s.", email=item.email), "info")
+        return redirect(url_for(".show", pk=item.id))
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """FAB's user page, offering the link instead of its password form."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        widgets = self._get_show_widget(pk, item, actions={"sendpasswordlink": self.actions["sendpasswordlink"]})
+        self.update_redirect()
+        return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+                                    appbuilder=self.appbuilder, related_views=self._related_views)
+
+    @expose("/delete/<pk>", methods=["POST"])
+    @has_access
+    def delete(self, pk):
+        """A user with history (calls, messages, changes…) is deactivated, never half-deleted."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        if item.id == current_principal().user_id:
+            flash(_("Você não pode excluir o seu próprio usuário."), "danger")
+            return redirect(url_for(".show", pk=item.id))
+        if has_history(item.id):
+            deactivate(item)
+            db.session.commit()
+            flash(_("%(email)s tem histórico no portal: foi desativado em vez de excluído. Para apagar "
+                    "os dados pessoais, use a anonimização (LGPD).", email=item.email), "warning")
+            return redirect(url_for(".show", pk=item.id))
+        return super().delete(pk)
 
     def pre_update(self, item):
         super().pre_update(item)
@@ -174,16 +236,7 @@ class OwnPasswordForm(DynamicForm):
                                      widget=BS3PasswordFieldWidget())
 
 
-class UserPasswordForm(DynamicForm):
-    @property
-    def owner_email(self) -> str | None:
-        """The e-mail of the user whose password the admin sets (``?pk=``)."""
-        user = db.session.get(PortalUser, request.args.get("pk", type=int) or 0)
-        return user.email if user else None
-
-
 new_password_fields(OwnPasswordForm)
-new_password_fields(UserPasswordForm)
 
 
 class OwnPasswordView(ResetMyPasswordView):
@@ -192,15 +245,6 @@ class OwnPasswordView(ResetMyPasswordView):
     class_permission_name = "ResetMyPasswordView"
     form = OwnPasswordForm
     form_title = _l("Redefinir minha senha")
-    message = _l("Senha alterada.")
-
-
-class UserPasswordView(ResetPasswordView):
-    """The admin's "Redefinir senha" of another user: the same policy."""
-
-    class_permission_name = "ResetPasswordView"
-    form = UserPasswordForm
-    form_title = _l("Redefinir senha do usuário")
     message = _l("Senha alterada.")
 
 

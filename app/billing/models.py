@@ -3,12 +3,15 @@ from flask_appbuilder import Model
 from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import relationship
 
+from app.core.changelog import Tracked
+from app.core.i18n import lazy_gettext as _l
 from app.core.db import IdMixin, utcnow
 from app.core.scoping import Scope
 
 
 class BillingFile(IdMixin, Model):
     __tablename__ = "billing_file"
+    __changelog__ = Tracked(label=_l("Arquivo de faturamento"))
     __scope__ = Scope(company="company_id", client="client_id")
     company_id = Column(Integer, ForeignKey("company.id"), nullable=False, index=True)
     client_id = Column(Integer, ForeignKey("client.id"), nullable=False)

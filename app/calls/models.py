@@ -5,6 +5,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
+from app.core.changelog import Tracked
+from app.core.i18n import lazy_gettext as _l
 from app.core.db import IdMixin, TimestampMixin, utcnow
 from app.core.scoping import Scope
 
@@ -136,6 +138,7 @@ class BusinessCalendar(IdMixin, Model):
     """Expediente of one dealer company: the working days and hours the SLA clock runs in."""
 
     __tablename__ = "business_calendar"
+    __changelog__ = Tracked(label=_l("Expediente"))
     __scope__ = Scope(company="company_id", dealer_only=True)
     DAYS = ("works_mon", "works_tue", "works_wed", "works_thu", "works_fri", "works_sat", "works_sun")
     company_id = Column(Integer, ForeignKey("company.id", ondelete="CASCADE"), nullable=False, unique=True)
@@ -159,6 +162,7 @@ class Holiday(IdMixin, Model):
     """A day without business hours, for one company or (company empty) for all of them."""
 
     __tablename__ = "holiday"
+    __changelog__ = Tracked(label=_l("Feriado"))
     __scope__ = Scope(company="company_id", dealer_only=True)
     __table_args__ = (UniqueConstraint("company_id", "day"),)
     company_id = Column(Integer, ForeignKey("company.id", ondelete="CASCADE"), index=True)

@@ -5,6 +5,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
+from app.core.changelog import Tracked
+from app.core.i18n import lazy_gettext as _l
 from app.core.db import ErpMixin, IdMixin, TimestampMixin
 from app.core.scoping import Scope
 
@@ -139,6 +141,7 @@ class DefectType(IdMixin, ErpMixin, TimestampMixin, Model):
     """Defects from the ERP; the admin chooses which the portal offers."""
 
     __tablename__ = "defect_type"
+    __changelog__ = Tracked(label=_l("Defeito"))
     __scope__ = Scope()
     WITH_CONTRACT, WITHOUT_CONTRACT, CONTRACT = "with_contract", "without_contract", "contract"
     CATEGORIES = (WITH_CONTRACT, WITHOUT_CONTRACT, CONTRACT)

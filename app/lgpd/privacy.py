@@ -17,6 +17,7 @@ from app.accounts.services import hash_password
 from app.billing.models import BillingDownload
 from app.calls.models import PreServiceMessage, ServiceCall
 from app.contact.models import ContactMessage
+from app.core.changelog import redact
 from app.core.db import db, utcnow
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import scoped
@@ -97,6 +98,7 @@ def anonymise_user(user_id: int, admin_id: int) -> PortalUser:
     user = db.session.get(PortalUser, user_id)
     if user is None:
         raise PrivacyError(_l("Usuário não encontrado."))
+    redact(db.session, PortalUser, user.id)  # the change log's copies of his name and e-mail
     address = (user.email or "").lower()
     anonymous = f"anonimizado-{user.id}@{ANONYMOUS_DOMAIN}"
     user.first_name, user.last_name = "Usuário anonimizado", f"#{user.id}"
@@ -146,3 +148,13 @@ def handle_request(request: DataRequest, admin_id: int, *, anonymise: bool) -> N
     request.status = DataRequest.DONE if anonymise else DataRequest.REJECTED
     request.handled_at = utcnow()
     request.handled_by_id = admin_id
+
+
+def anonymise_by_admin(user_id: int, admin_id: int) -> DataRequest:
+    """The admin erases a user (a former employee, a request by other means): recorded as an
+    erasure request handled at once (caller commits)."""
+    request = DataRequest(user_id=user_id, kind=DataRequest.ERASURE, status=DataRequest.OPEN,
+                          note=str(_l("Anonimizado pelo administrador em Administrar usuários.")))
+    db.session.add(request)
+    handle_request(request, admin_id, anonymise=True)
+    return request

@@ -264,6 +264,7 @@ class DataRequestView(PortalModelView):
     route_base = "/solicitacoes-lgpd"
     datamodel = ScopedInterface(DataRequest)
     class_permission_name = "DataRequest"
+    method_permission_name = {**PortalModelView.method_permission_name, "anonymize_user": "write"}
     base_permissions = ["can_read", "can_write"]
     exclude_route_methods = PortalModelView.exclude_route_methods | {"add", "edit", "delete"}
     list_title = show_title = _l("Solicitações LGPD")
@@ -301,6 +302,23 @@ class DataRequestView(PortalModelView):
     @action("reject", _l("Recusar"), _l("Recusar esta solicitação?"), "fa-ban", multiple=False)
     def reject(self, item):
         return self._handle(item, anonymise=False)
+
+    @expose("/anonimizar-usuario/<int:user_id>", methods=["POST"])
+    @has_access
+    def anonymize_user(self, user_id):
+        """From the user's page (Administrar usuários): erase him without a request of his own."""
+        user = get_scoped(db.session, PortalUser, user_id)
+        if user is None:
+            abort(404)
+        try:
+            privacy.anonymise_by_admin(user.id, current_principal().user_id)
+        except privacy.PrivacyError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("Usuário anonimizado; chamados e notas fiscais foram mantidos."), "success")
+        return redirect(url_for("PortalUserView.show", pk=user_id))
 
 
 def register(appbuilder):

@@ -3,6 +3,8 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import relationship
 
+from app.core.changelog import Tracked
+from app.core.i18n import lazy_gettext as _l
 from app.core.db import IdMixin, utcnow
 from app.core.scoping import Scope
 
@@ -11,6 +13,9 @@ class SyncToken(IdMixin, Model):
     """A synchronizer's bearer token: only its sha256 is kept; revoked tokens stay for history."""
 
     __tablename__ = "sync_token"
+    # Every call of the synchronizer touches these; the admin changes the name and revocation.
+    __changelog__ = Tracked(label=_l("Token de sincronismo"), ignore=(
+        "last_used_at", "last_heartbeat_at", "agent", "agent_version", "acked_cursor", "acked_at"))
     __scope__ = Scope(dealer_only=True)
     name = Column(String(80), nullable=False, unique=True)
     token_hash = Column(String(64), nullable=False, unique=True)
@@ -37,6 +42,7 @@ class SyncBatch(IdMixin, Model):
     rejected (``result`` keeps the errors for the monitor; the same batch_id may be sent again)."""
 
     __tablename__ = "sync_batch"
+    __changelog__ = Tracked(label=_l("Lote do ILUX"))
     __scope__ = Scope(dealer_only=True)
     APPLIED, REJECTED = "applied", "rejected"
     batch_id = Column(String(64), nullable=False, unique=True)
@@ -48,3 +54,6 @@ class SyncBatch(IdMixin, Model):
     result = Column(JSON, nullable=False)
     received_at = Column(DateTime, nullable=False, default=utcnow, index=True)
     token = relationship("SyncToken")
+
+    def __str__(self) -> str:
+        return self.batch_id

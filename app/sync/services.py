@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import PortalUser
+from app.core.changelog import grouped
 from app.core.db import db, utcnow
 from app.core.scoping import scoped
 from app.core.timefmt import isoformat_local
@@ -119,7 +120,9 @@ def receive_batch(token: SyncToken, payload) -> BatchOutcome:
     if previous is not None and previous.status == SyncBatch.APPLIED:
         return _replay(previous, digest)
     try:
-        counts = ingest(records, actor_id=system_user_id())
+        with grouped(db.session):  # the batch is one entry of the change log, not one per row
+            counts = ingest(records, actor_id=system_user_id())
+            db.session.flush()
         result = {"batch_id": batch_id, "applied": len(records), **counts,
                   "server_time": isoformat_local(utcnow())}
         row = previous or SyncBatch(batch_id=batch_id)

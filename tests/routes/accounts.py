@@ -41,4 +41,6 @@ ROUTES = {
     ("POST", "/solicitacoes-lgpd/action/anonymize/{data_request}"): allow(ADMIN, ok=302),
     # a single-row action
     ("POST", "/solicitacoes-lgpd/action_post#action=anonymize&rowid={data_request}"): allow(ADMIN, ok=404),
+    # the admin anonymises a user from his page (Administrar usuários)
+    ("POST", "/solicitacoes-lgpd/anonimizar-usuario/{user}"): allow(ADMIN, ok=302),
 }

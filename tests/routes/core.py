@@ -1,8 +1,20 @@
-"""Routes of the foundation: login, dashboard, users, roles, master data, defects."""
+"""Routes of the foundation: login, dashboard, users, profiles, change log, master data, defects."""
+from app.core.changelog import ObjectChange
+from app.core.db import db
 from tests.access import (
     ANONYMOUS, ADMIN, ATTENDANCE_OPERATOR, CALL_OPENER, CALLS_OPERATOR, CLIENT, LOGGED_IN,
     SUPPLIES_OPERATOR, TECHNICIAN, allow, api_allow, public,
 )
+
+
+
+def build(ids, users):
+    entry = ObjectChange(action=ObjectChange.UPDATE, object_type="DefectType", object_id=ids["user"],
+                         object_repr="ATOLAMENTO", changes={"listed_on_portal": [False, True]})
+    db.session.add(entry)
+    db.session.commit()
+    return {"object_change": entry.id}
+
 
 MASTER_READERS = (ADMIN, ATTENDANCE_OPERATOR, CALLS_OPERATOR, SUPPLIES_OPERATOR)
 EQUIPMENT_READERS = (*MASTER_READERS, TECHNICIAN, CLIENT, CALL_OPENER)
@@ -40,20 +52,13 @@ ROUTES = {
     ("POST", "/usuarios/edit/{user}"): allow(ADMIN),
     ("GET", "/usuarios/delete/{user}"): public(405),
     ("POST", "/usuarios/delete/{user}"): allow(ADMIN, ok=302),
-    ("POST", "/usuarios/action/resetpasswords/{user}"): allow(ADMIN, ok=302),
-    ("POST", "/usuarios/action_post#action=resetpasswords&rowid={user}"): allow(ADMIN, ok=404),  # a single-row action
-    ("GET", "/resetpassword/form?pk={user}"): allow(ADMIN),
-    ("POST", "/resetpassword/form?pk={user}"): allow(ADMIN),
-    ("GET", "/perfis/list/"): allow(ADMIN),
-    ("GET", "/perfis/show/{role}"): allow(ADMIN),
-    ("GET", "/perfis/add"): allow(ADMIN),
-    ("POST", "/perfis/add"): allow(ADMIN),
-    ("GET", "/perfis/edit/{role}"): allow(ADMIN),
-    ("POST", "/perfis/edit/{role}"): allow(ADMIN),
-    ("GET", "/perfis/delete/{role}"): public(405),
-    ("POST", "/perfis/delete/{role}"): allow(ADMIN, ok=302),
-    ("POST", "/perfis/action/copyrole/{role}"): allow(ADMIN, ok=404),  # a list-only action
-    ("POST", "/perfis/action_post#action=copyrole&rowid={role}"): allow(ADMIN, ok=302),
+    ("POST", "/usuarios/action/sendpasswordlink/{user}"): allow(ADMIN, ok=302),
+    ("POST", "/usuarios/action_post#action=sendpasswordlink&rowid={user}"): allow(ADMIN, ok=404),  # a single-row action
+    ("GET", "/perfis/"): allow(ADMIN),
+    # Registro de alterações (read-only)
+    ("GET", "/registro-alteracoes/list/"): allow(ADMIN),
+    ("GET", "/registro-alteracoes/list/?_flt_0_object_type=Holiday"): allow(ADMIN),
+    ("GET", "/registro-alteracoes/show/{object_change}"): allow(ADMIN),
     # Tabela de defeitos
     ("GET", "/defeitos/list/"): allow(ADMIN),
     ("GET", "/defeitos/show/{defect}"): allow(ADMIN),
