@@ -5,7 +5,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
-from app.core.db import IdMixin, TimestampMixin, utcnow
+from app.core.db import IdMixin, TimestampMixin, exact_string, utcnow
 from app.core.scoping import Scope
 
 
@@ -29,7 +29,7 @@ class ServiceCall(IdMixin, TimestampMixin, Model):
         company="company_id", client="client_id", opener="opened_by_id",
         technician="technician_id", status="status",
     )
-    erp_id = Column(String(40), unique=True)
+    erp_id = Column(exact_string(40), unique=True)
     company_id = Column(Integer, ForeignKey("company.id"), nullable=False)
     client_id = Column(Integer, ForeignKey("client.id"), nullable=False)
     equipment_id = Column(Integer, ForeignKey("equipment.id"), index=True)
@@ -109,7 +109,7 @@ class PreServiceMessage(IdMixin, Model):
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
     # The e-mailed link to this message's thread, for the call's contact: stored hashed,
     # expiring, revocable, bound to the address it was sent to.
-    link_token_hash = Column(String(64), unique=True)
+    link_token_hash = Column(exact_string(64), unique=True)
     link_email = Column(String(254))
     link_expires_at = Column(DateTime)
     link_revoked_at = Column(DateTime)
