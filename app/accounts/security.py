@@ -16,7 +16,7 @@ from app.accounts.principal import load_request_user, user_links
 from app.accounts.views import MyDataView, PortalUserView
 from app.core.cache import reference
 from app.core.i18n import lazy_gettext as _l
-from app.core.views import UNEXPOSED_MODELVIEW_ROUTES, PostOnlyActions, ScopedInterface
+from app.core.views import UNEXPOSED_MODELVIEW_ROUTES, BoundedLists, PostOnlyActions, ScopedInterface
 
 
 class RoleInterface(ScopedInterface):
@@ -29,7 +29,7 @@ class RoleInterface(ScopedInterface):
             permissions.joinedload(PermissionView.view_menu))
 
 
-class PortalRoleView(PostOnlyActions, RoleModelView):
+class PortalRoleView(BoundedLists, PostOnlyActions, RoleModelView):
     route_base = "/perfis"
     exclude_route_methods = UNEXPOSED_MODELVIEW_ROUTES
     list_title = _l("Perfis e funções")

@@ -12,7 +12,7 @@ from app.accounts.roles import FUNCTION_PREFIX, PROFILES, profile_named
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal
 from app.core.views import (
-    UNEXPOSED_MODELVIEW_ROUTES, BrazilianFormatting, FlagFields, PortalListWidget, PostOnlyActions,
+    UNEXPOSED_MODELVIEW_ROUTES, BoundedLists, BrazilianFormatting, FlagFields, PortalListWidget, PostOnlyActions,
     ScopedInterface,
 )
 from app.notifications.recipients import choices_offered
@@ -57,7 +57,7 @@ USER_LINK_COLUMNS = [
 ]
 
 
-class PortalUserView(PostOnlyActions, FlagFields, BrazilianFormatting, UserDBModelView):
+class PortalUserView(BoundedLists, PostOnlyActions, FlagFields, BrazilianFormatting, UserDBModelView):
     """Users are admin-only; the profile decides the role and the scope."""
 
     datamodel = ScopedInterface(PortalUser)

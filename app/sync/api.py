@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from app.core.db import db
-from app.core.errors import RETRY_AFTER_SECONDS, UNAVAILABLE, rollback_quietly
+from app.core.errors import RETRY_AFTER_SECONDS, is_unavailable, rollback_quietly
 from app.core.scoping import SYSTEM
 from app.sync import openapi, services
 from app.sync.contract import MAX_BYTES
@@ -171,7 +171,7 @@ def _http_error(error: HTTPException):
 
 def _unexpected_error(error: Exception):
     rollback_quietly()
-    if isinstance(error, UNAVAILABLE):
+    if is_unavailable(error):
         log.error("sync API: database unavailable: %s", getattr(error, "orig", None) or type(error).__name__)
         return error_response(503, _("Banco de dados indisponível; envie o lote novamente em alguns instantes."),
                               headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
