@@ -29,7 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from app.accounts import sessions
     from app.accounts.principal import principal_for_request
-    from app.core import errors, headers, health, redirects
+    from app.core import bounds, errors, headers, health, redirects
     from app.core import views as core_views
     from app.core.scoping import use_principal_loader
     from app.core.db import (IdConverter, apply_timeouts, db, one_rollback_on_return,
@@ -53,6 +53,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     redirects.init_app(app)
     errors.init_app(app)
     core_views.init_app(app)
+    bounds.init_app(app)
     app.register_blueprint(health.health)
 
     from app import models  # noqa: F401  every table registered on the metadata

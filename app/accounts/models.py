@@ -118,7 +118,7 @@ class DataRequest(IdMixin, Model):
     created_at = Column(DateTime, nullable=False, default=utcnow)
     handled_at = Column(DateTime)
     handled_by_id = Column(Integer, ForeignKey("ab_user.id"))
-    note = Column(Text)
+    note = Column(Text, info={"max_length": 2000})
     user = relationship("PortalUser", foreign_keys=[user_id])
 
 

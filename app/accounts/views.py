@@ -11,6 +11,7 @@ from app.accounts.models import EMAIL_PREFERENCES, PREFERENCE_LABELS, PortalUser
 from app.accounts.roles import FUNCTION_PREFIX, PROFILES, profile_named
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal
+from app.core.bounds import ColumnBoundForms
 from app.core.views import (
     UNEXPOSED_MODELVIEW_ROUTES, BoundedLists, BrazilianFormatting, FlagFields, PortalListWidget, PostOnlyActions,
     ScopedInterface,
@@ -57,7 +58,8 @@ USER_LINK_COLUMNS = [
 ]
 
 
-class PortalUserView(BoundedLists, PostOnlyActions, FlagFields, BrazilianFormatting, UserDBModelView):
+class PortalUserView(BoundedLists, PostOnlyActions, ColumnBoundForms, FlagFields, BrazilianFormatting,
+                     UserDBModelView):
     """Users are admin-only; the profile decides the role and the scope."""
 
     datamodel = ScopedInterface(PortalUser)

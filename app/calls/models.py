@@ -46,7 +46,7 @@ class ServiceCall(IdMixin, TimestampMixin, Model):
     sla_paused_at = Column(DateTime)
     sla_paused_seconds = Column(Integer, nullable=False, default=0)
     resolved_in_pre_service = Column(Boolean, nullable=False, default=False)
-    description = Column(Text)
+    description = Column(Text, info={"max_length": 4000})
     contact_name = Column(String(120))
     contact_phone = Column(String(40))
     contact_email = Column(String(320))
@@ -90,7 +90,7 @@ class CallStatusChange(IdMixin, Model):
     changed_at = Column(DateTime, nullable=False, default=utcnow)
     changed_by_id = Column(Integer, ForeignKey("ab_user.id"))
     source = Column(String(20), nullable=False, default="web")
-    note = Column(Text)
+    note = Column(Text, info={"max_length": 2000})
     call = relationship("ServiceCall")
 
 
@@ -105,7 +105,7 @@ class PreServiceMessage(IdMixin, Model):
     # A reply through the e-mailed link of a contact without a login: the address that used it.
     author_email = Column(String(254))
     direction = Column(String(10), nullable=False)
-    body = Column(Text, nullable=False)
+    body = Column(Text, nullable=False, info={"max_length": 4000})
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
     # The e-mailed link to this message's thread, for the call's contact: stored hashed,
     # expiring, revocable, bound to the address it was sent to.

@@ -104,6 +104,9 @@ class CallView(PortalBaseView):
         form = StatusForm()
         if not form.validate_on_submit():
             flash(_("Não foi possível alterar o status: confira os campos."), "danger")
+            for errors in form.errors.values():
+                for error in errors:
+                    flash(str(error), "danger")
             return redirect(url_for(".show", pk=pk))
         note = form.note.data or None
         if (call.status, target) == (CallStatus.OPEN, CallStatus.CONCLUDED) and not note:

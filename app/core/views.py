@@ -18,6 +18,7 @@ from wtforms.fields.core import UnboundField
 from sqlalchemy import func, select
 from sqlalchemy.orm import MANYTOONE, aliased, joinedload, load_only, selectinload
 
+from app.core.bounds import ColumnBoundForms
 from app.core.db import storable_id
 from app.core.errors import Refused
 from app.core.i18n import lazy_gettext as _l
@@ -435,19 +436,21 @@ class PostOnlyActions:
     """FAB also deletes and runs actions on GET; here both need a POST with its CSRF token.
 
     Actions answer like every other route: login for visitors, 400 for an action the screen
-    does not have, 403 without the permission, 404 for a row outside the user's scope (FAB
-    itself would pass ``None`` to the action).
+    does not have, 403 without the permission, 404 for a row outside the user's scope or an
+    action not offered for one row (or for several) (FAB itself would pass ``None`` to the action).
     """
 
     def _run_action(self, name, pks, many):
         if not current_user.is_authenticated:
             return redirect(self.appbuilder.get_url_for_login)
         action_ = self.actions.get(name)
-        if action_ is None or not (action_.multiple if many else action_.single):
+        if action_ is None:
             raise Refused(_l("Ação desconhecida nesta tela."))
         if not self.appbuilder.sm.has_access(self.get_action_permission_name(name),
                                              self.class_permission_name):
             abort(403)
+        if not (action_.multiple if many else action_.single):
+            abort(404)
         items = [self.datamodel.get(self._deserialize_pk_if_composite(pk)) for pk in pks]
         if not items or any(item is None for item in items):
             abort(404)
@@ -478,7 +481,8 @@ class QuietHistory:
             super().update_redirect()
 
 
-class PortalModelView(QuietHistory, BoundedLists, PostOnlyActions, FlagFields, BrazilianFormatting, ModelView):
+class PortalModelView(QuietHistory, BoundedLists, PostOnlyActions, ColumnBoundForms, FlagFields, BrazilianFormatting,
+                      ModelView):
     """A generated screen: read/write permissions, no relation dropdowns in search by default."""
 
     method_permission_name = READ_WRITE_METHODS
