@@ -408,8 +408,9 @@ class ListedRows:
 
 class BoundedLists:
     """A generated list's arguments checked before they reach the query: a sort column the list
-    does not offer or a filter its search form does not have is refused (400, never a 500 or a
-    database error taken for an outage), and no page is longer than PWS_MAX_PAGE_SIZE."""
+    does not offer, a filter its search form does not have or a filter value its integer column
+    cannot hold is refused (400, never a 500 or a database error taken for an outage), and no
+    page is longer than PWS_MAX_PAGE_SIZE."""
 
     def _list(self, **kwargs):
         filters = self._filters.get_search_filters()
