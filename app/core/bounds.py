@@ -1,16 +1,15 @@
 """How long a text and how large a number a column holds, said once.
 
 Generated forms (``ColumnBoundForms``), hand-written forms (``ColumnBoundForm``), values read
-straight from a request (``problem``) and the technicians' app schemas
-(``marshmallow_validators``) all take their bounds from the column the value goes to, and
-answer a value past them with a pt-BR field error instead of a database error (a 500) or a
-silent cut.
+straight from a request (``raw_problems``, ``whole_number``), the technicians' app schemas
+(``bounds``) and the inputs' ``maxlength`` (``column_limit``) all take their bounds from the
+column the value goes to, and answer a value past them with a pt-BR field error instead of a
+database error (a 500) or a silent cut.
 """
 from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import format_decimal, gettext
-from marshmallow import ValidationError as SchemaError
 from sqlalchemy import BigInteger, Integer, Numeric, SmallInteger, String
 from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
@@ -123,18 +122,6 @@ class ColumnBoundForms:
                     bind_bounds(field, columns[name])
 
 
-def marshmallow_validators(column) -> list:
-    """The column's bound for a marshmallow field: ``validate=marshmallow_validators(Model.x)``."""
-    limits = bounds(column)
-
-    def validate(value):
-        message = problem_in(limits, value)
-        if message:
-            raise SchemaError(message)
-
-    return [validate]
-
-
 def raw_problems(values, fields: dict) -> list[str]:
     """pt-BR errors ("Departamento: no máximo 120 caracteres.") for values read straight from a
     request's form: ``fields`` maps a form name to (column, label)."""
@@ -152,7 +139,8 @@ def whole_number(column, text: str) -> tuple[int | None, str | None]:
     if not (text.isascii() and text.isdigit()):
         return None, gettext("Informe somente números.")
     number = int(text)
-    return (None, problem(column, number)) if problem(column, number) else (number, None)
+    reason = problem(column, number)
+    return (None, reason) if reason else (number, None)
 
 
 def _named(name: str) -> Bounds:
