@@ -103,7 +103,9 @@ class Config:
     FAB_UPDATE_PERMS = False
     FAB_ADD_SECURITY_API = False
     FAB_API_SWAGGER_UI = _bool("FAB_API_SWAGGER_UI", True)
-    FAB_API_MAX_PAGE_SIZE = 100
+    # The longest page any list or REST API gives, whatever psize_<View> or page_size asks for.
+    PWS_MAX_PAGE_SIZE = int(os.environ.get("PWS_MAX_PAGE_SIZE", "100"))
+    FAB_API_MAX_PAGE_SIZE = PWS_MAX_PAGE_SIZE
     FAB_BASE_TEMPLATE = "pws/baselayout.html"
     FAB_INDEX_VIEW = "app.dashboard.views.PortalIndexView"
     FAB_PASSWORD_COMPLEXITY_ENABLED = False

@@ -29,7 +29,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from app.accounts import sessions
     from app.accounts.principal import principal_for_request
-    from app.core import errors, headers, health, redirects
+    from app.core import bounds, errors, headers, health, redirects
+    from app.core import views as core_views
     from app.core.scoping import use_principal_loader
     from app.core.db import (IdConverter, apply_timeouts, db, one_rollback_on_return,
                              remove_sessions_safely, track_transactions, use_auto_increment_ids)
@@ -51,6 +52,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     use_principal_loader(app, principal_for_request)
     redirects.init_app(app)
     errors.init_app(app)
+    core_views.init_app(app)
+    bounds.init_app(app)
     app.register_blueprint(health.health)
 
     from app import models  # noqa: F401  every table registered on the metadata

@@ -66,6 +66,7 @@ def test_printed_logins_cover_every_profile_and_sign_in(app, demo):
 
 
 def test_equipment_lists_show_only_the_users_scope(app, db_ctx, demo):
+    app.config["PWS_MAX_PAGE_SIZE"] = 200  # every row of the demo on one page
     readers = {CLIENT, CALL_OPENER, ATTENDANCE_OPERATOR, CALLS_OPERATOR, SUPPLIES_OPERATOR}
     with db_ctx() as session:
         every = {row.serial: (row.company_id, row.client_id)

@@ -79,3 +79,85 @@ def test_an_id_too_large_for_the_database_is_not_found(admin):
                  f"/usuarios/show/{HUGE_ID}", f"/clientes/show/-{HUGE_ID}",
                  f"/atendimentos/show/{HUGE_ID}", f"/api/v1/tecnico/atendimentos/{HUGE_ID}"):
         assert admin.get(path).status_code == 404, path
+
+
+def _portuguese_page(response, code, *texts):
+    body = response.get_data(as_text=True)
+    assert response.status_code == code, (code, response.status_code)
+    assert "navbar" in body, "the portal's frame"
+    for text in texts:
+        assert text in body, text
+    for english in ("Bad Request", "Request Entity Too Large", "Too Many Requests", "The CSRF token"):
+        assert english not in body, english
+
+
+def test_every_error_page_is_portuguese_in_the_portal_frame():
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False, WTF_CSRF_ENABLED=True)
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+
+    @app.route("/teste-status/<int:code>", methods=["GET", "POST"])
+    def status(code):  # test-only route: werkzeug's own exceptions, as the app raises them
+        from flask import abort
+        abort(code)
+
+    client = app.test_client()
+    _portuguese_page(client.get("/teste-status/400"), 400, "Requisição inválida")
+    _portuguese_page(client.get("/teste-status/403"), 403, "Acesso negado")
+    _portuguese_page(client.get("/nao-existe"), 404, "Página não encontrada")
+    _portuguese_page(client.put("/teste-status/400"), 405, "Operação não permitida")
+    _portuguese_page(client.get("/teste-status/413"), 413, "Envio grande demais")
+    _portuguese_page(client.post("/teste-status/200", data={"texto": "x" * 5000}), 413, "Envio grande demais")
+    _portuguese_page(client.get("/teste-status/429"), 429, "Muitas tentativas")
+    _portuguese_page(client.get("/teste-status/500"), 500, "Ocorreu um erro inesperado")
+    unavailable = client.get("/teste-status/503")
+    assert unavailable.status_code == 503 and "Serviço indisponível" in unavailable.get_data(as_text=True)
+    # The CSRF failure: a form posted without its token (werkzeug's bare English page before).
+    _portuguese_page(client.post("/login/", data={"username": "a", "password": "b"}), 400,
+                     "O formulário expirou")
+
+
+def test_api_errors_stay_json_in_portuguese():
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/api/teste-status/<int:code>")
+    def api_status(code):  # test-only route
+        from flask import abort
+        abort(code)
+
+    client = app.test_client()
+    for code, text in ((400, "não aceita"), (403, "permissão"), (413, "tamanho"), (429, "Muitas tentativas"),
+                       (500, "erro inesperado")):
+        response = client.get(f"/api/teste-status/{code}")
+        assert response.status_code == code and response.is_json, code
+        assert text in response.get_json()["message"], (code, response.get_json())
+
+
+def test_a_database_error_of_the_request_is_not_an_outage(caplog):
+    """Only a lost or refused connection (and the server's own busy answers) is a 503: an
+    unknown column (MariaDB 1054) or SQLite's "no such column" is a bug, answered 500, and
+    never logged as "database unavailable"."""
+    from sqlalchemy.exc import OperationalError
+
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+    errors = {
+        "coluna": (OperationalError("SELECT x", {}, _DriverError(1054, "Unknown column 'x'")), 500),
+        "sqlite": (OperationalError("SELECT x", {}, _DriverError("no such column: x")), 500),
+        "perdida": (OperationalError("SELECT 1", {}, _DriverError(2013, "Lost connection")), 503),
+        "recusada": (OperationalError("SELECT 1", {}, _DriverError(2003, "Can't connect")), 503),
+        "travado": (OperationalError("UPDATE", {}, _DriverError("database is locked")), 503),
+    }
+
+    @app.route("/teste-banco/<name>")
+    def database_error(name):  # test-only route: what the driver raises
+        raise errors[name][0]
+
+    for name, (_error, code) in errors.items():
+        caplog.clear()
+        response = app.test_client().get(f"/teste-banco/{name}")
+        assert response.status_code == code, name
+        assert ("Retry-After" in response.headers) == (code == 503), name
+        assert ("database unavailable" in caplog.text) == (code == 503), name
+
+
+class _DriverError(Exception):
+    """What PyMySQL (code, message) and sqlite3 (message) put in ``error.orig``."""

@@ -24,6 +24,7 @@ PINNED_METHODS = {
     "flask_appbuilder.api.BaseApi.add_apispec_components": "b327002f883f6aa7",
     "flask_appbuilder.api.BaseApi.create_blueprint": "89575db36b39fffa",
     "flask_appbuilder.baseviews.BaseCRUDView._get_list_widget": "b8bd9f3ee791aece",
+    "flask_appbuilder.baseviews.BaseCRUDView._list": "272a87f649f928b5",
     "flask_appbuilder.baseviews.BaseCRUDView._init_forms": "2073f5423803e18b",
     "flask_appbuilder.baseviews.BaseCRUDView._init_properties": "4bdd672231ced1d5",
     "flask_appbuilder.baseviews.BaseFormView._get_edit_widget": "08a5d1e694a7635a",

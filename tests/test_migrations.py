@@ -4,7 +4,8 @@ import tempfile
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import String, create_engine, text
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import make_url
 
 from app.core.db import db
@@ -24,6 +25,30 @@ def _fresh_database_url() -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+def _declared_collations() -> dict:
+    """Alembic's comparison ignores collations: each text column's, as the models declare it
+    (None: the database's default; JSON columns are MariaDB's own utf8mb4_bin, not compared)."""
+    if make_url(DATABASE_URL).get_backend_name() == "sqlite":
+        return {}
+    dialect = mysql.dialect()
+    return {(table.name, column.name): getattr(column.type.dialect_impl(dialect), "collation", None)
+            for table in db.metadata.sorted_tables for column in table.columns
+            if isinstance(column.type.dialect_impl(dialect), String)}
+
+
+def _collations(app) -> dict:
+    if make_url(DATABASE_URL).get_backend_name() == "sqlite":
+        return {}
+    with app.app_context(), db.engine.connect() as conn:
+        default = conn.execute(text("SELECT @@collation_database")).scalar()
+        rows = conn.execute(text(
+            "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+            "WHERE table_schema = DATABASE() AND collation_name IS NOT NULL")).all()
+        db.engine.dispose()
+    return {(table, column): None if collation == default else collation
+            for table, column, collation in rows if (table, column) in _declared_collations()}
+
+
 def test_migrations_match_the_models_and_init_seeds_them():
     app = make_app(SQLALCHEMY_DATABASE_URI=_fresh_database_url())
     with app.app_context():
@@ -33,6 +58,7 @@ def test_migrations_match_the_models_and_init_seeds_them():
                                     db.metadata)
         db.engine.dispose()
     assert diff == [], "models and migrations disagree; add a migration:\n" + "\n".join(map(str, diff))
+    assert _collations(app) == _declared_collations(), "a column's collation differs from its model"
 
     result = app.test_cli_runner().invoke(args=["pws", "init", "--no-migrate"])
     assert result.exit_code == 0, result.output

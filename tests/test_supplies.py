@@ -401,3 +401,24 @@ def test_supply_list_runs_a_constant_number_of_queries(app, db_ctx, world):
     assert counts[0] == counts[1] <= PAGE_QUERY_LIMIT, counts
     with db_ctx() as session:
         assert session.execute(select(func.count(SupplyRequest.id))).scalar() == 20
+
+
+def test_values_past_their_columns_are_field_errors_not_500s_or_cuts(app, db_ctx, world):
+    """Issue 22.6: a counter ≥ 2³¹, a 100,000-character Observação and a 121-character
+    Departamento are refused with pt-BR errors; at the bound they are stored whole."""
+    client = _as(app, world["client"])
+    counter = _request(client, world["equipment"], [(world["black"], 1, 2**31)])
+    assert counter.status_code == 422
+    assert "Contador inválido para TONER PRETO TN-3472: Informe um número entre" in counter.get_data(as_text=True)
+    note = _request(client, world["equipment"], [(world["black"], 1, 100)], note="x" * 100_000)
+    assert note.status_code == 422 and "Observação: No máximo 2.000 caracteres." in note.get_data(as_text=True)
+    data = {"csrf_token": csrf_token(client), f"quantidade_{world['black']}": "1",
+            f"contador_{world['black']}": "100", "departamento": "D" * 121}
+    department = client.post(f"/suprimentos/solicitar/equipamento/{world['equipment']}", data=data)
+    assert department.status_code == 422
+    assert "Departamento: No máximo 120 caracteres." in department.get_data(as_text=True)
+    assert _requests(db_ctx) == []
+
+    data["departamento"] = "D" * 120
+    assert client.post(f"/suprimentos/solicitar/equipamento/{world['equipment']}", data=data).status_code == 302
+    assert [r.department for r in _requests(db_ctx)] == ["D" * 120]

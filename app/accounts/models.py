@@ -7,7 +7,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from app.core.changelog import Tracked
-from app.core.db import IdMixin, utcnow
+from app.core.db import IdMixin, exact_string, utcnow
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import Scope
 
@@ -126,7 +126,7 @@ class DataRequest(IdMixin, Model):
     created_at = Column(DateTime, nullable=False, default=utcnow)
     handled_at = Column(DateTime)
     handled_by_id = Column(Integer, ForeignKey("ab_user.id"))
-    note = Column(Text)
+    note = Column(Text, info={"max_length": 2000})
     user = relationship("PortalUser", foreign_keys=[user_id])
 
 
@@ -137,8 +137,8 @@ class PasswordResetToken(IdMixin, Model):
     __tablename__ = "password_reset_token"
     __scope__ = Scope(own="user_id")
     user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
-    token_hash = Column(String(64), nullable=False, unique=True)
-    password_fingerprint = Column(String(64), nullable=False)
+    token_hash = Column(exact_string(64), nullable=False, unique=True)
+    password_fingerprint = Column(exact_string(64), nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     expires_at = Column(DateTime, nullable=False)
     used_at = Column(DateTime)

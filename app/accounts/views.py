@@ -24,9 +24,10 @@ from app.accounts.services import deactivate, has_history, unusable_password
 from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal
+from app.core.bounds import ColumnBoundForms
 from app.core.views import (
-    BLANK_CHOICE, UNEXPOSED_MODELVIEW_ROUTES, BrazilianFormatting, FlagFields, PortalListWidget, PostOnlyActions,
-    ScopedInterface,
+    BLANK_CHOICE, UNEXPOSED_MODELVIEW_ROUTES, BoundedLists, BrazilianFormatting, FlagFields, PortalListWidget,
+    PostOnlyActions, ScopedInterface,
 )
 from app.notifications.recipients import choices_offered
 
@@ -71,7 +72,8 @@ USER_LINK_COLUMNS = [
 ]
 
 
-class PortalUserView(PostOnlyActions, FlagFields, BrazilianFormatting, UserDBModelView):
+class PortalUserView(BoundedLists, PostOnlyActions, ColumnBoundForms, FlagFields, BrazilianFormatting,
+                     UserDBModelView):
     """Users are admin-only; the profile decides the role and the scope."""
 
     datamodel = ScopedInterface(PortalUser)

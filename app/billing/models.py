@@ -18,7 +18,7 @@ class BillingFile(IdMixin, Model):
     contract_id = Column(Integer, ForeignKey("contract.id"))
     month = Column(SmallInteger, nullable=False)
     year = Column(SmallInteger, nullable=False)
-    note = Column(Text)
+    note = Column(Text, info={"max_length": 500})
     original_name = Column(String(255), nullable=False)
     stored_name = Column(String(80), nullable=False, unique=True)
     size = Column(Integer, nullable=False)

@@ -13,6 +13,7 @@ from app.billing.services import (
     log_download,
 )
 from app.catalog.models import Client, Contract
+from app.core.bounds import raw_problems
 from app.core.db import db, utcnow
 from app.core.files import read_limited, send_stored
 from app.core.filters import FilteredInterface, FilterExact, FilterField, FilterFormMixin, related_text
@@ -141,6 +142,9 @@ class BillingUploadView(PortalBaseView):
         contract = next((c for c in contracts if str(c.id) == contract_id), None)
         if contract_id and contract is None:
             return None, [_("O contrato escolhido não é deste cliente.")]
+        too_long = raw_problems(form, {"observacao": (BillingFile.note, _("Observação"))})
+        if too_long:
+            return None, too_long
         max_bytes = int(current_app.config["PWS_BILLING_MAX_MB"] * 1024 * 1024)
         uploads = [Upload(name=item.filename, data=read_limited(item.stream, max_bytes))
                    for item in request.files.getlist("arquivos") if item and item.filename]

@@ -2,9 +2,11 @@
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
 from app.calls import files
+from app.calls.models import CallStatusChange, PreServiceMessage, ServiceCall
+from app.core.bounds import ColumnBoundForm
 from app.core.i18n import lazy_gettext as _l
 
 
@@ -23,29 +25,32 @@ def _checked_files(form, field):
     field.checked = checked
 
 
-class OpenCallForm(FlaskForm):
+class OpenCallForm(ColumnBoundForm, FlaskForm):
     # The service checks the defect against the equipment's listed defects (pt-BR message).
     defect_type = SelectField(_l("Tipo de defeito"), coerce=int, validate_choice=False,
                               validators=[DataRequired(_l("Selecione o tipo de defeito."))])
     description = TextAreaField(_l("Descrição do problema"), validators=[
-        DataRequired(_l("Descreva o problema.")), Length(max=4000)])
+        DataRequired(_l("Descreva o problema."))])
     contact_name = StringField(_l("Nome do contato"), validators=[
-        DataRequired(_l("Informe o nome do contato.")), Length(max=120)])
+        DataRequired(_l("Informe o nome do contato."))])
     contact_phone = StringField(_l("Telefone do contato"), validators=[
-        DataRequired(_l("Informe o telefone do contato.")), Length(max=40)])
+        DataRequired(_l("Informe o telefone do contato."))])
     contact_email = StringField(_l("E-mail do contato"), validators=[
         DataRequired(_l("Informe o e-mail do contato.")),
-        Email(_l("Informe um e-mail válido."), check_deliverability=False), Length(max=320)])
+        Email(_l("Informe um e-mail válido."), check_deliverability=False)])
+    bounded_by = {"description": ServiceCall.description, "contact_name": ServiceCall.contact_name,
+                  "contact_phone": ServiceCall.contact_phone, "contact_email": ServiceCall.contact_email}
     attachments = MultipleFileField(_l("Anexos (imagens ou PDF)"), validators=[_checked_files])
 
 
-class PreServiceForm(FlaskForm):
-    body = TextAreaField(_l("Mensagem"), validators=[
-        DataRequired(_l("Escreva a mensagem.")), Length(max=4000)])
+class PreServiceForm(ColumnBoundForm, FlaskForm):
+    body = TextAreaField(_l("Mensagem"), validators=[DataRequired(_l("Escreva a mensagem."))])
+    bounded_by = {"body": PreServiceMessage.body}
     attachments = MultipleFileField(_l("Anexos (imagens ou PDF)"), validators=[_checked_files])
 
 
-class StatusForm(FlaskForm):
-    note = TextAreaField(_l("Observação"), validators=[Optional(), Length(max=2000)])
+class StatusForm(ColumnBoundForm, FlaskForm):
+    note = TextAreaField(_l("Observação"), validators=[Optional()])
+    bounded_by = {"note": CallStatusChange.note}
     technician = SelectField(_l("Técnico"), coerce=int, validators=[Optional()],
                              validate_choice=False)

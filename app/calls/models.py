@@ -7,7 +7,7 @@ from sqlalchemy.orm import relationship
 
 from app.core.changelog import Tracked
 from app.core.i18n import lazy_gettext as _l
-from app.core.db import IdMixin, TimestampMixin, utcnow
+from app.core.db import IdMixin, TimestampMixin, exact_string, utcnow
 from app.core.scoping import Scope
 
 
@@ -31,7 +31,7 @@ class ServiceCall(IdMixin, TimestampMixin, Model):
         company="company_id", client="client_id", opener="opened_by_id",
         technician="technician_id", status="status",
     )
-    erp_id = Column(String(40), unique=True)
+    erp_id = Column(exact_string(40), unique=True)
     company_id = Column(Integer, ForeignKey("company.id"), nullable=False)
     client_id = Column(Integer, ForeignKey("client.id"), nullable=False)
     equipment_id = Column(Integer, ForeignKey("equipment.id"), index=True)
@@ -48,7 +48,7 @@ class ServiceCall(IdMixin, TimestampMixin, Model):
     sla_paused_at = Column(DateTime)
     sla_paused_seconds = Column(Integer, nullable=False, default=0)
     resolved_in_pre_service = Column(Boolean, nullable=False, default=False)
-    description = Column(Text)
+    description = Column(Text, info={"max_length": 4000})
     contact_name = Column(String(120))
     contact_phone = Column(String(40))
     contact_email = Column(String(320))
@@ -92,7 +92,7 @@ class CallStatusChange(IdMixin, Model):
     changed_at = Column(DateTime, nullable=False, default=utcnow)
     changed_by_id = Column(Integer, ForeignKey("ab_user.id"))
     source = Column(String(20), nullable=False, default="web")
-    note = Column(Text)
+    note = Column(Text, info={"max_length": 2000})
     call = relationship("ServiceCall")
 
 
@@ -107,11 +107,11 @@ class PreServiceMessage(IdMixin, Model):
     # A reply through the e-mailed link of a contact without a login: the address that used it.
     author_email = Column(String(254))
     direction = Column(String(10), nullable=False)
-    body = Column(Text, nullable=False)
+    body = Column(Text, nullable=False, info={"max_length": 4000})
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
     # The e-mailed link to this message's thread, for the call's contact: stored hashed,
     # expiring, revocable, bound to the address it was sent to.
-    link_token_hash = Column(String(64), unique=True)
+    link_token_hash = Column(exact_string(64), unique=True)
     link_email = Column(String(254))
     link_expires_at = Column(DateTime)
     link_revoked_at = Column(DateTime)

@@ -20,6 +20,7 @@ from app.core.db import db
 from app.core.scoping import scoped
 from app.core.search import starts_with
 from app.core.timefmt import local_midnight_utc
+from app.core.views import page_number
 
 # Sort by status in the order of the flow, not alphabetically.
 STATUS_ORDER = {status: index for index, status in enumerate(
@@ -62,7 +63,7 @@ class CallSearch:
                    status=status if status in CallStatus.ALL else "",
                    de=day("de"), ate=day("ate"),
                    ordem=text("ordem") if text("ordem") in SORTS else "-abertura",
-                   pagina=max(int(page), 1) if page.isdigit() else 1)
+                   pagina=max(page_number(page, 1), 1))
 
     def args(self, **changes) -> dict:
         """The query string of this search with some values changed (pagination, sorting)."""

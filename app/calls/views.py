@@ -32,7 +32,8 @@ from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal, get_scoped, scoped
 from app.core.search import starts_with
 from app.core.tokens import TokenGone
-from app.core.views import PortalBaseView, PortalModelView, ScopedInterface
+from app.core.errors import Refused
+from app.core.views import PortalBaseView, PortalModelView, ScopedInterface, max_page_size
 
 READ_WRITE = ["can_read", "can_write"]
 TABS = ("detalhes", "pre-atendimento", "historico", "anexos")
@@ -53,7 +54,9 @@ class CallView(PortalBaseView):
     @has_access
     def list(self):
         search = queries.CallSearch.from_args(request.args)
-        page = queries.search_calls(search, current_app.config["PAGE_SIZE"])
+        if request.args.get("ordem", search.ordem) != search.ordem:
+            raise Refused(_("Esta lista não pode ser ordenada por essa coluna."))
+        page = queries.search_calls(search, max_page_size(current_app.config["PAGE_SIZE"]))
         return self.render_template(
             "calls/list.html", search=search, page=page, status_labels=STATUS_LABELS,
             states=services.deadline_states(page.rows), sorts=queries.SORTS,
@@ -101,6 +104,9 @@ class CallView(PortalBaseView):
         form = StatusForm()
         if not form.validate_on_submit():
             flash(_("Não foi possível alterar o status: confira os campos."), "danger")
+            for errors in form.errors.values():
+                for error in errors:
+                    flash(str(error), "danger")
             return redirect(url_for(".show", pk=pk))
         note = form.note.data or None
         if (call.status, target) == (CallStatus.OPEN, CallStatus.CONCLUDED) and not note:

@@ -16,7 +16,7 @@ class ContactMessage(IdMixin, Model):
     sender_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False)
     kind = Column(String(12), nullable=False, default=CONTACT)
     subject = Column(String(150), nullable=False)
-    message = Column(Text, nullable=False)
+    message = Column(Text, nullable=False, info={"max_length": 5000})
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
     company = relationship("Company")
     client = relationship("Client")

@@ -5,6 +5,7 @@ from datetime import datetime, UTC
 from flask_appbuilder import Model
 from flask_appbuilder.models.sqla.base import SQLA
 from sqlalchemy import Boolean, Column, DateTime, Integer, String, event
+from sqlalchemy.dialects import mysql
 from werkzeug.routing import IntegerConverter
 
 db = SQLA(model_class=Model)
@@ -21,10 +22,20 @@ class TimestampMixin:
     updated_at = Column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
 
+# MariaDB's utf8mb4_unicode_ci says "AB-1" = "ab-1" = "áb-1"; an identifier must match byte for byte.
+EXACT_COLLATION = "utf8mb4_bin"
+
+
+def exact_string(length: int):
+    """A column holding an identifier from outside (an ERP id, a device's uid) or a token digest:
+    compared byte for byte on MariaDB too, as SQLite always does. The migrations say the same."""
+    return String(length).with_variant(mysql.VARCHAR(length, collation=EXACT_COLLATION), "mysql", "mariadb")
+
+
 class ErpMixin:
     """A row the ERP owns: its id there, and whether it is still active there."""
 
-    erp_id = Column(String(40), unique=True, nullable=True)
+    erp_id = Column(exact_string(40), unique=True, nullable=True)
     active = Column(Boolean, default=True, nullable=False, index=True)
 
 

@@ -1,6 +1,7 @@
 """Base classes every PWS screen and API inherits: scoping, permissions, lean queries."""
 import enum
 import inspect
+import re
 from operator import attrgetter
 from types import SimpleNamespace
 
@@ -17,7 +18,10 @@ from wtforms.fields.core import UnboundField
 from sqlalchemy import func, select
 from sqlalchemy.orm import MANYTOONE, aliased, joinedload, load_only, selectinload
 
+from app.core.bounds import ColumnBoundForms
 from app.core.db import storable_id
+from app.core.errors import Refused
+from app.core.i18n import lazy_gettext as _l
 from app.core.search import IndexedFilterConverter, SafeFilters
 from app.core.scoping import OutOfScope, check_references, get_scoped, scope_condition
 from app.core.timefmt import format_date, format_datetime
@@ -34,6 +38,39 @@ READ_WRITE_METHODS = {
 UNEXPOSED_MODELVIEW_ROUTES = {"download", "api", "api_read", "api_get", "api_create",
                               "api_update", "api_delete", "api_column_add", "api_column_edit",
                               "api_readvalues"}
+
+
+# FAB reads every ``page_<View>`` and ``psize_<View>`` argument of any request with int().
+FAB_LIST_NUMBER = re.compile("(page|psize)_")
+FAB_FILTER = re.compile(r"_flt_(\d+)_(.*)")  # FAB reads one digit; more is refused
+MAX_PAGE_NUMBER = 10**9
+BAD_PAGE = _l("Página ou tamanho de página inválido.")
+
+
+def page_number(value, default: int = 0) -> int:
+    """A list's page number from the query string: absent is ``default``, anything but a whole
+    number up to MAX_PAGE_NUMBER is refused (400)."""
+    if value is None or value == "":
+        return default
+    if not re.fullmatch("[0-9]{1,9}", str(value)):
+        raise Refused(BAD_PAGE)
+    return int(value)
+
+
+def max_page_size(size: int) -> int:
+    """A list's rows per page, never more than PWS_MAX_PAGE_SIZE."""
+    return max(1, min(size, current_app.config["PWS_MAX_PAGE_SIZE"]))
+
+
+def refuse_bad_list_numbers():
+    """Before any request: FAB's page and page-size arguments are whole numbers, or 400."""
+    for name, value in request.args.items(multi=True):
+        if FAB_LIST_NUMBER.search(name):
+            page_number(value)
+
+
+def init_app(app) -> None:
+    app.before_request(refuse_bad_list_numbers)
 
 
 class ScopedInterface(SQLAInterface):
@@ -369,21 +406,51 @@ class ListedRows:
         return items
 
 
+class BoundedLists:
+    """A generated list's arguments checked before they reach the query: a sort column the list
+    does not offer, a filter its search form does not have or a filter value its integer column
+    cannot hold is refused (400, never a 500 or a database error taken for an outage), and no
+    page is longer than PWS_MAX_PAGE_SIZE."""
+
+    def _list(self, **kwargs):
+        filters = self._filters.get_search_filters()
+        for name, value in request.args.items(multi=True):
+            match = FAB_FILTER.search(name)
+            if not match:
+                continue
+            if not (match[2] in filters and int(match[1]) < len(filters[match[2]])):
+                raise Refused(_l("Filtro desconhecido nesta lista."))
+            if self.datamodel.is_integer(match[2]) and not storable_id(value):
+                raise Refused(_l("Valor de filtro fora do limite."))
+        return super()._list(**kwargs)
+
+    def _get_list_widget(self, filters, actions=None, order_column="", order_direction="",
+                         page=None, page_size=None, widgets=None, **kwargs):
+        if order_column and order_column not in self.order_columns \
+                and order_column != (self.base_order or ("",))[0]:
+            raise Refused(_l("Esta lista não pode ser ordenada por essa coluna."))
+        return super()._get_list_widget(filters, actions, order_column, order_direction, page,
+                                        max_page_size(page_size or self.page_size), widgets, **kwargs)
+
+
 class PostOnlyActions:
     """FAB also deletes and runs actions on GET; here both need a POST with its CSRF token.
 
-    Actions answer like every other route: login for visitors, 403 without the permission,
-    404 for a row outside the user's scope (FAB itself would pass ``None`` to the action).
+    Actions answer like every other route: login for visitors, 400 for an action the screen
+    does not have, 403 without the permission, 404 for a row outside the user's scope or an
+    action not offered for one row (or for several) (FAB itself would pass ``None`` to the action).
     """
 
     def _run_action(self, name, pks, many):
         if not current_user.is_authenticated:
             return redirect(self.appbuilder.get_url_for_login)
+        action_ = self.actions.get(name)
+        if action_ is None:
+            raise Refused(_l("Ação desconhecida nesta tela."))
         if not self.appbuilder.sm.has_access(self.get_action_permission_name(name),
                                              self.class_permission_name):
             abort(403)
-        action_ = self.actions.get(name)
-        if action_ is None or not (action_.multiple if many else action_.single):
+        if not (action_.multiple if many else action_.single):
             abort(404)
         items = [self.datamodel.get(self._deserialize_pk_if_composite(pk)) for pk in pks]
         if not items or any(item is None for item in items):
@@ -415,7 +482,8 @@ class QuietHistory:
             super().update_redirect()
 
 
-class PortalModelView(QuietHistory, PostOnlyActions, FlagFields, BrazilianFormatting, ModelView):
+class PortalModelView(QuietHistory, BoundedLists, PostOnlyActions, ColumnBoundForms, FlagFields, BrazilianFormatting,
+                      ModelView):
     """A generated screen: read/write permissions, no relation dropdowns in search by default."""
 
     method_permission_name = READ_WRITE_METHODS

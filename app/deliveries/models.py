@@ -55,7 +55,7 @@ class Delivery(IdMixin, Model):
     outcome = Column(String(10), nullable=False, default=DELIVERED)
     received_by = Column(String(120), nullable=False)
     delivered_at = Column(DateTime, nullable=False)
-    reason = Column(Text)
+    reason = Column(Text, info={"max_length": 1000})
     confirmed_by_id = Column(Integer, ForeignKey("ab_user.id"))
     confirmed_at = Column(DateTime, nullable=False, default=utcnow)
     signature_stored_name = Column(String(80))

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.catalog.models import Client
+from app.core.bounds import raw_problems
 from app.core.db import db, utcnow
 from app.core.files import FileRejected, read_limited, send_stored
 from app.core.filters import (
@@ -160,6 +161,10 @@ class DeliveryView(FilterFormMixin, PortalModelView):
 
     def _confirm(self, invoice):
         form = request.form
+        too_long = raw_problems(form, {"recebido_por": (Delivery.received_by, _("Recebido por")),
+                                       "motivo": (Delivery.reason, _("Motivo"))})
+        if too_long:
+            raise DeliveryError(*too_long)
         try:
             photo = request.files.get("foto")
             max_bytes = int(current_app.config["PWS_PROOF_MAX_MB"] * 1024 * 1024)

@@ -3,7 +3,7 @@ their own transactions (app.feed.changes.record_change) and read by the sync API
 from flask_appbuilder import Model
 from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, Integer, String
 
-from app.core.db import utcnow
+from app.core.db import exact_string, utcnow
 from app.core.scoping import Scope
 
 
@@ -22,7 +22,7 @@ class ChangeFeedEntry(Model):
     entity = Column(String(30), nullable=False)
     op = Column(String(10), nullable=False)
     web_id = Column(Integer)
-    erp_id = Column(String(40))
+    erp_id = Column(exact_string(40))
     company_id = Column(Integer, ForeignKey("company.id"))
     data = Column(JSON, nullable=False)
     at = Column(DateTime, nullable=False, default=utcnow, index=True)

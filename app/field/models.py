@@ -6,7 +6,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
-from app.core.db import IdMixin, TimestampMixin, utcnow
+from app.core.db import IdMixin, TimestampMixin, exact_string, utcnow
 from app.core.scoping import Scope
 
 
@@ -14,22 +14,22 @@ class Attendance(IdMixin, TimestampMixin, Model):
     __tablename__ = "attendance"
     __scope__ = Scope(parent="call", technician="technician_id")
     IN_PROGRESS, CONCLUDED, CANCELLED = "in_progress", "concluded", "cancelled"
-    client_uid = Column(String(64), unique=True, nullable=False)
+    client_uid = Column(exact_string(64), unique=True, nullable=False)
     call_id = Column(Integer, ForeignKey("service_call.id"), nullable=False, index=True)
     technician_id = Column(Integer, ForeignKey("technician.id"), nullable=False, index=True)
     status = Column(String(20), nullable=False, default=IN_PROGRESS)
     started_at = Column(DateTime, nullable=False, default=utcnow, index=True)
     finished_at = Column(DateTime)
-    services = Column(Text)
+    services = Column(Text, info={"max_length": 10000})
     parts = Column(JSON)
     counters = Column(JSON)
-    notes = Column(Text)
+    notes = Column(Text, info={"max_length": 10000})
     pending = Column(Boolean, default=False, nullable=False)
     distance_m = Column(Float)
     travel_seconds = Column(Integer)
     report_sent_at = Column(DateTime)
     signer_name = Column(String(120))
-    signature_uid = Column(String(64))
+    signature_uid = Column(exact_string(64))
     signature_stored_name = Column(String(80))
     call = relationship("ServiceCall")
     technician = relationship("Technician")
@@ -48,7 +48,7 @@ class AttendanceEvent(IdMixin, Model):
         "selected", "travel_started", "arrived", "service_started", "service_finished",
         "form_filled", "concluded", "cancelled",
     )
-    client_uid = Column(String(64), unique=True, nullable=False)
+    client_uid = Column(exact_string(64), unique=True, nullable=False)
     attendance_id = Column(Integer, ForeignKey("attendance.id", ondelete="CASCADE"), nullable=False, index=True)
     kind = Column(String(20), nullable=False)
     device_time = Column(DateTime, nullable=False)
@@ -63,7 +63,7 @@ class TrackPoint(IdMixin, Model):
 
     __tablename__ = "track_point"
     __scope__ = Scope(dealer_only=True, technician="technician_id")
-    client_uid = Column(String(64), unique=True, nullable=False)
+    client_uid = Column(exact_string(64), unique=True, nullable=False)
     technician_id = Column(Integer, ForeignKey("technician.id"), nullable=False)
     attendance_id = Column(Integer, ForeignKey("attendance.id", ondelete="SET NULL"), index=True)
     recorded_at = Column(DateTime, nullable=False)
@@ -78,7 +78,7 @@ Index("ix_track_point_technician_recorded", TrackPoint.technician_id, TrackPoint
 class AttendancePhoto(IdMixin, Model):
     __tablename__ = "attendance_photo"
     __scope__ = Scope(parent="attendance")
-    client_uid = Column(String(64), unique=True, nullable=False)
+    client_uid = Column(exact_string(64), unique=True, nullable=False)
     attendance_id = Column(Integer, ForeignKey("attendance.id", ondelete="CASCADE"), nullable=False, index=True)
     stored_name = Column(String(80), nullable=False, unique=True)
     content_type = Column(String(40), nullable=False)
@@ -94,11 +94,11 @@ class Survey(IdMixin, Model):
     __tablename__ = "survey"
     __scope__ = Scope(parent="attendance")
     attendance_id = Column(Integer, ForeignKey("attendance.id", ondelete="CASCADE"), nullable=False, unique=True)
-    token_hash = Column(String(64), nullable=False, unique=True)
+    token_hash = Column(exact_string(64), nullable=False, unique=True)
     sent_at = Column(DateTime, nullable=False, default=utcnow)
     expires_at = Column(DateTime, nullable=False)
     rating = Column(SmallInteger)
-    comment = Column(Text)
+    comment = Column(Text, info={"max_length": 2000})
     answered_at = Column(DateTime)
     attendance = relationship("Attendance")
 
@@ -111,7 +111,7 @@ class ShareLink(IdMixin, Model):
     __table_args__ = (UniqueConstraint("token_hash"),)
     attendance_id = Column(Integer, ForeignKey("attendance.id", ondelete="CASCADE"), nullable=False, index=True)
     purpose = Column(String(20), nullable=False)
-    token_hash = Column(String(64), nullable=False)
+    token_hash = Column(exact_string(64), nullable=False)
     created_by_id = Column(Integer, ForeignKey("ab_user.id"))
     created_at = Column(DateTime, nullable=False, default=utcnow)
     expires_at = Column(DateTime, nullable=False)

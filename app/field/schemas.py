@@ -4,11 +4,12 @@ from datetime import timedelta
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from app.core.bounds import bounds
 from app.core.db import utcnow
 from app.core.i18n import lazy_gettext as _l
 from app.core.timefmt import to_naive_utc
 from app.field.geo import valid_coordinates
-from app.field.models import AttendanceEvent
+from app.field.models import Attendance, AttendanceEvent, AttendancePhoto
 
 MAX_EVENTS_PER_BATCH = 200
 MAX_POINTS_PER_BATCH = 1000
@@ -63,7 +64,10 @@ def longitude(required: bool):
     return coordinate(-180, 180, _l("Longitude deve estar entre {min} e {max}."), required)
 
 
-def text(max_length: int, description: str, required=False):
+def text(max_length, description: str, required=False):
+    """A text up to ``max_length`` characters, or up to what the column it is stored in holds."""
+    if not isinstance(max_length, int):
+        max_length = bounds(max_length).max_length
     return fields.String(required=required, allow_none=not required,
                          validate=validate.Length(max=max_length, error=_l("No máximo {max} caracteres.")),
                          error_messages=_messages(), metadata={"description": description})
@@ -163,12 +167,12 @@ class CounterSchema(PortalSchema):
 
 
 class ReportSchema(PortalSchema):
-    services = text(10_000, "Serviços executados")
+    services = text(Attendance.services, "Serviços executados")
     parts = fields.List(fields.Nested(PartSchema), load_default=list, validate=validate.Length(
         max=100, error=_l("No máximo {max} peças.")), error_messages=_messages())
     counters = fields.List(fields.Nested(CounterSchema), load_default=list, validate=validate.Length(
         max=20, error=_l("No máximo {max} contadores.")), error_messages=_messages())
-    notes = text(10_000, "Observações")
+    notes = text(Attendance.notes, "Observações")
     pending = fields.Boolean(load_default=False, error_messages=_messages(), metadata={
         "description": "Ficou pendência (peça, rede, energia…): o chamado vai para P em vez de O."})
 
@@ -177,7 +181,7 @@ class UploadSchema(PortalSchema):
     """The form fields sent with a photo (multipart/form-data, the image in ``file``)."""
 
     uid = uid_field("Identificador da foto gerado pelo aparelho.")
-    caption = text(200, "Legenda")
+    caption = text(AttendancePhoto.caption, "Legenda")
     taken_at = device_time_field("Hora em que a foto foi tirada.", required=False)
 
 
@@ -186,7 +190,8 @@ class SignatureSchema(PortalSchema):
 
     uid = uid_field("Identificador da assinatura gerado pelo aparelho.")
     signer_name = fields.String(required=True, validate=validate.Length(
-        1, 120, error=_l("Informe o nome de quem assinou (até {max} caracteres).")), error_messages=_messages())
+        1, bounds(Attendance.signer_name).max_length,
+        error=_l("Informe o nome de quem assinou (até {max} caracteres).")), error_messages=_messages())
 
 
 def flatten_errors(messages, prefix=()) -> list[dict]:

@@ -19,6 +19,7 @@ from app.calls.models import CallStatus, ServiceCall
 from app.calls.services import TransitionError, change_status
 from app.catalog.models import Equipment, Technician
 from app.core import tokens
+from app.core.bounds import problem
 from app.core.db import db, utcnow
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import OutOfScope, Principal, get_scoped, scope_condition, scoped
@@ -637,8 +638,9 @@ def answer_survey(survey: Survey, rating, comment: str | None) -> None:
     if not 1 <= rating <= 5:
         raise FieldError(_("Escolha uma nota de 1 a 5."))
     comment = (comment or "").strip()
-    if len(comment) > 2000:
-        raise FieldError(_("O comentário pode ter no máximo 2000 caracteres."))
+    too_long = problem(Survey.comment, comment)
+    if too_long:
+        raise FieldError(_("Comentário: %(problem)s", problem=too_long))
     survey.rating, survey.comment, survey.answered_at = rating, comment or None, utcnow()
     attendance = survey.attendance
     call = attendance.call

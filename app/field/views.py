@@ -17,7 +17,8 @@ from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal, scoped
 from app.core.timefmt import format_datetime, local_midnight_utc, local_tz
 from app.core.views import (
-    READ_WRITE_METHODS, PortalBaseView, PortalListWidget, PortalModelView, ScopedInterface,
+    READ_WRITE_METHODS, PortalBaseView, PortalListWidget, PortalModelView, ScopedInterface, max_page_size,
+    page_number,
 )
 from app.core.headers import PUBLIC_HEADERS
 from app.core.tokens import TokenGone
@@ -302,16 +303,17 @@ class SurveyView(PortalBaseView):
         )
         summary = db.session.execute(summary_stmt).all()
         total = sum(row[1] for row in summary)
-        page = max(0, request.args.get("pagina", 0, type=int))
+        page = page_number(request.args.get("pagina"))
+        size = max_page_size(self.page_size)
         answers = db.session.execute(
             answered.options(joinedload(Survey.attendance).joinedload(Attendance.technician),
                              joinedload(Survey.attendance).joinedload(Attendance.call)
                              .joinedload(ServiceCall.client))
             .order_by(Survey.answered_at.desc(), Survey.id.desc())
-            .limit(self.page_size).offset(page * self.page_size)).scalars().all()
+            .limit(size).offset(page * size)).scalars().all()
         return self.render_template(
             "field/surveys.html", month=month, summary=summary, answers=answers, total=total,
-            page=page, pages=max(1, -(-total // self.page_size)))
+            page=page, pages=max(1, -(-total // size)))
 
     @expose("/responder/<int:pk>", methods=["POST"])
     @has_access

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.lgpd import consent, privacy
 from app.accounts.models import ConsentDecision, ConsentDocument, DataRequest, PortalUser
+from app.core.bounds import raw_problems
 from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal, get_scoped, scoped
@@ -148,6 +149,11 @@ class ConsentView(PortalBaseView):
     @expose("/meus-dados/exclusao", methods=["POST"])
     @has_access
     def erasure(self):
+        too_long = raw_problems(request.form, {"motivo": (DataRequest.note, _("Motivo"))})
+        if too_long:
+            for message in too_long:
+                flash(message, "danger")
+            return redirect(url_for(".my_data"))
         if privacy.request_erasure(current_principal().user_id, request.form.get("motivo")) is None:
             flash(_("Você já tem uma solicitação de exclusão em aberto."), "info")
         else:

@@ -34,7 +34,7 @@ class SupplyRequest(IdMixin, TimestampMixin, Model):
     requested_by_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
     requested_at = Column(DateTime, nullable=False, default=utcnow)
     status = Column(String(15), nullable=False, default=SupplyStatus.PENDING)
-    note = Column(Text)
+    note = Column(Text, info={"max_length": 2000})
     warning = Column(Text)
     carrier_id = Column(Integer, ForeignKey("carrier.id"))
     tracking_code = Column(String(60))

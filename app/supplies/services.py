@@ -237,8 +237,8 @@ def create_supply_request(draft: SupplyRequestDraft, *, actor: Principal) -> Sup
         contract_id=equipment.contract_id if equipment is not None else contract.id,
         requested_by_id=actor.user_id, requested_at=now, status=SupplyStatus.PENDING,
         note=(draft.note or "").strip() or None,
-        department=(draft.department or "").strip()[:120] or None,
-        location=(draft.location or "").strip()[:120] or None,
+        department=(draft.department or "").strip() or None,
+        location=(draft.location or "").strip() or None,
         warning="\n".join(draft.warnings) or None,
         items=[SupplyRequestItem(supply_item_id=i.supply_item_id, quantity=i.quantity, counter=i.counter)
                for i in draft.items],

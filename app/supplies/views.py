@@ -12,6 +12,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from app.catalog.models import Carrier, Client, Contract, Equipment, EquipmentModel
+from app.core.bounds import raw_problems, whole_number
 from app.core.db import db
 from app.core.filters import (
     FilteredInterface, FilterExact, FilterField, FilterFormMixin, FilterLocalDateFrom,
@@ -210,6 +211,10 @@ class SupplyOpeningView(PortalBaseView):
         if request.method == "POST":
             values = request.form
             draft.items, errors = _typed_items(request.form, supplies, counters=draft.equipment is not None)
+            errors += raw_problems(request.form, {
+                "observacao": (SupplyRequest.note, _("Observação")),
+                "departamento": (SupplyRequest.department, _("Departamento")),
+                "local": (SupplyRequest.location, _("Local"))})
             draft.note = request.form.get("observacao", "")
             draft.department = request.form.get("departamento", draft.department)
             draft.location = request.form.get("local", draft.location)
@@ -240,16 +245,18 @@ def _typed_items(form, supplies, *, counters: bool) -> tuple[list[RequestedItem]
     for supply in supplies:
         quantity = form.get(f"quantidade_{supply.id}", "").strip()
         counter = form.get(f"contador_{supply.id}", "").strip().replace(".", "")
+        counter, problem = whole_number(SupplyRequestItem.counter, counter) if counter else (None, None)
+        if problem:
+            errors.append(_("Contador inválido para %(item)s: %(problem)s", item=supply.name, problem=problem))
+            continue
         if not quantity or quantity == "0":
             continue
-        if not quantity.isdigit():
-            errors.append(_("Quantidade inválida para %(item)s.", item=supply.name))
+        quantity, problem = whole_number(SupplyRequestItem.quantity, quantity)
+        if problem:
+            errors.append(_("Quantidade inválida para %(item)s: %(problem)s", item=supply.name, problem=problem))
             continue
-        if counter and not counter.isdigit():
-            errors.append(_("Contador inválido para %(item)s: informe somente números.", item=supply.name))
-            continue
-        items.append(RequestedItem(supply_item_id=supply.id, quantity=int(quantity),
-                                   counter=int(counter) if counters and counter else None))
+        items.append(RequestedItem(supply_item_id=supply.id, quantity=quantity,
+                                   counter=counter if counters else None))
     return items, errors
 
 

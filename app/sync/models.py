@@ -5,7 +5,7 @@ from sqlalchemy.orm import relationship
 
 from app.core.changelog import Tracked
 from app.core.i18n import lazy_gettext as _l
-from app.core.db import IdMixin, utcnow
+from app.core.db import IdMixin, exact_string, utcnow
 from app.core.scoping import Scope
 
 
@@ -18,7 +18,7 @@ class SyncToken(IdMixin, Model):
         "last_used_at", "last_heartbeat_at", "agent", "agent_version", "acked_cursor", "acked_at"))
     __scope__ = Scope(dealer_only=True)
     name = Column(String(80), nullable=False, unique=True)
-    token_hash = Column(String(64), nullable=False, unique=True)
+    token_hash = Column(exact_string(64), nullable=False, unique=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     created_by_id = Column(Integer, ForeignKey("ab_user.id"))
     revoked_at = Column(DateTime)
@@ -45,10 +45,10 @@ class SyncBatch(IdMixin, Model):
     __changelog__ = Tracked(label=_l("Lote do ILUX"))
     __scope__ = Scope(dealer_only=True)
     APPLIED, REJECTED = "applied", "rejected"
-    batch_id = Column(String(64), nullable=False, unique=True)
+    batch_id = Column(exact_string(64), nullable=False, unique=True)
     token_id = Column(Integer, ForeignKey("sync_token.id"), index=True)
     status = Column(String(10), nullable=False, default=APPLIED)
-    content_hash = Column(String(64), nullable=False)
+    content_hash = Column(exact_string(64), nullable=False)
     record_count = Column(Integer, nullable=False)
     error_count = Column(Integer, nullable=False, default=0)
     result = Column(JSON, nullable=False)

@@ -5,13 +5,14 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.core.bounds import raw_problems
 from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal, scoped
 from app.core.views import PortalBaseView
 from app.sync import services
 from app.sync.api import SyncApi, json_routing_errors
-from app.sync.models import SyncBatch
+from app.sync.models import SyncBatch, SyncToken
 
 
 class SyncMonitorView(PortalBaseView):
@@ -44,6 +45,10 @@ class SyncMonitorView(PortalBaseView):
     @expose("/tokens", methods=["POST"])
     @has_access
     def create_token(self):
+        too_long = raw_problems(request.form, {"name": (SyncToken.name, _("Nome"))})
+        if too_long:
+            flash(too_long[0], "danger")
+            return redirect(url_for(".index"))
         try:
             token, plain = services.create_token(request.form.get("name", ""),
                                                  created_by_id=current_principal().user_id)
