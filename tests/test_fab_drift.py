@@ -52,6 +52,7 @@ PINNED_METHODS = {
     "flask_appbuilder.security.sqla.manager.SecurityManager.register_views": "f53752629ef19a48",
     "flask_appbuilder.views.ModelView.action": "2a262383056ce673",
     "flask_appbuilder.views.ModelView.action_post": "1cae459adb1785b4",
+    "flask_appbuilder.views.ModelView.add": "15ef7a4f9904f05a",
     "flask_appbuilder.views.ModelView.delete": "be011a573fad916c",
     "flask_appbuilder.views.ModelView.edit": "23515051a66d959c",
     "flask_appbuilder.views.ModelView.show": "1e8e6f5412bead87",

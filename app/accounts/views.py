@@ -12,8 +12,8 @@ from app.accounts.roles import FUNCTION_PREFIX, PROFILES, profile_named
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal
 from app.core.views import (
-    UNEXPOSED_MODELVIEW_ROUTES, BrazilianFormatting, FlagFields, PortalListWidget, PostOnlyActions,
-    ScopedInterface,
+    UNEXPOSED_MODELVIEW_ROUTES, BrazilianFormatting, FlagFields, GuardedForms, PortalListWidget,
+    PostOnlyActions, ScopedInterface,
 )
 from app.notifications.recipients import choices_offered
 
@@ -57,7 +57,7 @@ USER_LINK_COLUMNS = [
 ]
 
 
-class PortalUserView(PostOnlyActions, FlagFields, BrazilianFormatting, UserDBModelView):
+class PortalUserView(PostOnlyActions, FlagFields, BrazilianFormatting, GuardedForms, UserDBModelView):
     """Users are admin-only; the profile decides the role and the scope."""
 
     datamodel = ScopedInterface(PortalUser)

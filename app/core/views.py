@@ -4,19 +4,25 @@ import inspect
 from operator import attrgetter
 from types import SimpleNamespace
 
-from flask import abort, current_app, redirect, request, session
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
 from flask_appbuilder import BaseView, ModelView, expose
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext
-from wtforms import BooleanField
+from wtforms import BooleanField, HiddenField
 from wtforms.fields.core import UnboundField
 from sqlalchemy import func, select
 from sqlalchemy.orm import MANYTOONE, aliased, joinedload, load_only, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
+from app.core import idempotency
+from app.core.concurrency import (
+    STALE_MESSAGE, VERSION, VersionField, is_versioned, mark_stale, seen_is_current, was_stale,
+)
 from app.core.db import storable_id
 from app.core.search import IndexedFilterConverter, SafeFilters
 from app.core.scoping import OutOfScope, check_references, get_scoped, scope_condition
@@ -141,7 +147,12 @@ class ScopedInterface(SQLAInterface):
         except OutOfScope:
             self.session.rollback()
             raise
-        write(item, commit)
+        try:
+            write(item, commit)
+        except DatabaseException as error:
+            if isinstance(error.__cause__, StaleDataError):
+                mark_stale()  # another request saved this row first; FAB rolled ours back
+            raise
 
 
 def _value_reader(column: str):
@@ -415,7 +426,76 @@ class QuietHistory:
             super().update_redirect()
 
 
-class PortalModelView(QuietHistory, PostOnlyActions, FlagFields, BrazilianFormatting, ModelView):
+class FormTokenField(HiddenField):
+    """The create form's one-time token (app/core/idempotency.py), new at each display."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, default=idempotency.form_token, **kwargs)
+        self.type = "HiddenField"  # FAB's form macro leaves hidden fields to ``hidden_tag``
+
+    def populate_obj(self, obj, name):
+        """Not a column: the token is kept in the idempotency table."""
+
+
+class GuardedForms:
+    """The one seam of generated screens for concurrent and repeated submits.
+
+    Edit forms of a versioned model carry the version the user saw: a stale form is refused
+    with the current values shown again, and a save that loses the race to another one
+    (``StaleDataError``) is refused the same way. Add forms carry a one-time token: a repeated
+    or concurrent POST of one form display creates one row and gets the first answer.
+    """
+
+    def _init_properties(self):
+        super()._init_properties()
+        for name in ("list_columns", "show_columns", "add_columns", "edit_columns",
+                     "search_columns", "order_columns"):
+            columns = getattr(self, name, None)
+            if columns and VERSION in columns:
+                setattr(self, name, [column for column in columns if column != VERSION])
+
+    def _init_forms(self):
+        self.add_columns = [*(self.add_columns or ()), idempotency.FIELD]
+        self.add_form_extra_fields = {**(self.add_form_extra_fields or {}), idempotency.FIELD: FormTokenField()}
+        if is_versioned(self.datamodel.obj):
+            self.edit_columns = [*(self.edit_columns or ()), VERSION]
+            self.edit_form_extra_fields = {**(self.edit_form_extra_fields or {}), VERSION: VersionField()}
+        super()._init_forms()
+        self.add_columns = [column for column in self.add_columns if column != idempotency.FIELD]
+        self.edit_columns = [column for column in self.edit_columns if column != VERSION]
+
+    @property
+    def database_error_message(self):
+        return STALE_MESSAGE if was_stale() else ModelView.database_error_message
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        if request.method == "POST":
+            first = idempotency.first_answer()
+            if first is not None:
+                return first
+            idempotency.remember(self.get_redirect())
+        return super().add()
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        stale = request.method == "POST" and is_versioned(self.datamodel.obj)
+        if stale:
+            item = self.datamodel.get(pk, self._base_filters)
+            stale = item is not None and not seen_is_current(item, request.form.get(VERSION))
+        if stale:
+            flash(str(STALE_MESSAGE), "danger")
+        else:
+            answer = super().edit(pk)
+            if not was_stale():
+                return answer
+        return redirect(url_for(f"{self.endpoint}.edit", pk=pk))
+
+
+class PortalModelView(QuietHistory, PostOnlyActions, FlagFields, BrazilianFormatting, GuardedForms,
+                      ModelView):
     """A generated screen: read/write permissions, no relation dropdowns in search by default."""
 
     method_permission_name = READ_WRITE_METHODS
