@@ -408,6 +408,10 @@ def change_status(call: ServiceCall, to_status: str, *, actor: Principal | None 
     if source != "erp" and (from_status, to_status) == (A, O):
         call.resolved_in_pre_service = True
     db.session.add(change)
+    try:
+        db.session.flush()  # the version check: on SQLite the writer that came second stops here
+    except StaleDataError:
+        raise CallChanged() from None
     if source != "erp":
         record_change("service_order", "update", web_id=call.id, erp_id=call.erp_id,
                       company_id=call.company_id, data=call_feed_data(call))
@@ -417,10 +421,6 @@ def change_status(call: ServiceCall, to_status: str, *, actor: Principal | None 
         "changed_at": now,
     })
     _tell_technicians(call, previous_technician_id)
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise CallChanged() from None
     return change
 
 
