@@ -1,5 +1,5 @@
 """Administrar usuários (§3.2): FAB's user screen with the portal's fields and rules."""
-from flask import flash
+from flask import flash, redirect, request
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.filters import FilterStartsWith
@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.accounts.models import EMAIL_PREFERENCES, PREFERENCE_LABELS, PortalUser
 from app.accounts.roles import FUNCTION_PREFIX, PROFILES, profile_named
+from app.core.concurrency import STALE_MESSAGE, VersionField, seen_is_current
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal
 from app.core.views import (
@@ -145,6 +146,7 @@ class MyDataForm(DynamicForm):
 
     first_name = StringField(_l("Nome"), validators=[DataRequired(), Length(max=64)],
                              widget=BS3TextFieldWidget())
+    row_version = VersionField()
 
 
 for _name, _label in PREFERENCE_LABELS.items():
@@ -176,13 +178,20 @@ class MyDataView(UserInfoEditView):
         offered = self._offered()
         user = self.appbuilder.sm.get_user_by_id(current_principal().user_id)
         form.first_name.data = user.first_name
+        form.row_version.data = user.row_version
         for name in offered:
             form[name].data = getattr(user, name)
 
     def form_post(self, form):
+        """Saved only over the version the form was shown with (an admin may have saved since)."""
         user = self.appbuilder.sm.get_user_by_id(current_principal().user_id)
+        if not seen_is_current(user, form.row_version.data):
+            flash(str(STALE_MESSAGE), "danger")
+            return redirect(request.url)
         user.first_name = form.first_name.data.strip()
         for name in self._offered():
             setattr(user, name, bool(form[name].data))
-        self.appbuilder.sm.update_user(user)
+        if self.appbuilder.sm.update_user(user) is False:  # FAB rolled back (a lost race)
+            flash(str(STALE_MESSAGE), "danger")
+            return redirect(request.url)
         flash(str(self.message), "info")

@@ -19,6 +19,7 @@ from flask import flash, redirect, request
 from flask_appbuilder import Model
 from sqlalchemy import Column, DateTime, String, delete, select
 from sqlalchemy.exc import IntegrityError
+from wtforms import HiddenField
 
 from app.core.db import IdMixin, db, utcnow
 from app.core.i18n import lazy_gettext as _l
@@ -45,6 +46,17 @@ class IdempotencyKey(IdMixin, Model):
 def form_token() -> str:
     """A new token for one display of a create form (``{{ form_token() }}`` in templates)."""
     return secrets.token_urlsafe(24)
+
+
+class FormTokenField(HiddenField):
+    """The token in a generated (FAB) add form: new at each display, never written to the row."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, default=form_token, **kwargs)
+        self.type = "HiddenField"  # FAB's form macro leaves hidden fields to ``hidden_tag``
+
+    def populate_obj(self, obj, name):
+        """Not a column: the token is kept in the idempotency table."""
 
 
 def _key_hash(raw: str) -> str:

@@ -13,7 +13,7 @@ from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext
-from wtforms import BooleanField, HiddenField
+from wtforms import BooleanField
 from wtforms.fields.core import UnboundField
 from sqlalchemy import func, select
 from sqlalchemy.orm import MANYTOONE, aliased, joinedload, load_only, selectinload
@@ -426,17 +426,6 @@ class QuietHistory:
             super().update_redirect()
 
 
-class FormTokenField(HiddenField):
-    """The create form's one-time token (app/core/idempotency.py), new at each display."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, default=idempotency.form_token, **kwargs)
-        self.type = "HiddenField"  # FAB's form macro leaves hidden fields to ``hidden_tag``
-
-    def populate_obj(self, obj, name):
-        """Not a column: the token is kept in the idempotency table."""
-
-
 class GuardedForms:
     """The one seam of generated screens for concurrent and repeated submits.
 
@@ -456,7 +445,8 @@ class GuardedForms:
 
     def _init_forms(self):
         self.add_columns = [*(self.add_columns or ()), idempotency.FIELD]
-        self.add_form_extra_fields = {**(self.add_form_extra_fields or {}), idempotency.FIELD: FormTokenField()}
+        self.add_form_extra_fields = {**(self.add_form_extra_fields or {}),
+                                      idempotency.FIELD: idempotency.FormTokenField()}
         if is_versioned(self.datamodel.obj):
             self.edit_columns = [*(self.edit_columns or ()), VERSION]
             self.edit_form_extra_fields = {**(self.edit_form_extra_fields or {}), VERSION: VersionField()}
