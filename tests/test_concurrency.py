@@ -5,12 +5,16 @@ on MariaDB the row lock and the unique key make the loser wait, on SQLite the ve
 the UPDATE and the database's one writer decide. Both passes run every test here.
 """
 import threading
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
 from app.calls.models import CallStatusChange, Holiday, PreServiceMessage, ServiceCall
+from app.accounts.models import PortalUser
 from app.catalog.models import Client, Equipment
+from app.contact.models import ContactMessage
+from app.core.db import utcnow
+from app.core.idempotency import IdempotencyKey
 from app.feed.models import ChangeFeedEntry
 from app.notifications.models import OutboxMessage
 from app.supplies.models import SupplyRequest
@@ -273,3 +277,55 @@ def test_a_create_form_of_a_generated_screen_posted_twice_makes_one_row(app, db_
     answers = together(*[poster(client, "/feriados/add", data)] * 2)
     assert {r.status_code for r in answers} <= {302, 303}
     assert count(db_ctx, select(func.count()).select_from(Holiday)) == 1
+
+
+def test_a_contact_message_posted_twice_is_sent_once(app, db_ctx):
+    with db_ctx():
+        company = f.company()
+        customer = f.client(company)
+        sender = f.user(CLIENT, [company], [customer]).id
+    client = login_as(app.test_client(), sender)
+    data = {**form_fields(client, "/contato/", "pws_form_token"), "kind": "contact",
+            "subject": "Toner", "message": "Olá, preciso de toner."}
+    answers = together(*[poster(client, "/contato/", data)] * 2)
+    assert {r.headers["Location"].endswith("/contato/") for r in answers} == {True}
+    assert count(db_ctx, select(func.count()).select_from(ContactMessage)) == 1
+
+
+def test_a_stale_user_edit_and_a_stale_meus_dados_are_refused(app, db_ctx):
+    with db_ctx():
+        company = f.company()
+        admin = f.user("Admin Revenda").id
+        operator_id = f.user(CALLS_OPERATOR, [company], email="operador@revenda.test").id
+        company_id = company.id
+    own = login_as(app.test_client(), operator_id)
+    mine = form_fields(own, "/userinfoeditview/form", "row_version")
+    with db_ctx() as session:  # meanwhile, a change to his row (here straight in the database)
+        session.get(PortalUser, operator_id).email_call_changed = True
+        session.commit()
+    response = own.post("/userinfoeditview/form", data={**mine, "first_name": "Ana Maria"})
+    assert STALE in own.get(response.headers["Location"]).get_data(as_text=True)
+    with db_ctx() as session:
+        assert session.get(PortalUser, operator_id).first_name != "Ana Maria"
+    first, second = login_as(app.test_client(), admin), login_as(app.test_client(), admin)
+    url = f"/usuarios/edit/{operator_id}"
+    stale, fresh = form_fields(first, url, "row_version"), form_fields(second, url, "row_version")
+    user = {"email": "operador@revenda.test", "profile": CALLS_OPERATOR, "companies": [str(company_id)],
+            "active": "y"}
+    assert second.post(url, data={**fresh, **user, "first_name": "Operadora Ana"}).status_code == 302
+    response = first.post(url, data={**stale, **user, "first_name": "Operador Beto"})
+    assert response.headers["Location"].endswith(url)
+    assert STALE in first.get(url).get_data(as_text=True)
+    with db_ctx() as session:
+        assert session.get(PortalUser, operator_id).first_name == "Operadora Ana"
+
+
+def test_purge_drops_the_form_tokens_past_their_window(app, db_ctx):
+    with db_ctx() as session:
+        session.add_all([IdempotencyKey(key_hash="a" * 64, created_at=datetime(2026, 11, 1)),
+                         IdempotencyKey(key_hash="b" * 64, created_at=utcnow())])
+        session.commit()
+    result = app.test_cli_runner().invoke(args=["pws", "purge-idempotency"])
+    assert result.exit_code == 0 and "apagadas: 1." in result.output
+    with db_ctx() as session:
+        assert session.execute(select(IdempotencyKey.key_hash)).scalars().all() == ["b" * 64]

@@ -1,5 +1,5 @@
 """Administrar usuários (§3.2): FAB's user screen with the portal's fields and rules."""
-from flask import flash, redirect, request
+from flask import flash
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.filters import FilterStartsWith
@@ -183,15 +183,16 @@ class MyDataView(UserInfoEditView):
             form[name].data = getattr(user, name)
 
     def form_post(self, form):
-        """Saved only over the version the form was shown with (an admin may have saved since)."""
+        """Saved only over the version the form was shown with (an admin may have saved since);
+        FAB redirects afterwards whatever this returns."""
         user = self.appbuilder.sm.get_user_by_id(current_principal().user_id)
         if not seen_is_current(user, form.row_version.data):
             flash(str(STALE_MESSAGE), "danger")
-            return redirect(request.url)
+            return
         user.first_name = form.first_name.data.strip()
         for name in self._offered():
             setattr(user, name, bool(form[name].data))
         if self.appbuilder.sm.update_user(user) is False:  # FAB rolled back (a lost race)
             flash(str(STALE_MESSAGE), "danger")
-            return redirect(request.url)
+            return
         flash(str(self.message), "info")
