@@ -198,6 +198,27 @@ def test_a_stale_edit_form_of_a_generated_screen_is_refused(app, db_ctx):
         assert session.get(Holiday, holiday).name == "Natal (revenda)"
 
 
+def test_two_admins_saving_one_holiday_at_once_change_it_once(app, db_ctx):
+    """Both forms carry the same, current version: the UPDATE's version check picks one."""
+    with db_ctx():
+        company = f.company()
+        company_id, admin = company.id, f.user("Admin Revenda").id
+        holidays = [f.holiday(date(2026, 1, 1 + day), company, name="Feriado").id for day in range(10)]
+    clients = [login_as(app.test_client(), admin) for _ in range(2)]
+    for pk in holidays:
+        url = f"/feriados/edit/{pk}"
+        forms = [form_fields(client, url, "row_version") for client in clients]
+        with db_ctx() as session:
+            day = {"day": session.get(Holiday, pk).day.isoformat(), "company": str(company_id)}
+        answers = together(*[poster(client, url, {**form, **day, "name": f"Feriado {index}"})
+                             for index, (client, form) in enumerate(zip(clients, forms))])
+        refused = [index for index, client in enumerate(clients) if STALE in client.get(url).get_data(as_text=True)]
+        assert len(refused) == 1, [r.headers.get("Location") for r in answers]
+        with db_ctx() as session:
+            row = session.get(Holiday, pk)
+            assert (row.name, row.row_version) == (f"Feriado {1 - refused[0]}", 2)
+
+
 # --- double submits -------------------------------------------------------------------------------
 
 def test_three_posts_of_one_abrir_chamado_form_open_one_call(app, db_ctx):

@@ -94,10 +94,9 @@ def remember(location: str) -> str:
     return location
 
 
-def purge(hours: int | None = None) -> int:
+def purge() -> int:
     """Drop the keys older than the repeat window; returns how many."""
-    hours = KEPT_HOURS if hours is None else hours
     result = db.session.execute(delete(IdempotencyKey).where(
-        IdempotencyKey.created_at < utcnow() - timedelta(hours=hours)))
+        IdempotencyKey.created_at < utcnow() - timedelta(hours=KEPT_HOURS)))
     db.session.commit()
     return result.rowcount

@@ -143,15 +143,18 @@ class ScopedInterface(SQLAInterface):
     def _guarded(self, item, write, commit):
         try:
             self.session.add(item)
-            check_references(self.session, item)
+            check_references(self.session, item)  # its query flushes the item: a version check
+            write(item, commit)
         except OutOfScope:
             self.session.rollback()
             raise
-        try:
-            write(item, commit)
+        except StaleDataError as error:
+            self.session.rollback()
+            mark_stale()  # another request saved this row first
+            raise DatabaseException() from error
         except DatabaseException as error:
             if isinstance(error.__cause__, StaleDataError):
-                mark_stale()  # another request saved this row first; FAB rolled ours back
+                mark_stale()  # FAB rolled back already
             raise
 
 
