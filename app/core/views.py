@@ -468,8 +468,14 @@ class GuardedForms:
             first = idempotency.first_answer()
             if first is not None:
                 return first
-            idempotency.remember(self.get_redirect())
+            idempotency.remember(self._page_after_add())
         return super().add()
+
+    def _page_after_add(self) -> str:
+        """Where FAB's ``get_redirect`` will send a saved add form (the page before it), read
+        without taking it off the history as ``get_redirect`` does."""
+        history = session.get("page_history") or []
+        return history[-2] if len(history) >= 2 else self.appbuilder.get_url_for_index
 
     @expose("/edit/<pk>", methods=["GET", "POST"])
     @has_access
