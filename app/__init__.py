@@ -29,7 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from app.accounts import sessions
     from app.accounts.principal import principal_for_request
-    from app.core import bounds, errors, headers, health, redirects
+    from app.core import bounds, errors, headers, health, idempotency, redirects
     from app.core import views as core_views
     from app.core.scoping import use_principal_loader
     from app.core.db import (IdConverter, apply_timeouts, db, one_rollback_on_return,
@@ -48,6 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # exempt API blueprints on it, which a shared instance would keep alive after the app.
     CSRFProtect(app)
     headers.init_app(app)
+    app.jinja_env.globals["form_token"] = idempotency.form_token
     sessions.init_app(app)
     use_principal_loader(app, principal_for_request)
     redirects.init_app(app)

@@ -76,6 +76,15 @@ def purge_gps_command(days):
                f"{result['positions']} últimas posições, {result['events']} posições de eventos.")
 
 
+@pws_cli.command("purge-idempotency")
+@with_appcontext
+def purge_idempotency_command():
+    """Drop the form tokens past their repeat window (24 h); run it daily."""
+    from app.core.idempotency import KEPT_HOURS, purge
+
+    click.echo(f"Chaves de envio com mais de {KEPT_HOURS} h apagadas: {purge()}.")
+
+
 pws_cli.add_command(worker_command)
 pws_cli.add_command(sweep_outbox_command)
 pws_cli.add_command(email_audience_command)

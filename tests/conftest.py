@@ -5,6 +5,7 @@ No app context stays pushed while the test client runs requests (see docs/decisi
 """
 import hashlib
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 
@@ -174,6 +175,20 @@ def csrf_token(client):
 def form_csrf_token(client, url):
     """The CSRF token exactly as a page renders it (for flows driven like a browser)."""
     return token_in(client.get(url).get_data(as_text=True))
+
+
+def hidden_value(html, name):
+    """The value of a form's hidden input (the row version of an edit form, its form token)."""
+    for tag in re.findall(r"<input[^>]*>", html):
+        if f'name="{name}"' in tag:
+            return re.search(r'value="([^"]*)"', tag).group(1)
+    raise AssertionError(f"no hidden {name} in the page")
+
+
+def form_fields(client, url, *names):
+    """The CSRF token and the named hidden inputs exactly as the page at ``url`` renders them."""
+    html = client.get(url).get_data(as_text=True)
+    return {"csrf_token": token_in(html), **{name: hidden_value(html, name) for name in names}}
 
 
 def login_as(client, user_id):

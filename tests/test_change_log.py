@@ -14,7 +14,7 @@ from app.core.changelog import ObjectChange
 from app.core.db import db
 from app.sync.models import SyncBatch, SyncToken
 from tests import factories as f
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, form_fields, login
 from tests.sync_support import push, rec
 from tests.test_portuguese import visible_text
 
@@ -47,7 +47,9 @@ def _entries(db_ctx, model, pk=None, after=0):
 
 
 def _post(client, url, data, **kwargs):
-    response = client.post(url, data={"csrf_token": csrf_token(client), **data}, **kwargs)
+    """An edit form is posted with the row version it rendered (app.core.concurrency)."""
+    seen = form_fields(client, url, "row_version") if "/edit/" in url else {"csrf_token": csrf_token(client)}
+    response = client.post(url, data={**seen, **data}, **kwargs)
     assert response.status_code in (200, 302), response.status_code
     return response
 

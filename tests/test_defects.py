@@ -1,7 +1,7 @@
 """Tabela de defeitos (§3.1): three lists, and the admin decides what the portal offers."""
 from app.catalog.models import DefectType
 from tests import factories as f
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, form_fields, login
 
 
 def test_three_lists_and_the_listing_toggle(app, client, db_ctx):
@@ -36,7 +36,8 @@ def test_unticking_listar_no_portal_in_the_edit_form(app, client, db_ctx):
         defect_id = f.defect(listed=True).id
         f.user("Admin Revenda", email="admin@revenda.test")
     login(client, "admin@revenda.test")
-    response = client.post(f"/defeitos/edit/{defect_id}", data={"csrf_token": csrf_token(client)})
+    response = client.post(f"/defeitos/edit/{defect_id}",
+                           data=form_fields(client, f"/defeitos/edit/{defect_id}", "row_version"))
     assert response.status_code == 302
     with db_ctx() as session:
         assert session.get(DefectType, defect_id).listed_on_portal is False

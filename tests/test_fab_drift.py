@@ -57,6 +57,7 @@ PINNED_METHODS = {
     "flask_appbuilder.security.views.UserDBModelView.show": "1c81f6e708704c78",
     "flask_appbuilder.views.ModelView.action": "2a262383056ce673",
     "flask_appbuilder.views.ModelView.action_post": "1cae459adb1785b4",
+    "flask_appbuilder.views.ModelView.add": "15ef7a4f9904f05a",
     "flask_appbuilder.views.ModelView.delete": "be011a573fad916c",
     "flask_appbuilder.views.ModelView.edit": "23515051a66d959c",
     "flask_appbuilder.views.ModelView.show": "1e8e6f5412bead87",

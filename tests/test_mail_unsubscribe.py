@@ -88,7 +88,7 @@ def test_a_forged_or_altered_link_does_nothing(mail_app, smtp):
 
 
 def test_each_user_changes_his_own_choices_in_meus_dados(app, db_ctx, client):
-    from tests.conftest import form_csrf_token, login_as
+    from tests.conftest import form_fields, login_as
 
     with db_ctx():
         company = f.company()
@@ -101,10 +101,9 @@ def test_each_user_changes_his_own_choices_in_meus_dados(app, db_ctx, client):
     assert "Recebe e-mail de: Contato" not in page  # a client can not open the contact inbox
     offered = re.findall(r'name="(email_\w+)"', page)
     assert "email_billing_files" in offered and "email_contact" not in offered
-    token = form_csrf_token(client, "/userinfoeditview/form")
     response = client.post("/userinfoeditview/form", data={
-        "csrf_token": token, "first_name": "Gestora", "email_call_changed": "y",
-        "email_contact": "y"})
+        **form_fields(client, "/userinfoeditview/form", "row_version"), "first_name": "Gestora",
+        "email_call_changed": "y", "email_contact": "y"})
     assert response.status_code == 302
     with db_ctx():
         saved = db.session.get(PortalUser, user_id)

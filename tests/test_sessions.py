@@ -10,7 +10,7 @@ import pytest
 from app.accounts.models import PortalUser
 from app.accounts.roles import ADMIN, TECHNICIAN
 from tests import factories as f
-from tests.conftest import form_csrf_token, login
+from tests.conftest import form_csrf_token, form_fields, login
 from tests.field_support import build_field, jwt_headers
 
 TECH_API = "/api/v1/tecnico/chamados"
@@ -154,7 +154,7 @@ def test_reactivated_user_does_not_get_his_old_sessions_back(app, users, db_ctx)
     cookie = _cookie(login(app.test_client(), "operador@revenda.test"))
     admin = login(app.test_client(), "admin@revenda.test")
     for active in (None, "y"):  # deactivate, then activate again, through the user screen
-        data = {"csrf_token": form_csrf_token(admin, f"/usuarios/edit/{users['operator']}"),
+        data = {**form_fields(admin, f"/usuarios/edit/{users['operator']}", "row_version"),
                 "first_name": "Operador", "email": "operador@revenda.test",
                 "profile": "Operador de Chamados", "companies": [str(users["company"])]}
         if active:

@@ -12,7 +12,7 @@ from app.supplies.models import MeterReading, SupplyRequest, SupplyStatus
 from app.supplies.services import update_supply_request
 from app.feed.models import ChangeFeedEntry
 from tests import factories as f
-from tests.conftest import csrf_token, login_as
+from tests.conftest import csrf_token, form_fields, login_as
 
 
 @pytest.fixture
@@ -258,7 +258,8 @@ def test_another_clients_equipment_cannot_be_requested(app, db_ctx, world):
 
 
 def _edit(client, request_id, **fields):
-    data = {"csrf_token": csrf_token(client), "status": "pending", "carrier_id": "",
+    data = {**form_fields(client, f"/suprimentos/acompanhar/edit/{request_id}", "row_version"),
+            "status": "pending", "carrier_id": "",
             "tracking_code": "", "invoice_number": "", "invoice_date": "", **fields}
     return client.post(f"/suprimentos/acompanhar/edit/{request_id}", data=data)
 

@@ -9,7 +9,7 @@ from app.accounts.roles import (
     LOGISTICS_OPERATOR, PROFILE_NAMES, SUPPLIES_OPERATOR, TECHNICIAN,
 )
 from tests import factories as f
-from tests.conftest import csrf_token, login, login_as
+from tests.conftest import csrf_token, form_fields, login, login_as
 from tests.test_portuguese import visible_text
 
 # What each profile finds in the top menu (menu entry labels), and what it must not find; forms
@@ -149,11 +149,11 @@ def test_a_user_cannot_change_his_own_profile(app, db_ctx):
     own = app.test_client()
     login(own, "logistica@revenda.test")
     own.post("/userinfoeditview/form", data={
-        "csrf_token": csrf_token(own), "first_name": "Novo Nome", "last_name": "",
-        "profile": ADMIN, "roles": [str(1)]})
+        **form_fields(own, "/userinfoeditview/form", "row_version"), "first_name": "Novo Nome",
+        "last_name": "", "profile": ADMIN, "roles": [str(1)]})
     with db_ctx():
         user = PortalUser.query.filter_by(email="logistica@revenda.test").one()
-        assert user.profile == LOGISTICS_OPERATOR
+        assert user.first_name == "Novo Nome" and user.profile == LOGISTICS_OPERATOR
         assert [r.name for r in user.roles] == [LOGISTICS_OPERATOR]
     assert own.get("/usuarios/list/").status_code == 403
 
@@ -193,7 +193,8 @@ def test_profile_and_function_changes_take_effect_on_the_next_request(app, admin
 
     def edit(profile, roles):
         response = admin.post(f"/usuarios/edit/{user_id}", data={
-            "csrf_token": csrf_token(admin), "first_name": "Sup", "email": "sup@revenda.test",
+            **form_fields(admin, f"/usuarios/edit/{user_id}", "row_version"), "first_name": "Sup",
+            "email": "sup@revenda.test",
             "profile": profile, "companies": [str(ids["company"])], "roles": roles, "active": "y"})
         assert response.status_code == 302
 

@@ -7,6 +7,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from app.core.changelog import Tracked
+from app.core.concurrency import Versioned
 from app.core.db import IdMixin, exact_string, utcnow
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import Scope
@@ -41,7 +42,7 @@ PREFERENCE_LABELS = {
 EMAIL_PREFERENCES = tuple(PREFERENCE_LABELS)
 
 
-class PortalUser(User):
+class PortalUser(Versioned, User):
     """FAB's user on the same table, with the links that decide what he sees."""
 
     __scope__ = Scope(users=True)

@@ -22,12 +22,13 @@ from app.accounts.password_reset import send_link
 from app.accounts.roles import FUNCTION_PREFIX, PROFILES, profile_named
 from app.accounts.services import deactivate, has_history, unusable_password
 from app.core.db import db
+from app.core.concurrency import STALE_MESSAGE, VersionField, seen_is_current
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal
 from app.core.bounds import ColumnBoundForms
 from app.core.views import (
-    BLANK_CHOICE, UNEXPOSED_MODELVIEW_ROUTES, BoundedLists, BrazilianFormatting, FlagFields, PortalListWidget,
-    PostOnlyActions, ScopedInterface,
+    BLANK_CHOICE, UNEXPOSED_MODELVIEW_ROUTES, BoundedLists, BrazilianFormatting, FlagFields, GuardedForms,
+    PortalListWidget, PostOnlyActions, ScopedInterface,
 )
 from app.notifications.recipients import choices_offered
 
@@ -73,7 +74,7 @@ USER_LINK_COLUMNS = [
 
 
 class PortalUserView(BoundedLists, PostOnlyActions, ColumnBoundForms, FlagFields, BrazilianFormatting,
-                     UserDBModelView):
+                     GuardedForms, UserDBModelView):
     """Users are admin-only; the profile decides the role and the scope."""
 
     datamodel = ScopedInterface(PortalUser)
@@ -268,6 +269,7 @@ class MyDataForm(DynamicForm):
 
     first_name = StringField(_l("Nome"), validators=[DataRequired(), Length(max=64)],
                              widget=BS3TextFieldWidget())
+    row_version = VersionField()
 
 
 for _name, _label in PREFERENCE_LABELS.items():
@@ -302,15 +304,23 @@ class MyDataView(UserInfoEditView):
         offered = self._offered()
         user = self.appbuilder.sm.get_user_by_id(current_principal().user_id)
         form.first_name.data = user.first_name
+        form.row_version.data = user.row_version
         for name in offered:
             form[name].data = getattr(user, name)
 
     def form_post(self, form):
+        """Saved only over the version the form was shown with (an admin may have saved since);
+        FAB redirects afterwards whatever this returns."""
         user = self.appbuilder.sm.get_user_by_id(current_principal().user_id)
+        if not seen_is_current(user, form.row_version.data):
+            flash(str(STALE_MESSAGE), "danger")
+            return
         user.first_name = form.first_name.data.strip()
         for name in self._offered():
             setattr(user, name, bool(form[name].data))
-        self.appbuilder.sm.update_user(user)
+        if self.appbuilder.sm.update_user(user) is False:  # FAB rolled back (a lost race)
+            flash(str(STALE_MESSAGE), "danger")
+            return
         flash(str(self.message), "info")
 
     @expose("/sair-de-todos", methods=["POST"])

@@ -6,6 +6,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from app.core.changelog import Tracked
+from app.core.concurrency import Versioned
 from app.core.i18n import lazy_gettext as _l
 from app.core.db import IdMixin, TimestampMixin, exact_string, utcnow
 from app.core.scoping import Scope
@@ -23,7 +24,7 @@ class CallStatus:
     CLOSED = (CONCLUDED, ATTENDED, CANCELLED)
 
 
-class ServiceCall(IdMixin, TimestampMixin, Model):
+class ServiceCall(IdMixin, TimestampMixin, Versioned, Model):
     """A chamado: opened in the portal (id = web number) or in the ERP (erp_id)."""
 
     __tablename__ = "service_call"
@@ -134,7 +135,7 @@ class CallAttachment(IdMixin, Model):
     call = relationship("ServiceCall")
 
 
-class BusinessCalendar(IdMixin, Model):
+class BusinessCalendar(IdMixin, Versioned, Model):
     """Expediente of one dealer company: the working days and hours the SLA clock runs in."""
 
     __tablename__ = "business_calendar"
@@ -158,7 +159,7 @@ class BusinessCalendar(IdMixin, Model):
         return str(self.company) if self.company else ""
 
 
-class Holiday(IdMixin, Model):
+class Holiday(IdMixin, Versioned, Model):
     """A day without business hours, for one company or (company empty) for all of them."""
 
     __tablename__ = "holiday"

@@ -13,6 +13,7 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import PortalUser
 from app.accounts.roles import (
@@ -92,6 +93,19 @@ class TransitionError(CallError):
 
 class TransitionForbidden(TransitionError):
     """The flow has this move, but not for the user's profile (answered as 403)."""
+
+
+class CallChanged(CallError):
+    """Someone else changed the call first. The caller rolls back (nothing of this change is
+    kept: no history row, e-mail or feed entry) and shows ``changed_meanwhile``."""
+
+
+def changed_meanwhile(call_id: int) -> str:
+    """The refusal, with the call's status as committed now (read after the rollback)."""
+    status = db.session.execute(select(ServiceCall.status).where(ServiceCall.id == call_id)).scalar()
+    return _("O chamado Nº %(number)s acabou de ser alterado por outra pessoa e agora está em "
+             "%(current)s. Nada foi alterado: confira o chamado e, se ainda for o caso, altere de novo.",
+             number=call_id, current=status_label(status))
 
 
 def status_label(status: str | None) -> str:
@@ -348,15 +362,32 @@ def _run_sla_clock(call: ServiceCall, to_status: str, now: datetime) -> None:
         call.sla_paused_at = None
 
 
+def _lock(call: ServiceCall) -> None:
+    """The call as committed now, its row locked until the caller commits (``SELECT … FOR
+    UPDATE``; a no-op on SQLite, where the version check of the UPDATE decides instead)."""
+    try:
+        db.session.flush()  # the caller's own pending changes are kept, not refreshed away
+        db.session.refresh(call, with_for_update=True)
+    except StaleDataError:
+        raise CallChanged() from None
+
+
 def change_status(call: ServiceCall, to_status: str, *, actor: Principal | None = None,
                   source: str = "web", note: str | None = None,
-                  technician_id: int | None = None) -> CallStatusChange | None:
+                  technician_id: int | None = None, seen_status: str | None = None) -> CallStatusChange | None:
     """Move a call to ``to_status``: the flow and role check (portal side), history, SLA
     clock, close date, "Alteração de chamado" e-mails and, for portal-side changes, the ERP
     change feed — all in the caller's transaction (the caller commits).
 
+    The move is decided on the committed state under the row's lock: with ``seen_status`` (the
+    status the user's page showed) a call someone else moved meanwhile raises CallChanged, as
+    does losing the race to another writer on SQLite (the version check, when flushed).
+
     The ERP may set any status; an ERP change to the status the call already has is a no-op.
     """
+    _lock(call)
+    if seen_status is not None and call.status != seen_status:
+        raise CallChanged()
     if source == "erp" and to_status == call.status:
         return None
     _check_transition(call, to_status, actor, source)
@@ -377,6 +408,10 @@ def change_status(call: ServiceCall, to_status: str, *, actor: Principal | None 
     if source != "erp" and (from_status, to_status) == (A, O):
         call.resolved_in_pre_service = True
     db.session.add(change)
+    try:
+        db.session.flush()  # the version check: on SQLite the writer that came second stops here
+    except StaleDataError:
+        raise CallChanged() from None
     if source != "erp":
         record_change("service_order", "update", web_id=call.id, erp_id=call.erp_id,
                       company_id=call.company_id, data=call_feed_data(call))

@@ -26,6 +26,7 @@ from app.calls.models import (
 )
 from app.calls.services import STATUS_LABELS, CallError, TransitionForbidden
 from app.catalog.models import Equipment, Technician
+from app.core import idempotency
 from app.core.db import db, utcnow
 from app.core.headers import PUBLIC_HEADERS
 from app.core.i18n import lazy_gettext as _l
@@ -113,7 +114,12 @@ class CallView(PortalBaseView):
             note = str(services.RESOLVED_IN_PRE_SERVICE_NOTE)
         try:
             services.change_status(call, target, actor=current_principal(), note=note,
-                                   technician_id=form.technician.data or None)
+                                   technician_id=form.technician.data or None,
+                                   seen_status=request.form.get("de") or None)
+        except services.CallChanged:
+            db.session.rollback()
+            flash(services.changed_meanwhile(pk), "danger")
+            return redirect(url_for(".show", pk=pk))
         except TransitionForbidden:
             db.session.rollback()
             abort(403)
@@ -166,6 +172,8 @@ class CallOpenView(PortalBaseView):
             (d.id, d.name) for d in services.defects_for(equipment)]
         if request.method == "GET":
             self._prefill(form, equipment)
+        elif (first := idempotency.first_answer()) is not None:
+            return first
         elif form.validate_on_submit():
             try:
                 call = services.open_call(
@@ -179,11 +187,12 @@ class CallOpenView(PortalBaseView):
                 db.session.rollback()
                 form.defect_type.errors = [*form.defect_type.errors, str(error)]
             else:
+                shown = self.appbuilder.sm.has_access("can_read", "ServiceCall")
+                location = idempotency.remember(
+                    url_for("CallView.show", pk=call.id) if shown else url_for(".open"))
                 db.session.commit()
                 flash(_("Chamado Nº %(number)s aberto com sucesso.", number=call.id), "success")
-                if self.appbuilder.sm.has_access("can_read", "ServiceCall"):
-                    return redirect(url_for("CallView.show", pk=call.id))
-                return redirect(url_for(".open"))
+                return redirect(location)
         return self.render_template("calls/open.html", equipment=equipment, form=form)
 
     def _equipment(self, equipment_id: str) -> Equipment:
@@ -246,6 +255,8 @@ class PreServiceView(PortalBaseView):
             abort(404)
         form = PreServiceForm()
         thread = url_for("CallView.show", pk=pk, aba="pre-atendimento")
+        if (first := idempotency.first_answer()) is not None:
+            return first
         if not form.validate_on_submit():
             for errors in form.errors.values():
                 for error in errors:
@@ -259,6 +270,7 @@ class PreServiceView(PortalBaseView):
             db.session.rollback()
             flash(str(error), "danger")
             return redirect(thread)
+        idempotency.remember(thread)
         db.session.commit()
         flash(_("Mensagem enviada."), "success")
         return redirect(thread)
@@ -322,6 +334,8 @@ class ContactThreadView(BaseView):
             return answer
         call = db.session.get(ServiceCall, link.call_id)
         form = PreServiceForm()
+        if request.method == "POST" and (first := idempotency.first_answer()) is not None:
+            return first
         if request.method == "POST" and form.validate_on_submit():
             try:
                 services.post_pre_service_message(
@@ -331,8 +345,9 @@ class ContactThreadView(BaseView):
                 db.session.rollback()
                 form.body.errors = [str(error)]
             else:
+                location = idempotency.remember(url_for(".thread", token=token, enviada=1))
                 db.session.commit()
-                return redirect(url_for(".thread", token=token, enviada=1))
+                return redirect(location)
         detail = queries.call_detail(call)
         return self._page("calls/contact_thread.html", call=call, link=link, form=form,
                           messages=detail.messages, sent=request.args.get("enviada") == "1",

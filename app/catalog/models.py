@@ -6,6 +6,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from app.core.changelog import Tracked
+from app.core.concurrency import Versioned
 from app.core.i18n import lazy_gettext as _l
 from app.core.db import ErpMixin, IdMixin, TimestampMixin
 from app.core.scoping import Scope
@@ -137,7 +138,7 @@ class Equipment(IdMixin, ErpMixin, TimestampMixin, Model):
         return self.serial
 
 
-class DefectType(IdMixin, ErpMixin, TimestampMixin, Model):
+class DefectType(IdMixin, ErpMixin, TimestampMixin, Versioned, Model):
     """Defects from the ERP; the admin chooses which the portal offers."""
 
     __tablename__ = "defect_type"

@@ -13,6 +13,7 @@ from app.accounts.models import PortalUser
 from app.catalog.models import Client
 from app.contact.models import ContactMessage
 from app.contact.services import send_contact
+from app.core import idempotency
 from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal, get_scoped, scoped
@@ -74,6 +75,8 @@ class ContactView(PortalBaseView):
     @expose("/", methods=["POST"])
     @has_access
     def send(self):
+        if (first := idempotency.first_answer()) is not None:
+            return first
         clients = _my_clients()
         form = ContactForm()
         form.client.choices = [(c.id, c.display_name) for c in clients]
@@ -88,9 +91,10 @@ class ContactView(PortalBaseView):
         send_contact(db.session.get(PortalUser, current_principal().user_id), kind=form.kind.data,
                      subject=form.subject.data, message=form.message.data, client=client,
                      company_id=_dealer_company_id())
+        location = idempotency.remember(url_for(".form"))
         db.session.commit()
         flash(_("Mensagem enviada. Obrigado pelo contato!"), "success")
-        return redirect(url_for(".form"))
+        return redirect(location)
 
 
 class ContactInboxView(PortalModelView):

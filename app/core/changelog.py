@@ -21,13 +21,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import ONETOMANY, Session, relationship
 
+from app.core.concurrency import VERSION
 from app.core.db import IdMixin, utcnow
 from app.core.scoping import Scope, current_principal
 
 CREATE, UPDATE, DELETE = "create", "update", "delete"
 # Bookkeeping every table keeps on its own: never a change someone made.
 IGNORED = frozenset({"created_at", "updated_at", "created_on", "changed_on", "created_by_fk",
-                     "changed_by_fk", "created_by", "changed_by"})
+                     "changed_by_fk", "created_by", "changed_by", VERSION})
 # A secret field (a password hash) changed: its values are never written down.
 HIDDEN, HIDDEN_NEW = "***", "***new"
 _SUSPENDED = "pws_changelog_suspended"

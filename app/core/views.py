@@ -5,11 +5,12 @@ import re
 from operator import attrgetter
 from types import SimpleNamespace
 
-from flask import abort, current_app, redirect, request, session
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
 from flask_appbuilder import BaseView, ModelView, expose
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext
@@ -17,8 +18,13 @@ from wtforms import BooleanField
 from wtforms.fields.core import UnboundField
 from sqlalchemy import func, select
 from sqlalchemy.orm import MANYTOONE, aliased, joinedload, load_only, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.bounds import ColumnBoundForms
+from app.core import idempotency
+from app.core.concurrency import (
+    STALE_MESSAGE, VERSION, VersionField, is_versioned, mark_stale, seen_is_current, was_stale,
+)
 from app.core.db import storable_id
 from app.core.errors import Refused
 from app.core.i18n import lazy_gettext as _l
@@ -174,11 +180,19 @@ class ScopedInterface(SQLAInterface):
     def _guarded(self, item, write, commit):
         try:
             self.session.add(item)
-            check_references(self.session, item)
+            check_references(self.session, item)  # its query flushes the item: a version check
+            write(item, commit)
         except OutOfScope:
             self.session.rollback()
             raise
-        write(item, commit)
+        except StaleDataError as error:
+            self.session.rollback()
+            mark_stale()  # another request saved this row first
+            raise DatabaseException() from error
+        except DatabaseException as error:
+            if isinstance(error.__cause__, StaleDataError):
+                mark_stale()  # FAB rolled back already
+            raise
 
 
 def _value_reader(column: str):
@@ -482,8 +496,72 @@ class QuietHistory:
             super().update_redirect()
 
 
-class PortalModelView(QuietHistory, BoundedLists, PostOnlyActions, ColumnBoundForms, FlagFields, BrazilianFormatting,
-                      ModelView):
+class GuardedForms:
+    """The one seam of generated screens for concurrent and repeated submits.
+
+    Edit forms of a versioned model carry the version the user saw: a stale form is refused
+    with the current values shown again, and a save that loses the race to another one
+    (``StaleDataError``) is refused the same way. Add forms carry a one-time token: a repeated
+    or concurrent POST of one form display creates one row and gets the first answer.
+    """
+
+    def _init_properties(self):
+        super()._init_properties()
+        for name in ("list_columns", "show_columns", "add_columns", "edit_columns",
+                     "search_columns", "order_columns"):
+            columns = getattr(self, name, None)
+            if columns and VERSION in columns:
+                setattr(self, name, [column for column in columns if column != VERSION])
+
+    def _init_forms(self):
+        self.add_columns = [*(self.add_columns or ()), idempotency.FIELD]
+        self.add_form_extra_fields = {**(self.add_form_extra_fields or {}),
+                                      idempotency.FIELD: idempotency.FormTokenField()}
+        if is_versioned(self.datamodel.obj):
+            self.edit_columns = [*(self.edit_columns or ()), VERSION]
+            self.edit_form_extra_fields = {**(self.edit_form_extra_fields or {}), VERSION: VersionField()}
+        super()._init_forms()
+        self.add_columns = [column for column in self.add_columns if column != idempotency.FIELD]
+        self.edit_columns = [column for column in self.edit_columns if column != VERSION]
+
+    @property
+    def database_error_message(self):
+        return STALE_MESSAGE if was_stale() else ModelView.database_error_message
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        if request.method == "POST":
+            first = idempotency.first_answer()
+            if first is not None:
+                return first
+            idempotency.remember(self._page_after_add())
+        return super().add()
+
+    def _page_after_add(self) -> str:
+        """Where FAB's ``get_redirect`` will send a saved add form (the page before it), read
+        without taking it off the history as ``get_redirect`` does."""
+        history = session.get("page_history") or []
+        return history[-2] if len(history) >= 2 else self.appbuilder.get_url_for_index
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        stale = request.method == "POST" and is_versioned(self.datamodel.obj)
+        if stale:
+            item = self.datamodel.get(pk, self._base_filters)
+            stale = item is not None and not seen_is_current(item, request.form.get(VERSION))
+        if stale:
+            flash(str(STALE_MESSAGE), "danger")
+        else:
+            answer = super().edit(pk)
+            if not was_stale():
+                return answer
+        return redirect(url_for(f"{self.endpoint}.edit", pk=pk))
+
+
+class PortalModelView(QuietHistory, BoundedLists, PostOnlyActions, ColumnBoundForms, FlagFields,
+                      BrazilianFormatting, GuardedForms, ModelView):
     """A generated screen: read/write permissions, no relation dropdowns in search by default."""
 
     method_permission_name = READ_WRITE_METHODS

@@ -3,6 +3,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import relationship
 
+from app.core.concurrency import Versioned
 from app.core.db import IdMixin, TimestampMixin, utcnow
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import Scope
@@ -20,7 +21,7 @@ class SupplyStatus:
     }
 
 
-class SupplyRequest(IdMixin, TimestampMixin, Model):
+class SupplyRequest(IdMixin, TimestampMixin, Versioned, Model):
     __tablename__ = "supply_request"
     __scope__ = Scope(company="company_id", client="client_id")
     BY_EQUIPMENT, BY_MODEL = "equipment", "model"

@@ -8,11 +8,14 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from app.catalog.models import Carrier, Client, Contract, Equipment, EquipmentModel
 from app.core.bounds import raw_problems, whole_number
+from app.core import idempotency
+from app.core.concurrency import STALE_MESSAGE, StaleEdit, VersionField, check_seen
 from app.core.db import db
 from app.core.filters import (
     FilteredInterface, FilterExact, FilterField, FilterFormMixin, FilterLocalDateFrom,
@@ -51,6 +54,7 @@ class SupplyEditForm(FlaskForm):
     invoice_number = StringField(_l("Nº Nota Fiscal"), validators=[Optional(), Length(max=20)])
     invoice_date = DateField(_l("Data Emissão NF"), validators=[Optional()])
     status = SelectField(_l("Status"), choices=STATUS_CHOICES)
+    row_version = VersionField()
 
 
 class SupplyRequestView(FilterFormMixin, PortalModelView):
@@ -132,13 +136,18 @@ class SupplyRequestView(FilterFormMixin, PortalModelView):
             changes = {name: getattr(form, name).data for name in
                        ("status", "carrier_id", "tracking_code", "invoice_number", "invoice_date")}
             try:
+                check_seen(item, form.row_version.data)
                 update_supply_request(item, **changes)
+                db.session.commit()
             except SupplyError as error:
                 db.session.rollback()
                 for message in error.messages:
                     flash(message, "danger")
+            except (StaleEdit, StaleDataError):
+                db.session.rollback()
+                flash(str(STALE_MESSAGE), "danger")
+                return redirect(url_for(".edit", pk=pk))
             else:
-                db.session.commit()
                 flash(_("Solicitação nº %(id)s atualizada.", id=item.id), "success")
                 return redirect(url_for(".show", pk=item.id))
         return self.render_template("supplies/edit.html", title=self.edit_title, form=form,
@@ -209,6 +218,8 @@ class SupplyOpeningView(PortalBaseView):
         supplies = compatible_supplies(model_id)
         errors, values = [], {}
         if request.method == "POST":
+            if (first := idempotency.first_answer()) is not None:
+                return first
             values = request.form
             draft.items, errors = _typed_items(request.form, supplies, counters=draft.equipment is not None)
             errors += raw_problems(request.form, {
@@ -225,18 +236,19 @@ class SupplyOpeningView(PortalBaseView):
                     db.session.rollback()
                     errors = error.messages
                 else:
+                    shown = self.appbuilder.sm.has_access("can_read", "SupplyRequest")
+                    location = idempotency.remember(
+                        url_for("SupplyRequestView.show", pk=created.id) if shown else url_for(".index"))
                     db.session.commit()
-                    return self._after_create(created)
+                    return self._after_create(created, location)
         return self.render_template("supplies/request_form.html", draft=draft, supplies=supplies,
                                     errors=errors, values=values, **context), 200 if not errors else 422
 
-    def _after_create(self, created):
+    def _after_create(self, created, location):
         flash(_("Solicitação de suprimentos nº %(id)s registrada.", id=created.id), "success")
         for warning in (created.warning or "").splitlines():
             flash(_("Atenção: %(warning)s", warning=warning), "warning")
-        if self.appbuilder.sm.has_access("can_read", "SupplyRequest"):
-            return redirect(url_for("SupplyRequestView.show", pk=created.id))
-        return redirect(url_for(".index"))
+        return redirect(location)
 
 
 def _typed_items(form, supplies, *, counters: bool) -> tuple[list[RequestedItem], list[str]]:

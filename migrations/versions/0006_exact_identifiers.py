@@ -2,14 +2,14 @@
 MariaDB (utf8mb4_bin), as SQLite always compares them
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -40,6 +40,7 @@ COLUMNS = (
     ("track_point", "client_uid", 64, False),
     ("share_link", "token_hash", 64, False),
     ("survey", "token_hash", 64, False),
+    ("idempotency_key", "key_hash", 64, False),
 )
 
 

@@ -81,14 +81,14 @@ ROUTES = {
     ("GET", "/calendarios/add"): allow(ADMIN),
     ("POST", "/calendarios/add"): allow(ADMIN),
     ("GET", "/calendarios/edit/{business_calendar}"): allow(ADMIN),
-    ("POST", "/calendarios/edit/{business_calendar}"): allow(ADMIN),
+    ("POST", "/calendarios/edit/{business_calendar}"): allow(ADMIN, ok=302),  # no row version: refused
     ("POST", "/calendarios/delete/{business_calendar}"): allow(ADMIN, ok=302),
     ("GET", "/feriados/list/"): allow(ADMIN),
     ("GET", "/feriados/show/{holiday}"): allow(ADMIN),
     ("GET", "/feriados/add"): allow(ADMIN),
     ("POST", "/feriados/add"): allow(ADMIN),
     ("GET", "/feriados/edit/{holiday}"): allow(ADMIN),
-    ("POST", "/feriados/edit/{holiday}"): allow(ADMIN),
+    ("POST", "/feriados/edit/{holiday}"): allow(ADMIN, ok=302),  # no row version: refused
     ("POST", "/feriados/delete/{holiday}"): allow(ADMIN, ok=302),
     # Etiquetas QR: printing is the dealer's; the scan lands on the user's own actions
     ("GET", "/etiquetas/{equipment}"): allow(*DEALER_DESK, SUPPLIES_OPERATOR),

@@ -49,7 +49,7 @@ ROUTES = {
     ("GET", "/usuarios/add"): allow(ADMIN),
     ("POST", "/usuarios/add"): allow(ADMIN),
     ("GET", "/usuarios/edit/{user}"): allow(ADMIN),
-    ("POST", "/usuarios/edit/{user}"): allow(ADMIN),
+    ("POST", "/usuarios/edit/{user}"): allow(ADMIN, ok=302),  # no row version: refused
     ("GET", "/usuarios/delete/{user}"): public(405),
     ("POST", "/usuarios/delete/{user}"): allow(ADMIN, ok=302),
     ("POST", "/usuarios/action/sendpasswordlink/{user}"): allow(ADMIN, ok=302),
