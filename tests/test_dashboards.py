@@ -219,3 +219,23 @@ def test_qr_label_leads_after_login_to_a_prefilled_call(app, db_ctx, desk):
     assert clerk.get(f"/etiquetas/q/{foreign_code}").status_code == 404
     assert clerk.get(f"/etiquetas/q/{code[:-2]}xx").status_code == 404
     assert as_user(app, desk.users[CLIENT]).get(f"/etiquetas/{desk.equipment}").status_code == 403
+
+
+def test_qr_label_offers_the_supply_request_of_that_equipment(app, desk):
+    with app.test_request_context():
+        code = label_code(desk.equipment)
+    client = as_user(app, desk.users[CLIENT])
+    landing = client.get(f"/etiquetas/q/{code}").get_data(as_text=True)
+    target = f"/suprimentos/solicitar/equipamento/{desk.equipment}"
+    assert "Solicitar suprimentos" in landing and f'href="{target}"' in landing
+    page = client.get(target)
+    assert page.status_code == 200 and desk.serial in page.get_data(as_text=True)
+
+
+def test_the_label_is_reachable_from_the_equipment_list_and_page(app, desk):
+    operator = as_user(app, desk.users[CALLS_OPERATOR])
+    label = f'href="/etiquetas/{desk.equipment}"'
+    assert label in operator.get(f"/equipamentos/list/?_flt_0_serial={desk.serial}").get_data(as_text=True)
+    assert label in operator.get(f"/equipamentos/show/{desk.equipment}").get_data(as_text=True)
+    client = as_user(app, desk.users[CLIENT])
+    assert "/etiquetas/" not in client.get(f"/equipamentos/show/{desk.equipment}").get_data(as_text=True)

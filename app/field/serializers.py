@@ -65,7 +65,7 @@ def attendance_json(attendance: Attendance) -> dict:
                       if attendance.signature_uid else None),
         "report": {
             "services": attendance.services, "parts": attendance.parts or [],
-            "counters": attendance.counters or [], "notes": attendance.notes,
+            "counters": attendance.counter_list, "notes": attendance.notes,
             "pending": bool(attendance.pending),
             "sent_at": isoformat_local(attendance.report_sent_at),
         },

@@ -460,7 +460,7 @@ def submit_report(principal: Principal, attendance: Attendance, data: dict) -> b
         "pending": bool(data.get("pending")),
     }
     current = {"services": attendance.services, "parts": attendance.parts or [],
-               "counters": attendance.counters or [], "notes": attendance.notes,
+               "counters": attendance.counter_list, "notes": attendance.notes,
                "pending": bool(attendance.pending)}
     if report == current and attendance.report_sent_at is not None:
         return False
@@ -486,7 +486,7 @@ def feed_attendance(attendance: Attendance, op: str) -> None:
         "started_at": isoformat_local(attendance.started_at),
         "finished_at": isoformat_local(attendance.finished_at),
         "services": attendance.services, "parts": attendance.parts or [],
-        "counters": attendance.counters or [], "notes": attendance.notes,
+        "counters": attendance.counter_list, "notes": attendance.notes,
         "pending": bool(attendance.pending), "signer_name": attendance.signer_name,
         "distance_m": attendance.distance_m, "travel_seconds": attendance.travel_seconds,
         "timeline": [{"kind": e.kind, "device_time": isoformat_local(e.device_time)}
