@@ -72,6 +72,16 @@ def test_operator_sees_timeline_map_distance_and_prints(app, field):
     assert "1407318" in PdfReader(BytesIO(pdf.data)).pages[0].extract_text()
 
 
+def test_the_call_page_links_to_its_attendances(app, field):
+    attendance = recorded_attendance(app.test_client(), field)
+    operator = app.test_client()
+    login(operator, field.operator_email)
+    page = operator.get(f"/chamados/show/{field.call}").get_data(as_text=True)
+    link = f"/atendimentos/list/?chamado={field.call}"
+    assert f'href="{link}"' in page and "Atendimentos do chamado" in page
+    assert f"/atendimentos/show/{attendance}" in operator.get(link).get_data(as_text=True)
+
+
 def test_the_client_sees_his_attendance_but_not_the_technicians_gps(app, field):
     attendance = recorded_attendance(app.test_client(), field)
     customer = app.test_client()
