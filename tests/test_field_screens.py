@@ -217,6 +217,25 @@ def test_tracking_shows_last_positions_of_the_viewers_companies(app, db_ctx, fie
     assert labels == {"TECNICO APP", "TECNICO DO NORTE"}
 
 
+def test_tracking_refreshes_its_positions_without_a_reload(app, db_ctx, field):
+    with db_ctx() as session:
+        ours = session.get(Technician, field.technician)
+        ours.last_latitude, ours.last_longitude, ours.last_position_at = -27.59, -48.55, utcnow() - timedelta(hours=1)
+        session.commit()
+    operator = app.test_client()
+    login(operator, field.operator_email)
+    data = map_data(operator.get("/rastreamento/").get_data(as_text=True))
+    assert data["refresh_url"] == "/rastreamento/posicoes" and data["refresh_seconds"] > 0
+    client = app.test_client()
+    tech = jwt_headers(client, field.tech_email)
+    client.post(f"{API}/posicao", headers=tech, json={"uid": uid(), "recorded_at": iso(0),
+                                                      "latitude": -27.5, "longitude": -48.4})
+    fresh = operator.get(data["refresh_url"])
+    assert fresh.status_code == 200 and fresh.headers["Cache-Control"] == "no-store"
+    [marker] = fresh.get_json()["markers"]
+    assert (marker["label"], marker["lat"], marker["lon"]) == ("TECNICO APP", -27.5, -48.4)
+
+
 def test_live_position_moves_only_forward(app, db_ctx, field):
     client = app.test_client()
     tech = jwt_headers(client, field.tech_email)

@@ -92,6 +92,6 @@ ROUTES = {
     ("POST", "/feriados/delete/{holiday}"): allow(ADMIN, ok=302),
     # Etiquetas QR: printing is the dealer's; the scan lands on the user's own actions
     ("GET", "/etiquetas/{equipment}"): allow(*DEALER_DESK, SUPPLIES_OPERATOR),
-    ("GET", "/etiquetas/q/{label_code}"): allow(*OPENERS),
+    ("GET", "/etiquetas/q/{label_code}"): allow(*OPENERS, SUPPLIES_OPERATOR),  # abrir chamado or solicitar suprimentos
     ("GET", "/etiquetas/q/codigo-invalido"): allow(*LOGGED_IN, ok=404),
 }

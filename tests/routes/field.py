@@ -51,6 +51,7 @@ ROUTES = {
     ("GET", "/atendimentos/registrar/"): allow(TECHNICIAN),
     # Rastreamento de técnicos, Avaliações
     ("GET", "/rastreamento/"): allow(ADMIN, ATTENDANCE_OPERATOR),
+    ("GET", "/rastreamento/posicoes"): allow(ADMIN, ATTENDANCE_OPERATOR),
     ("GET", "/avaliacoes/"): allow(ADMIN, ATTENDANCE_OPERATOR),
     ("POST", "/avaliacoes/responder/{attendance}"): allow(ADMIN, CLIENT, ok=302),
     # public pages behind e-mailed / shared links (the token is the authority)
