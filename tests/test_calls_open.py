@@ -5,11 +5,11 @@ from datetime import datetime
 import pytest
 import time_machine
 
-from app.calls.models import CallAttachment, CallStatusChange, ServiceCall
+from app.calls.models import CallAttachment, CallSettings, CallStatus, CallStatusChange, ServiceCall
 from app.notifications.models import OutboxMessage
 from app.feed.models import ChangeFeedEntry
 from tests.calls_desk import (
-    ATTENDANCE_OPERATOR, CALL_OPENER, CALLS_OPERATOR, CLIENT, LOGISTICS_OPERATOR,
+    ADMIN, ATTENDANCE_OPERATOR, CALL_OPENER, CALLS_OPERATOR, CLIENT, LOGISTICS_OPERATOR,
     SUPPLIES_OPERATOR, TECHNICIAN, as_user, make_desk, pdf_bytes, png_bytes, post,
 )
 
@@ -171,3 +171,33 @@ def test_attachments_are_size_and_count_limited(app, db_ctx, desk):
                     content_type="multipart/form-data")
     assert "Envie no máximo 2 arquivos." in response.get_data(as_text=True)
     assert count_calls(db_ctx) == 0
+
+
+@pytest.mark.parametrize("status", CallSettings.OPENING_CHOICES)
+def test_every_opening_gets_the_companys_default_status(app, db_ctx, desk, status):
+    """Configurações → Parâmetros de chamados: the admin's "status padrão para abertura"."""
+    admin = as_user(app, desk.users[ADMIN])
+    settings = admin.get("/parametros-chamados/").get_data(as_text=True)
+    assert 'value="A" selected' in settings  # A until the admin says otherwise
+    assert post(admin, f"/parametros-chamados/{desk.company}", {"abertura": status, "pecas": "L"}
+                ).status_code == 302
+    assert f'value="{status}" selected' in admin.get("/parametros-chamados/").get_data(as_text=True)
+    for profile in (CLIENT, TECHNICIAN):
+        response = post(as_user(app, desk.users[profile]), open_url(desk.equipment), form(desk))
+        assert response.status_code == 302
+    with db_ctx():
+        for call in ServiceCall.query.all():
+            assert call.status == status
+            assert (call.sla_paused_at is not None) is (status in CallStatus.PAUSED)
+            history = CallStatusChange.query.filter_by(call_id=call.id).one()
+            assert (history.from_status, history.to_status) == (None, status)
+            feed = ChangeFeedEntry.query.filter_by(entity="service_order", web_id=call.id).one()
+            assert feed.data["status"] == status
+
+
+def test_only_the_offered_statuses_are_saved(app, db_ctx, desk):
+    admin = as_user(app, desk.users[ADMIN])
+    assert post(admin, f"/parametros-chamados/{desk.company}", {"abertura": "O", "pecas": "L"}).status_code == 302
+    assert post(admin, "/parametros-chamados/999999", {"abertura": "E", "pecas": "L"}).status_code == 404
+    with db_ctx():
+        assert CallSettings.query.filter_by(company_id=desk.company).first() is None

@@ -20,8 +20,8 @@ from app.accounts.roles import (
 )
 from app.calls import files, sla
 from app.calls.models import (
-    BusinessCalendar, CallAttachment, CallStatus, CallStatusChange, Holiday, PreServiceMessage,
-    ServiceCall,
+    BusinessCalendar, CallAttachment, CallSettings, CallStatus, CallStatusChange, Holiday,
+    PreServiceMessage, ServiceCall,
 )
 from app.catalog.models import DefectType, Equipment, Technician
 from app.core import tokens
@@ -233,6 +233,15 @@ def _user_name(user_id: int | None) -> str:
 
 # --- opening -------------------------------------------------------------------------------
 
+def call_settings(company_id: int) -> CallSettings:
+    """The company's Parâmetros de chamados, or the defaults (A to open, L for parts) when the
+    admin saved none. The row is read unscoped: it applies to whoever opens the call."""
+    row = db.session.execute(
+        select(CallSettings).where(CallSettings.company_id == company_id)).scalar_one_or_none()
+    return row or CallSettings(company_id=company_id, opening_status=CallSettings.DEFAULT_OPENING,
+                               parts_request_status=CallSettings.DEFAULT_PARTS)
+
+
 def defect_category(equipment: Equipment) -> str:
     return DefectType.WITH_CONTRACT if equipment.contract_id else DefectType.WITHOUT_CONTRACT
 
@@ -256,10 +265,12 @@ def open_call(*, equipment: Equipment, defect_type_id: int | None, description: 
     now = utcnow()
     contract = equipment.contract
     sla_hours = contract.sla_hours if contract is not None and contract.active else None
+    status = call_settings(equipment.company_id).opening_status
     call = ServiceCall(
         company_id=equipment.company_id, client_id=equipment.client_id, equipment=equipment,
         contract_id=equipment.contract_id if contract is not None else None,
-        defect_type=defect, opened_by_id=opener_id, status=CallStatus.OPEN, opened_at=now,
+        defect_type=defect, opened_by_id=opener_id, status=status, opened_at=now,
+        sla_paused_at=now if status in CallStatus.PAUSED else None,
         sla_hours=sla_hours, sla_paused_seconds=0, description=description,
         contact_name=contact_name, contact_phone=contact_phone, contact_email=contact_email,
         priority_due=sla.deadline(now, sla_hours, calendar_for(equipment.company_id)),
@@ -267,7 +278,7 @@ def open_call(*, equipment: Equipment, defect_type_id: int | None, description: 
     db.session.add(call)
     check_references(db.session, call)
     db.session.flush()
-    db.session.add(CallStatusChange(call_id=call.id, from_status=None, to_status=CallStatus.OPEN,
+    db.session.add(CallStatusChange(call_id=call.id, from_status=None, to_status=status,
                                     changed_by_id=opener_id, changed_at=now, source="web",
                                     note=str(_l("Chamado aberto no portal."))))
     attach(call, uploads, uploader_id=opener_id)
@@ -319,7 +330,8 @@ def allowed_targets(call: ServiceCall, profile: str | None) -> list[str]:
     return [to for (frm, to), roles in TRANSITIONS.items() if frm == call.status and profile in roles]
 
 
-def _check_transition(call: ServiceCall, to_status: str, actor: Principal | None, source: str) -> None:
+def _check_transition(call: ServiceCall, to_status: str, actor: Principal | None, source: str,
+                      flow_only: bool = False) -> None:
     if to_status not in CallStatus.ALL:
         raise TransitionError(_("Status inválido: %(status)s", status=to_status))
     if source == "erp":
@@ -328,7 +340,7 @@ def _check_transition(call: ServiceCall, to_status: str, actor: Principal | None
     if roles is None:
         raise TransitionError(_("O chamado em %(current)s não pode passar para %(target)s.",
                                 current=status_label(call.status), target=status_label(to_status)))
-    if actor is not None and not actor.system and actor.profile not in roles:
+    if actor is not None and not actor.system and not flow_only and actor.profile not in roles:
         raise TransitionForbidden(_("Seu perfil não pode passar o chamado de %(current)s para "
                                     "%(target)s.", current=status_label(call.status),
                                     target=status_label(to_status)))
@@ -350,16 +362,18 @@ def _run_sla_clock(call: ServiceCall, to_status: str, now: datetime) -> None:
 
 def change_status(call: ServiceCall, to_status: str, *, actor: Principal | None = None,
                   source: str = "web", note: str | None = None,
-                  technician_id: int | None = None) -> CallStatusChange | None:
+                  technician_id: int | None = None, flow_only: bool = False) -> CallStatusChange | None:
     """Move a call to ``to_status``: the flow and role check (portal side), history, SLA
     clock, close date, "Alteração de chamado" e-mails and, for portal-side changes, the ERP
     change feed — all in the caller's transaction (the caller commits).
 
     The ERP may set any status; an ERP change to the status the call already has is a no-op.
+    ``flow_only``: the move must be in the flow, but whether this actor may cause it was the
+    caller's rule (a technician's parts request moves his call to the configured status).
     """
     if source == "erp" and to_status == call.status:
         return None
-    _check_transition(call, to_status, actor, source)
+    _check_transition(call, to_status, actor, source, flow_only)
     actor_id = actor.user_id if actor is not None else None
     previous_technician_id = call.technician_id
     if technician_id is not None:

@@ -19,13 +19,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 from wtforms.validators import Regexp
 
-from app.calls import files, queries, services
+from app.calls import files, parts_views, queries, services
 from app.calls.forms import OpenCallForm, PreServiceForm, StatusForm
 from app.calls.models import (
-    BusinessCalendar, CallAttachment, CallStatus, Holiday, PreServiceMessage, ServiceCall,
+    BusinessCalendar, CallAttachment, CallSettings, CallStatus, Holiday, PreServiceMessage,
+    ServiceCall,
 )
 from app.calls.services import STATUS_LABELS, CallError, TransitionForbidden
-from app.catalog.models import Equipment, Technician
+from app.catalog.models import Company, Equipment, Technician
 from app.core.db import db, utcnow
 from app.core.headers import PUBLIC_HEADERS
 from app.core.i18n import lazy_gettext as _l
@@ -77,8 +78,14 @@ class CallView(PortalBaseView):
                 select(Technician.id, Technician.name).where(Technician.active.is_(True))
                 .order_by(Technician.name), Technician)).all()
         tab = request.args.get("aba")
+        parts_context = {}
+        if self.appbuilder.sm.has_access("can_read", "PartsRequest"):
+            parts_context = parts_views.call_parts_context(call.id)
+            parts_context["can_request_parts"] &= (
+                call.status not in CallStatus.CLOSED and self.appbuilder.sm.has_access("can_write", "PartsRequest"))
         return self.render_template(
             "calls/show.html", detail=detail, call=call, status_labels=STATUS_LABELS,
+            parts_form=StatusForm(), **parts_context,
             state=services.deadline_states([call])[call.id],
             targets=targets if can_write_status else [], technicians=technicians,
             status_form=StatusForm(), pre_service_form=PreServiceForm(),
@@ -420,6 +427,55 @@ class HolidayView(PortalModelView):
     description_columns = {"company": _l("Deixe em branco para um feriado de todas as empresas.")}
 
 
+class CallSettingsView(PortalBaseView):
+    """Configurações → Parâmetros de chamados (§3, "status padrão para abertura de chamados"):
+    per dealer company, the status every opening gets and the one a parts request moves to."""
+
+    route_base = "/parametros-chamados"
+    class_permission_name = "CallSettings"
+    base_permissions = READ_WRITE
+    method_permission_name = {"index": "read", "save": "write"}
+    default_view = "index"
+
+    def _rows(self):
+        companies = db.session.execute(
+            scoped(select(Company).where(Company.active.is_(True)), Company).order_by(Company.name)).scalars().all()
+        saved = {row.company_id: row for row in db.session.execute(
+            scoped(select(CallSettings), CallSettings)).scalars()}
+        return [(company, saved.get(company.id) or services.call_settings(company.id)) for company in companies]
+
+    @expose("/")
+    @has_access
+    def index(self):
+        return self.render_template(
+            "calls/settings.html", rows=self._rows(), form=StatusForm(), status_labels=STATUS_LABELS,
+            opening_choices=CallSettings.OPENING_CHOICES, parts_choices=CallSettings.PARTS_CHOICES,
+            can_save=self.appbuilder.sm.has_access("can_write", self.class_permission_name))
+
+    @expose("/<int:company_id>", methods=["POST"])
+    @has_access
+    def save(self, company_id):
+        company = get_scoped(db.session, Company, company_id)
+        if company is None:
+            abort(404)
+        if not StatusForm().validate_on_submit():
+            abort(400)
+        opening = request.form.get("abertura", "")
+        parts_status = request.form.get("pecas", "")
+        if opening not in CallSettings.OPENING_CHOICES or parts_status not in CallSettings.PARTS_CHOICES:
+            flash(_("Escolha um dos status oferecidos."), "danger")
+            return redirect(url_for(".index"))
+        row = db.session.execute(
+            select(CallSettings).where(CallSettings.company_id == company.id)).scalar_one_or_none()
+        if row is None:
+            row = CallSettings(company_id=company.id)
+            db.session.add(row)
+        row.opening_status, row.parts_request_status = opening, parts_status
+        db.session.commit()
+        flash(_("Parâmetros de chamados de %(company)s salvos.", company=company.display_name), "success")
+        return redirect(url_for(".index"))
+
+
 def register(appbuilder):
     appbuilder.add_view(CallView, "Calls", label=_l("Acompanhar chamados"), icon="fa-ticket",
                         category="Calls", category_label=_l("Chamados"), category_icon="fa-ticket")
@@ -427,6 +483,7 @@ def register(appbuilder):
                         category="Calls")
     appbuilder.add_view(SlaReportView, "SlaReport", label=_l("Cumprimento do SLA"),
                         icon="fa-line-chart", category="Calls")
+    parts_views.register(appbuilder)
     appbuilder.add_view_no_menu(PreServiceView())
     contact_thread = appbuilder.add_view_no_menu(ContactThreadView())
     app = current_app._get_current_object()
@@ -436,3 +493,5 @@ def register(appbuilder):
                         category_icon="fa-cog")
     appbuilder.add_view(HolidayView, "Holidays", label=_l("Feriados"), icon="fa-calendar",
                         category="Config")
+    appbuilder.add_view(CallSettingsView, "CallSettings", label=_l("Parâmetros de chamados"),
+                        icon="fa-sliders", category="Config")

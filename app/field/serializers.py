@@ -1,6 +1,7 @@
 """JSON shapes of orders and attendances, shared by the app API and the technician's page."""
 from sqlalchemy import select
 
+from app.calls import parts
 from app.core.db import db
 from app.core.timefmt import isoformat_local
 from app.field import services
@@ -69,4 +70,25 @@ def attendance_json(attendance: Attendance) -> dict:
             "pending": bool(attendance.pending),
             "sent_at": isoformat_local(attendance.report_sent_at),
         },
+    }
+
+
+def parts_json(call, offered, requests) -> dict:
+    """The parts a technician may request for the call, and his requests with their state."""
+    return {
+        "call_id": call.id, "status": call.status,
+        "parts": [{"id": p.id, "erp_id": p.erp_id, "code": p.code, "name": p.name} for p in offered],
+        "requests": [parts_request_json(r) for r in requests],
+    }
+
+
+def parts_request_json(request) -> dict:
+    return {
+        "id": request.id, "uid": request.client_uid, "call_id": request.call_id,
+        "attendance_id": request.attendance_id, "state": request.state,
+        "state_label": parts.state_label(request.state),
+        "requested_at": isoformat_local(request.requested_at),
+        "state_changed_at": isoformat_local(request.state_changed_at), "note": request.note,
+        "items": [{"part_id": i.part_id, "description": i.description, "quantity": i.quantity}
+                  for i in request.items],
     }

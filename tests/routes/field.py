@@ -73,4 +73,6 @@ ROUTES = {
     ("POST", f"{API}/atendimentos/{{attendance}}/relatorio"): api_allow(TECHNICIAN, ok=400),
     ("POST", f"{API}/posicoes"): api_allow(TECHNICIAN, ok=400),
     ("POST", f"{API}/posicao"): api_allow(TECHNICIAN, ok=400),
+    ("GET", f"{API}/chamados/{{call}}/pecas"): api_allow(TECHNICIAN),
+    ("POST", f"{API}/chamados/{{call}}/pecas"): api_allow(TECHNICIAN, ok=400),
 }
