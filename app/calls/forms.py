@@ -36,6 +36,8 @@ class OpenCallForm(FlaskForm):
     contact_email = StringField(_l("E-mail do contato"), validators=[
         DataRequired(_l("Informe o e-mail do contato.")),
         Email(_l("Informe um e-mail válido."), check_deliverability=False), Length(max=320)])
+    # Only for a call by contract without an equipment (the service requires it there).
+    service_address = StringField(_l("Endereço do atendimento"), validators=[Optional(), Length(max=200)])
     attachments = MultipleFileField(_l("Anexos (imagens ou PDF)"), validators=[_checked_files])
 
 

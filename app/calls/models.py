@@ -50,6 +50,8 @@ class ServiceCall(IdMixin, TimestampMixin, Model):
     contact_name = Column(String(120))
     contact_phone = Column(String(40))
     contact_email = Column(String(320))
+    # Where to attend a call by contract without an equipment (desinstalação, treinamento…).
+    service_address = Column(String(200))
     company = relationship("Company")
     client = relationship("Client")
     equipment = relationship("Equipment")

@@ -121,7 +121,7 @@ def _listed_calls():
 SHOWN_CALL = LISTED_CALL + (
     ServiceCall.equipment_id, ServiceCall.technician_id, ServiceCall.description,
     ServiceCall.contact_name, ServiceCall.contact_phone, ServiceCall.contact_email,
-    ServiceCall.sla_hours, ServiceCall.resolved_in_pre_service,
+    ServiceCall.sla_hours, ServiceCall.resolved_in_pre_service, ServiceCall.service_address,
     Equipment.asset_tag, Equipment.department, Equipment.location, DefectType.name.label("defect"),
     func.coalesce(func.nullif(Company.trade_name, ""), Company.name).label("company"),
 )

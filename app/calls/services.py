@@ -23,7 +23,7 @@ from app.calls.models import (
     BusinessCalendar, CallAttachment, CallSettings, CallStatus, CallStatusChange, Holiday,
     PreServiceMessage, ServiceCall,
 )
-from app.catalog.models import DefectType, Equipment, Technician
+from app.catalog.models import Contract, DefectType, Equipment, Technician
 from app.core import tokens
 from app.core.cache import reference
 from app.core.db import db, utcnow
@@ -186,7 +186,8 @@ def call_feed_data(call: ServiceCall) -> dict:
         "technician_erp_id": call.technician.erp_id if call.technician else None,
         "opened_at": call.opened_at.isoformat() if call.opened_at else None,
         "priority_due": call.priority_due.isoformat() if call.priority_due else None,
-        "description": call.description, "contact_name": call.contact_name,
+        "description": call.description, "service_address": call.service_address,
+        "contact_name": call.contact_name,
         "contact_phone": call.contact_phone, "contact_email": call.contact_email,
     }
 
@@ -246,34 +247,45 @@ def defect_category(equipment: Equipment) -> str:
     return DefectType.WITH_CONTRACT if equipment.contract_id else DefectType.WITHOUT_CONTRACT
 
 
-def defects_for(equipment: Equipment) -> list[DefectType]:
-    """Only the defects the admin listed on the portal for the equipment's category (§3.1)."""
+def defects_for(equipment: Equipment | None) -> list[DefectType]:
+    """Only the defects the admin listed on the portal for the equipment's category (§3.1); a
+    call by contract without an equipment offers the third list, "Contratos / chamados"."""
+    category = defect_category(equipment) if equipment is not None else DefectType.CONTRACT
     return list(db.session.execute(
-        select(DefectType).where(DefectType.category == defect_category(equipment),
+        select(DefectType).where(DefectType.category == category,
                                  DefectType.listed_on_portal.is_(True), DefectType.active.is_(True))
         .order_by(DefectType.name)).scalars())
 
 
-def open_call(*, equipment: Equipment, defect_type_id: int | None, description: str,
+def open_call(*, equipment: Equipment | None, defect_type_id: int | None, description: str,
               contact_name: str, contact_phone: str, contact_email: str,
-              opener: Principal, uploads: Iterable[files.CheckedFile] = ()) -> ServiceCall:
-    """Abrir chamado: company, client and contract come from the equipment, never the form."""
+              opener: Principal, uploads: Iterable[files.CheckedFile] = (),
+              contract: Contract | None = None, service_address: str | None = None) -> ServiceCall:
+    """Abrir chamado: company, client and contract come from the equipment — or, for a call by
+    contract without an equipment (desinstalação, remanejamento, treinamento…), from the
+    contract, with the address where to attend — never from the form."""
     opener_id = opener.user_id
+    if equipment is None and (contract is None or not contract.active):
+        raise CallError(_("Escolha o equipamento ou o contrato."))
     defect = next((d for d in defects_for(equipment) if d.id == defect_type_id), None)
     if defect is None:
         raise CallError(_("Selecione um tipo de defeito da lista."))
+    if equipment is None and not (service_address or "").strip():
+        raise CallError(_("Informe o endereço do atendimento."))
     now = utcnow()
-    contract = equipment.contract
+    owner = equipment if equipment is not None else contract
+    contract = equipment.contract if equipment is not None else contract
     sla_hours = contract.sla_hours if contract is not None and contract.active else None
-    status = call_settings(equipment.company_id).opening_status
+    status = call_settings(owner.company_id).opening_status
     call = ServiceCall(
-        company_id=equipment.company_id, client_id=equipment.client_id, equipment=equipment,
-        contract_id=equipment.contract_id if contract is not None else None,
+        company_id=owner.company_id, client_id=owner.client_id, equipment=equipment,
+        contract_id=contract.id if contract is not None else None,
+        service_address=(service_address or "").strip()[:200] or None,
         defect_type=defect, opened_by_id=opener_id, status=status, opened_at=now,
         sla_paused_at=now if status in CallStatus.PAUSED else None,
         sla_hours=sla_hours, sla_paused_seconds=0, description=description,
         contact_name=contact_name, contact_phone=contact_phone, contact_email=contact_email,
-        priority_due=sla.deadline(now, sla_hours, calendar_for(equipment.company_id)),
+        priority_due=sla.deadline(now, sla_hours, calendar_for(owner.company_id)),
     )
     db.session.add(call)
     check_references(db.session, call)

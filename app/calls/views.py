@@ -26,7 +26,7 @@ from app.calls.models import (
     ServiceCall,
 )
 from app.calls.services import STATUS_LABELS, CallError, TransitionForbidden
-from app.catalog.models import Company, Equipment, Technician
+from app.catalog.models import Client, Company, Contract, Equipment, Technician
 from app.core.db import db, utcnow
 from app.core.headers import PUBLIC_HEADERS
 from app.core.i18n import lazy_gettext as _l
@@ -159,18 +159,28 @@ class CallOpenView(PortalBaseView):
     @has_access
     def open(self):
         equipment_id = request.values.get("equipamento", "")
-        if not equipment_id:
-            return self._search_equipment()
-        equipment = self._equipment(equipment_id)
+        contract_id = request.values.get("contrato", "")
+        if equipment_id:
+            equipment = self._equipment(equipment_id)
+            return self._form_page(equipment, equipment.client, contract=equipment.contract)
+        if contract_id:
+            contract = self._contract(contract_id)
+            return self._form_page(None, contract.client, contract=contract)
+        return self._search_equipment()
+
+    def _form_page(self, equipment: Equipment | None, client, contract=None):
+        """The defect and contact form, for an equipment or (without one) for a contract."""
         form = OpenCallForm()
         form.defect_type.choices = [(0, _("Selecione…"))] + [
             (d.id, d.name) for d in services.defects_for(equipment)]
         if request.method == "GET":
-            self._prefill(form, equipment)
+            self._prefill(form, client)
         elif form.validate_on_submit():
             try:
                 call = services.open_call(
-                    equipment=equipment, defect_type_id=form.defect_type.data,
+                    equipment=equipment, contract=contract if equipment is None else None,
+                    service_address=form.service_address.data if equipment is None else None,
+                    defect_type_id=form.defect_type.data,
                     description=form.description.data.strip(),
                     contact_name=form.contact_name.data.strip(),
                     contact_phone=form.contact_phone.data.strip(),
@@ -185,7 +195,18 @@ class CallOpenView(PortalBaseView):
                 if self.appbuilder.sm.has_access("can_read", "ServiceCall"):
                     return redirect(url_for("CallView.show", pk=call.id))
                 return redirect(url_for(".open"))
-        return self.render_template("calls/open.html", equipment=equipment, form=form)
+        return self.render_template("calls/open.html", equipment=equipment, contract=contract,
+                                    client=client, form=form)
+
+    def _contract(self, contract_id: str) -> Contract:
+        if not contract_id.isdigit():
+            abort(404)
+        stmt = scoped(select(Contract).where(Contract.id == int(contract_id), Contract.active.is_(True)),
+                      Contract).options(joinedload(Contract.client))
+        contract = db.session.execute(stmt).scalar_one_or_none()
+        if contract is None:
+            abort(404)
+        return contract
 
     def _equipment(self, equipment_id: str) -> Equipment:
         if not equipment_id.isdigit():
@@ -199,22 +220,31 @@ class CallOpenView(PortalBaseView):
             abort(404)
         return equipment
 
-    def _prefill(self, form: OpenCallForm, equipment: Equipment) -> None:
+    def _prefill(self, form: OpenCallForm, client) -> None:
         user = current_user
         principal = current_principal()
         if principal.client_side:
             form.contact_name.data = user.first_name
             form.contact_email.data = user.email
         else:
-            form.contact_name.data = equipment.client.contact_name
-            form.contact_email.data = equipment.client.email
-        form.contact_phone.data = equipment.client.phone
+            form.contact_name.data = client.contact_name
+            form.contact_email.data = client.email
+        form.contact_phone.data = client.phone
+        form.service_address.data = ", ".join(
+            part for part in (client.address, client.district, client.city_uf) if part and part.strip(" /"))
 
     def _search_equipment(self):
         term = (request.args.get("busca") or "").strip()[:60]
         kind = request.args.get("tipo", "")
-        results = []
-        if term:
+        results, contracts = [], []
+        if term and kind == "contrato":
+            contracts = list(db.session.execute(scoped(
+                select(Contract).join(Contract.client).options(joinedload(Contract.client))
+                .where(Contract.active.is_(True),
+                       or_(starts_with(Contract.number, term), starts_with(Client.name, term),
+                           starts_with(Client.trade_name, term))), Contract)
+                .order_by(Contract.number).limit(EQUIPMENT_RESULTS)).scalars())
+        elif term:
             stmt = (select(Equipment).join(Equipment.client).join(Equipment.model)
                     .options(joinedload(Equipment.client), joinedload(Equipment.model),
                              joinedload(Equipment.contract))
@@ -228,7 +258,7 @@ class CallOpenView(PortalBaseView):
             stmt = scoped(stmt, Equipment).order_by(Equipment.serial).limit(EQUIPMENT_RESULTS)
             results = list(db.session.execute(stmt).scalars())
         return self.render_template("calls/open_search.html", term=term, kind=kind,
-                                    results=results, limit=EQUIPMENT_RESULTS)
+                                    results=results, contracts=contracts, limit=EQUIPMENT_RESULTS)
 
 
 class PreServiceView(PortalBaseView):

@@ -91,6 +91,7 @@ def build_pdf(attendance: Attendance) -> bytes:
                  (_("Modelo"), equipment.model.name if equipment and equipment.model else None),
                  (_("Local de Instalação"), equipment.location if equipment else None),
                  (_("Contrato"), call.contract.number if call.contract else None),
+                 (_("Endereço do atendimento"), call.service_address),
                  (_("Defeito"), call.defect_type.name if call.defect_type else None),
                  (_("Descrição"), call.description)], st),
         _p(_("Atendimento"), st["h2"]),

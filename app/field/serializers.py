@@ -13,7 +13,7 @@ def order_json(call, attendance: Attendance | None) -> dict:
     return {
         "id": call.id, "erp_id": call.erp_id, "status": call.status,
         "opened_at": isoformat_local(call.opened_at), "priority_due": isoformat_local(call.priority_due),
-        "description": call.description,
+        "description": call.description, "service_address": call.service_address,
         "defect": {"id": defect.id, "name": defect.name} if defect else None,
         "client": {
             "id": client.id, "name": client.name, "trade_name": client.trade_name,

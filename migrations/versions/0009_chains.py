@@ -1,4 +1,5 @@
-"""issue 16's chains: the ERP's parts list, parts requests, Parâmetros de chamados per company
+"""issue 16's chains: the ERP's parts list, parts requests, Parâmetros de chamados per company,
+the address of a call by contract without an equipment
 
 Revision ID: 0009
 Revises: 0004
@@ -13,6 +14,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table("service_call") as batch:
+        batch.add_column(sa.Column("service_address", sa.String(length=200), nullable=True))
     op.create_table('part',
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('code', sa.String(length=40), nullable=True),
@@ -104,3 +107,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_part_active'))
 
     op.drop_table('part')
+    with op.batch_alter_table("service_call") as batch:
+        batch.drop_column("service_address")

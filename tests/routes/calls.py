@@ -69,6 +69,10 @@ ROUTES = {
     ("POST", "/chamados/abrir/"): allow(*OPENERS),
     ("GET", "/chamados/abrir/?equipamento={equipment}"): allow(*OPENERS),
     ("POST", "/chamados/abrir/?equipamento={equipment}"): allow(*OPENERS),
+    # a call by contract without an equipment (the "Contratos / chamados" defects)
+    ("GET", "/chamados/abrir/?tipo=contrato&busca=C"): allow(*OPENERS),
+    ("GET", "/chamados/abrir/?contrato={contract}"): allow(*OPENERS),
+    ("POST", "/chamados/abrir/?contrato={contract}"): allow(*OPENERS),
     ("GET", "/chamados/sla/"): allow(*DEALER_DESK),
     ("GET", "/chamados/pre-atendimento/{pre_service_token}"): allow(*PRE_SERVICE, ok=302),
     ("POST", "/chamados/pre-atendimento/{call_open}/mensagem#body=Segue a foto"): allow(*PRE_SERVICE, ok=302),
