@@ -1,5 +1,6 @@
 """issue 16's chains: the ERP's parts list, parts requests, Parâmetros de chamados per company,
-the address of a call by contract without an equipment
+the address of a call by contract without an equipment, meter readings from attendances and
+clients
 
 Revision ID: 0009
 Revises: 0004
@@ -16,6 +17,13 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("service_call") as batch:
         batch.add_column(sa.Column("service_address", sa.String(length=200), nullable=True))
+    with op.batch_alter_table("meter_reading") as batch:
+        batch.add_column(sa.Column("attendance_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("read_by_id", sa.Integer(), nullable=True))
+        batch.create_index("ix_meter_reading_attendance_id", ["attendance_id"], unique=False)
+        batch.create_foreign_key("fk_meter_reading_attendance_id", "attendance", ["attendance_id"], ["id"],
+                                 ondelete="CASCADE")
+        batch.create_foreign_key("fk_meter_reading_read_by_id", "ab_user", ["read_by_id"], ["id"])
     op.create_table('part',
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('code', sa.String(length=40), nullable=True),
@@ -109,3 +117,9 @@ def downgrade():
     op.drop_table('part')
     with op.batch_alter_table("service_call") as batch:
         batch.drop_column("service_address")
+    with op.batch_alter_table("meter_reading") as batch:
+        batch.drop_constraint("fk_meter_reading_read_by_id", type_="foreignkey")
+        batch.drop_constraint("fk_meter_reading_attendance_id", type_="foreignkey")
+        batch.drop_index("ix_meter_reading_attendance_id")
+        batch.drop_column("read_by_id")
+        batch.drop_column("attendance_id")
