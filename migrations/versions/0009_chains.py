@@ -1,6 +1,6 @@
 """issue 16's chains: the ERP's parts list, parts requests, Parâmetros de chamados per company,
 the address of a call by contract without an equipment, meter readings from attendances and
-clients
+clients, billing corrections (a removed file keeps its row and download log)
 
 Revision ID: 0009
 Revises: 0004
@@ -24,6 +24,13 @@ def upgrade():
         batch.create_foreign_key("fk_meter_reading_attendance_id", "attendance", ["attendance_id"], ["id"],
                                  ondelete="CASCADE")
         batch.create_foreign_key("fk_meter_reading_read_by_id", "ab_user", ["read_by_id"], ["id"])
+    with op.batch_alter_table("billing_file") as batch:
+        batch.add_column(sa.Column("removed_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("removed_by_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("removal_reason", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("replaced_by_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key("fk_billing_file_removed_by_id", "ab_user", ["removed_by_id"], ["id"])
+        batch.create_foreign_key("fk_billing_file_replaced_by_id", "billing_file", ["replaced_by_id"], ["id"])
     op.create_table('part',
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('code', sa.String(length=40), nullable=True),
@@ -117,6 +124,13 @@ def downgrade():
     op.drop_table('part')
     with op.batch_alter_table("service_call") as batch:
         batch.drop_column("service_address")
+    with op.batch_alter_table("billing_file") as batch:
+        batch.drop_constraint("fk_billing_file_replaced_by_id", type_="foreignkey")
+        batch.drop_constraint("fk_billing_file_removed_by_id", type_="foreignkey")
+        batch.drop_column("replaced_by_id")
+        batch.drop_column("removal_reason")
+        batch.drop_column("removed_by_id")
+        batch.drop_column("removed_at")
     with op.batch_alter_table("meter_reading") as batch:
         batch.drop_constraint("fk_meter_reading_read_by_id", type_="foreignkey")
         batch.drop_constraint("fk_meter_reading_attendance_id", type_="foreignkey")
