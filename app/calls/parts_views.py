@@ -170,10 +170,8 @@ def _typed_lines(form, offered) -> tuple[list[parts.RequestedPart], list[str]]:
             wanted.append(parts.RequestedPart(part_id=part.id, quantity=amount))
     for n in range(1, FREE_LINES + 1):
         description = (form.get(f"descricao_{n}") or "").strip()
-        amount = quantity(form.get(f"qtd_{n}"), description or _("peça descrita"))
-        if description and not amount and not errors:
-            amount = 1
-        if description:
+        if description:  # a described part without a quantity is one of it
+            amount = quantity(form.get(f"qtd_{n}"), description)
             wanted.append(parts.RequestedPart(description=description, quantity=amount or 1))
     return wanted, errors
 
