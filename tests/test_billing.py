@@ -175,3 +175,50 @@ def test_admin_picks_the_client_by_company_and_name(app, world):
     assert f"/faturamento/importar/{world['other']}" not in page
     form = admin.get(f"/faturamento/importar/{world['client']}").get_data(as_text=True)
     assert "Somente arquivos PDF" in form and "pws-upload.js" in form
+
+
+def test_a_file_sent_by_mistake_is_replaced_hidden_from_the_client_and_its_log_kept(app, db_ctx, world):
+    """Billing corrections: the admin removes (and replaces) a file sent for the wrong month,
+    with a reason; the client's users get 404 at once, those who got the e-mail are told, and
+    "Quem baixou" keeps every download, per file and per user."""
+    admin = _as(app, world["admin"])
+    assert _upload(admin, world["client"], [("fatura_agosto.pdf", pdf_bytes())]).status_code == 200
+    [wrong] = _files(db_ctx)
+    emailed = sorted(recipient for recipient, _subject, _body in _outbox(db_ctx))
+    assert emailed == ["cliente@jayob.test", "faturamento@jayob.test"]
+    billing = _as(app, world["billing"])
+    assert billing.get(f"/faturamento/baixar/{wrong.id}").status_code == 200
+
+    assert _as(app, world["billing"]).get(f"/faturamento/correcao/{wrong.id}").status_code == 403
+    no_reason = admin.post(f"/faturamento/correcao/{wrong.id}", data={"motivo": " ", "csrf_token": csrf_token(admin)})
+    assert no_reason.status_code == 422 and "Informe o motivo da correção." in no_reason.get_data(as_text=True)
+    fixed = admin.post(f"/faturamento/correcao/{wrong.id}", content_type="multipart/form-data", data={
+        "motivo": "Enviado no mês errado", "mes": "9", "ano": "2026", "csrf_token": csrf_token(admin),
+        "arquivo": (io.BytesIO(pdf_bytes(pages=2)), "fatura_setembro.pdf")})
+    assert fixed.status_code == 302
+
+    assert billing.get(f"/faturamento/baixar/{wrong.id}").status_code == 404
+    listing = billing.get("/faturamento/list/").get_data(as_text=True)
+    assert "fatura_agosto.pdf" not in listing and "fatura_setembro.pdf" in listing
+    with db_ctx() as session:
+        old = session.get(BillingFile, wrong.id)
+        new = session.get(BillingFile, old.replaced_by_id)
+        assert old.removal_reason == "Enviado no mês errado" and old.removed_by_id == world["admin"]
+        assert (new.client_id, new.month, new.year) == (world["client"], 9, 2026)
+        kept = session.execute(select(BillingDownload).filter_by(file_id=wrong.id)).scalar_one()
+        assert kept.user_id == world["billing"]
+        told = session.execute(select(OutboxMessage).filter_by(kind="billing_correction")).scalars().all()
+        assert sorted(m.recipients for m in told) == emailed
+        assert all("Enviado no mês errado" in m.body_text and "fatura_setembro.pdf" in m.body_text for m in told)
+        new_id = new.id
+    assert billing.get(f"/faturamento/baixar/{new_id}").status_code == 200
+
+    page = admin.get(f"/faturamento/correcao/{wrong.id}").get_data(as_text=True)
+    assert "Removido em" in page and "Enviado no mês errado" in page and "faturamento@jayob.test" in page
+    assert "Removido" in admin.get("/faturamento/list/").get_data(as_text=True)  # the dealer still sees it
+    per_user = admin.get(f"/faturamento/correcao/quem-baixou/?usuario={world['billing']}").get_data(as_text=True)
+    assert "fatura_agosto.pdf" in per_user and "fatura_setembro.pdf" in per_user
+    again = admin.post(f"/faturamento/correcao/{wrong.id}", data={"motivo": "De novo", "csrf_token": csrf_token(admin)})
+    assert again.status_code == 200  # already removed: nothing more happens
+    with db_ctx() as session:
+        assert len(session.execute(select(OutboxMessage).filter_by(kind="billing_correction")).scalars().all()) == 2

@@ -104,6 +104,20 @@ def test_sort_by_status_and_dates(app, db_ctx, desk):
     assert links(listing(client, ordem="prazo")) == [made[s] for s in "EPAO"]
 
 
+def test_nearest_deadlines_leave_closed_calls_and_calls_without_deadline_last(app, db_ctx, desk):
+    with db_ctx() as session:
+        ours = session.get(Client, desk.client)
+        made = {status: f.call(ours, status=status, opened_at=datetime(2026, 11, 1, 12),
+                               priority_due=datetime(2026, 11, 10 + i, 12)).id
+                for i, status in enumerate(["O", "C", "T", "A", "E"])}
+        no_deadline = f.call(ours, status="M", opened_at=datetime(2026, 11, 1, 12)).id
+    client = as_user(app, desk.users[CALLS_OPERATOR])
+    assert links(listing(client, ordem="prazo")) == [made["A"], made["E"], no_deadline,
+                                                     made["O"], made["C"], made["T"]]
+    assert links(listing(client, ordem="-prazo")) == [made["E"], made["A"], no_deadline,
+                                                      made["T"], made["C"], made["O"]]
+
+
 def test_pagination_text(app, db_ctx, desk):
     with db_ctx() as session:
         ours = session.get(Client, desk.client)

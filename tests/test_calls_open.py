@@ -5,13 +5,17 @@ from datetime import datetime
 import pytest
 import time_machine
 
-from app.calls.models import CallAttachment, CallStatusChange, ServiceCall
+from app.calls.models import CallAttachment, CallSettings, CallStatus, CallStatusChange, ServiceCall
+from app.catalog.models import Company, Contract, DefectType, Technician
 from app.notifications.models import OutboxMessage
 from app.feed.models import ChangeFeedEntry
 from tests.calls_desk import (
-    ATTENDANCE_OPERATOR, CALL_OPENER, CALLS_OPERATOR, CLIENT, LOGISTICS_OPERATOR,
+    ADMIN, ATTENDANCE_OPERATOR, CALL_OPENER, CALLS_OPERATOR, CLIENT, LOGISTICS_OPERATOR,
     SUPPLIES_OPERATOR, TECHNICIAN, as_user, make_desk, pdf_bytes, png_bytes, post,
 )
+from tests import factories as f
+from tests.field_support import API, jwt_headers
+from tests.sync_support import changes as feed_page, push, rec
 
 
 @pytest.fixture
@@ -171,3 +175,96 @@ def test_attachments_are_size_and_count_limited(app, db_ctx, desk):
                     content_type="multipart/form-data")
     assert "Envie no máximo 2 arquivos." in response.get_data(as_text=True)
     assert count_calls(db_ctx) == 0
+
+
+@pytest.mark.parametrize("status", CallSettings.OPENING_CHOICES)
+def test_every_opening_gets_the_companys_default_status(app, db_ctx, desk, status):
+    """Configurações → Parâmetros de chamados: the admin's "status padrão para abertura"."""
+    admin = as_user(app, desk.users[ADMIN])
+    settings = admin.get("/parametros-chamados/").get_data(as_text=True)
+    assert 'value="A" selected' in settings  # A until the admin says otherwise
+    assert post(admin, f"/parametros-chamados/{desk.company}", {"abertura": status, "pecas": "L"}
+                ).status_code == 302
+    assert f'value="{status}" selected' in admin.get("/parametros-chamados/").get_data(as_text=True)
+    for profile in (CLIENT, TECHNICIAN):
+        response = post(as_user(app, desk.users[profile]), open_url(desk.equipment), form(desk))
+        assert response.status_code == 302
+    with db_ctx():
+        for call in ServiceCall.query.all():
+            assert call.status == status
+            assert (call.sla_paused_at is not None) is (status in CallStatus.PAUSED)
+            history = CallStatusChange.query.filter_by(call_id=call.id).one()
+            assert (history.from_status, history.to_status) == (None, status)
+            feed = ChangeFeedEntry.query.filter_by(entity="service_order", web_id=call.id).one()
+            assert feed.data["status"] == status
+
+
+def test_only_the_offered_statuses_are_saved(app, db_ctx, desk):
+    admin = as_user(app, desk.users[ADMIN])
+    assert post(admin, f"/parametros-chamados/{desk.company}", {"abertura": "O", "pecas": "L"}).status_code == 302
+    assert post(admin, "/parametros-chamados/999999", {"abertura": "E", "pecas": "L"}).status_code == 404
+    with db_ctx():
+        assert CallSettings.query.filter_by(company_id=desk.company).first() is None
+
+
+def test_a_call_by_contract_without_equipment_end_to_end(app, db_ctx, desk):
+    """§3.1 "Contratos / chamados": choose the contract, then a defect of the third list, then
+    the address and contact; the call lists, searches, follows the flow, reaches the app and
+    syncs like any other, with equipment_erp_id null."""
+    with db_ctx() as session:
+        contract = session.get(Contract, desk.contract)
+        number, contract_erp = contract.number, contract.erp_id
+        company_erp = session.get(Company, desk.company).erp_id
+        client_erp = contract.client.erp_id
+        technician_erp = session.get(Technician, desk.technician).erp_id
+        training = f.defect(DefectType.CONTRACT, name="TREINAMENTO DE USUÁRIOS").id
+        f.defect(DefectType.CONTRACT, listed=False, name="REMANEJAMENTO INTERNO")
+        plain = f.sync_token()[1]
+    client = as_user(app, desk.users[CLIENT])
+    found = client.get(f"/chamados/abrir/?tipo=contrato&busca={number}").get_data(as_text=True)
+    assert f"/chamados/abrir/?contrato={desk.contract}" in found
+    page = client.get(f"/chamados/abrir/?contrato={desk.contract}").get_data(as_text=True)
+    assert "TREINAMENTO DE USUÁRIOS" in page and "REMANEJAMENTO INTERNO" not in page
+    assert "ATOLAMENTO DE PAPEL" not in page  # the equipment lists are not offered here
+    refused = post(client, f"/chamados/abrir/?contrato={desk.contract}",
+                   form(desk, defect_type=training, service_address=""))
+    assert refused.status_code == 200 and "Informe o endereço do atendimento." in refused.get_data(as_text=True)
+    opened = post(client, f"/chamados/abrir/?contrato={desk.contract}",
+                  form(desk, defect_type=training, description="Treinar a equipe nova",
+                       service_address="Rua das Palmeiras, 20 – Sala 3"))
+    assert opened.status_code == 302
+    with db_ctx():
+        call = ServiceCall.query.one()
+        assert call.equipment_id is None and call.contract_id == desk.contract
+        assert (call.company_id, call.client_id, call.sla_hours) == (desk.company, desk.client, 8)
+        call_id = call.id
+    shown = client.get(f"/chamados/show/{call_id}").get_data(as_text=True)
+    assert "Rua das Palmeiras, 20 – Sala 3" in shown and "TREINAMENTO DE USUÁRIOS" in shown
+
+    operator = as_user(app, desk.users[CALLS_OPERATOR])
+    listing = operator.get(f"/chamados/list/?contrato={number}").get_data(as_text=True)
+    assert f"/chamados/show/{call_id}" in listing
+    assert f"/chamados/show/{call_id}" in operator.get("/chamados/list/?ordem=prazo").get_data(as_text=True)
+    moved = post(operator, f"/chamados/{call_id}/status", {"para": "E", "technician": desk.technician})
+    assert moved.status_code == 302
+    with db_ctx():
+        assert ServiceCall.query.get(call_id).status == CallStatus.DISPATCHED
+
+    tech = jwt_headers(app.test_client(), desk.emails[TECHNICIAN])
+    orders = app.test_client().get(f"{API}/chamados", headers=tech).get_json()["result"]
+    order = next(o for o in orders if o["id"] == call_id)
+    assert order["equipment"] is None and order["service_address"] == "Rua das Palmeiras, 20 – Sala 3"
+
+    sync = app.test_client()
+    feed = [c for c in feed_page(sync, plain, limit=500).get_json()["changes"]
+            if c["entity"] == "service_order" and c["web_id"] == call_id]
+    assert [c["op"] for c in feed] == ["create", "update"]
+    assert feed[0]["data"]["equipment_erp_id"] is None and feed[0]["data"]["contract_erp_id"] == contract_erp
+    linked = push(sync, plain, [rec("service_order", "OS-CT-1", company_erp_id=company_erp,
+                                    client_erp_id=client_erp, contract_erp_id=contract_erp,
+                                    equipment_erp_id=None, status="M", technician_erp_id=technician_erp,
+                                    opened_at="2026-11-09T10:00:00-03:00", web_id=call_id)])
+    assert linked.status_code == 200, linked.get_json()
+    with db_ctx():
+        call = ServiceCall.query.get(call_id)
+        assert (call.erp_id, call.status, call.equipment_id) == ("OS-CT-1", "M", None)

@@ -24,7 +24,8 @@ from tests.calls_desk import (
 )
 
 PANEL_IDS = {"calls": "painel-chamados", "attendances": "painel-atendimentos",
-             "pre_service": "painel-pre-atendimentos", "supplies": "painel-suprimentos"}
+             "pre_service": "painel-pre-atendimentos", "supplies": "painel-suprimentos",
+             "deliveries": "painel-entregas", "billing": "painel-faturamento"}
 
 
 @pytest.fixture
@@ -105,10 +106,10 @@ PANELS_BY_PROFILE = {
     SUPPLIES_OPERATOR: {"supplies"},
     LOGISTICS_OPERATOR: {"calls"},
     TECHNICIAN: {"calls", "attendances"},
-    CLIENT: {"calls", "attendances", "pre_service", "supplies"},
+    CLIENT: {"calls", "attendances", "pre_service", "supplies", "billing"},
     CALL_OPENER: {"calls", "pre_service"},
-    CARRIER: set(),
-    BILLING_OPERATOR: set(),
+    CARRIER: {"deliveries"},
+    BILLING_OPERATOR: {"billing"},
 }
 
 
@@ -122,6 +123,31 @@ def test_each_profile_sees_its_panels(app, db_ctx, desk):
         if shown != panels:
             wrong[profile] = shown
     assert not wrong
+
+
+def test_carrier_billing_and_supply_panels_show_their_rows(app, db_ctx, desk):
+    with db_ctx() as session:
+        ours = session.get(Client, desk.client)
+        carrier = session.get(PortalUser, desk.users[CARRIER]).carrier
+        pending = f.invoice(ours, carrier=carrier, number="771001").id
+        delivered = f.invoice(ours, carrier=carrier, number="771002", confirmed=True)
+        f.invoice(ours, carrier=f.carrier(), number="771003")  # another carrier's
+        f.billing_file(ours, original_name="fatura_novembro.pdf")
+        equipment = session.get(Equipment, desk.equipment)
+        by_serial = f.supply_request(equipment)
+        by_serial.equipment_model_id = None  # by série, as the ERP and the demo write it
+        session.commit()
+        model = equipment.model.name
+        assert delivered.id
+    carrier_page = as_user(app, desk.users[CARRIER]).get("/").get_data(as_text=True)
+    assert "Entregas pendentes" in carrier_page and "771001" in carrier_page
+    assert f"/entregas/show/{pending}" in carrier_page
+    assert "771002" not in carrier_page and "771003" not in carrier_page
+    billing_page = as_user(app, desk.users[BILLING_OPERATOR]).get("/").get_data(as_text=True)
+    assert "Últimos arquivos de faturamento" in billing_page and "fatura_novembro.pdf" in billing_page
+    supplies_page = as_user(app, desk.users[SUPPLIES_OPERATOR]).get("/").get_data(as_text=True)
+    panel = supplies_page.split('id="painel-suprimentos"')[1]
+    assert model in panel
 
 
 def test_panels_show_the_last_ten_of_the_user_scope(app, db_ctx, desk):
@@ -219,3 +245,23 @@ def test_qr_label_leads_after_login_to_a_prefilled_call(app, db_ctx, desk):
     assert clerk.get(f"/etiquetas/q/{foreign_code}").status_code == 404
     assert clerk.get(f"/etiquetas/q/{code[:-2]}xx").status_code == 404
     assert as_user(app, desk.users[CLIENT]).get(f"/etiquetas/{desk.equipment}").status_code == 403
+
+
+def test_qr_label_offers_the_supply_request_of_that_equipment(app, desk):
+    with app.test_request_context():
+        code = label_code(desk.equipment)
+    client = as_user(app, desk.users[CLIENT])
+    landing = client.get(f"/etiquetas/q/{code}").get_data(as_text=True)
+    target = f"/suprimentos/solicitar/equipamento/{desk.equipment}"
+    assert "Solicitar suprimentos" in landing and f'href="{target}"' in landing
+    page = client.get(target)
+    assert page.status_code == 200 and desk.serial in page.get_data(as_text=True)
+
+
+def test_the_label_is_reachable_from_the_equipment_list_and_page(app, desk):
+    operator = as_user(app, desk.users[CALLS_OPERATOR])
+    label = f'href="/etiquetas/{desk.equipment}"'
+    assert label in operator.get(f"/equipamentos/list/?_flt_0_serial={desk.serial}").get_data(as_text=True)
+    assert label in operator.get(f"/equipamentos/show/{desk.equipment}").get_data(as_text=True)
+    client = as_user(app, desk.users[CLIENT])
+    assert "/etiquetas/" not in client.get(f"/equipamentos/show/{desk.equipment}").get_data(as_text=True)

@@ -2,6 +2,7 @@
 import os
 import re
 from datetime import datetime
+from io import BytesIO
 
 import pytest
 from pypdf import PdfReader
@@ -20,6 +21,7 @@ from app.catalog.models import Carrier, Client, Company, Equipment
 from app.core.br import is_valid_cnpj, is_valid_cnpj_cpf
 from app.core.scoping import scoped
 from app.deliveries.models import Delivery, Invoice
+from app.field.models import Attendance
 from app.demo import load_demo
 from tests import factories as f
 from tests.conftest import _empty_tables, login
@@ -319,3 +321,25 @@ def test_demo_users_are_hashed_like_any_user_once(app, db_ctx):
     client = app.test_client()
     login(client, email, password)
     assert client.get("/").status_code == 200
+
+
+def test_the_pdf_of_every_demo_attendance_renders(app, db_ctx):
+    """The demo writes counters as ``{"total": N}``, the app API as a list: "Imprimir" reads both
+    (a demo of 200 calls: every shape of attendance, at a size every one can be printed)."""
+    result = run_demo(app, "--scale", "200")
+    assert result.exit_code == 0, result.output
+    demo = printed_logins(result.output)
+    with db_ctx() as session:
+        attendances = session.execute(select(Attendance.id, Attendance.counters)).all()
+    assert any(counters for _pk, counters in attendances)
+    admin = next(email for email, _password, profile in demo if profile == ADMIN)
+    client = app.test_client()
+    login(client, admin)
+    for pk, counters in attendances:
+        response = client.get(f"/atendimentos/imprimir/{pk}")
+        assert response.status_code == 200, pk
+        text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
+        if counters:
+            assert "Contadores" in text
+            value = next(iter(counters.values())) if isinstance(counters, dict) else counters[0]["value"]
+            assert f"{value:,}".replace(",", ".") in text

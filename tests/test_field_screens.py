@@ -72,6 +72,16 @@ def test_operator_sees_timeline_map_distance_and_prints(app, field):
     assert "1407318" in PdfReader(BytesIO(pdf.data)).pages[0].extract_text()
 
 
+def test_the_call_page_links_to_its_attendances(app, field):
+    attendance = recorded_attendance(app.test_client(), field)
+    operator = app.test_client()
+    login(operator, field.operator_email)
+    page = operator.get(f"/chamados/show/{field.call}").get_data(as_text=True)
+    link = f"/atendimentos/list/?chamado={field.call}"
+    assert f'href="{link}"' in page and "Atendimentos do chamado" in page
+    assert f"/atendimentos/show/{attendance}" in operator.get(link).get_data(as_text=True)
+
+
 def test_the_client_sees_his_attendance_but_not_the_technicians_gps(app, field):
     attendance = recorded_attendance(app.test_client(), field)
     customer = app.test_client()
@@ -205,6 +215,25 @@ def test_tracking_shows_last_positions_of_the_viewers_companies(app, db_ctx, fie
     login(admin, "admin@revenda.test")
     labels = {m["label"] for m in map_data(admin.get("/rastreamento/").get_data(as_text=True))["markers"]}
     assert labels == {"TECNICO APP", "TECNICO DO NORTE"}
+
+
+def test_tracking_refreshes_its_positions_without_a_reload(app, db_ctx, field):
+    with db_ctx() as session:
+        ours = session.get(Technician, field.technician)
+        ours.last_latitude, ours.last_longitude, ours.last_position_at = -27.59, -48.55, utcnow() - timedelta(hours=1)
+        session.commit()
+    operator = app.test_client()
+    login(operator, field.operator_email)
+    data = map_data(operator.get("/rastreamento/").get_data(as_text=True))
+    assert data["refresh_url"] == "/rastreamento/posicoes" and data["refresh_seconds"] > 0
+    client = app.test_client()
+    tech = jwt_headers(client, field.tech_email)
+    client.post(f"{API}/posicao", headers=tech, json={"uid": uid(), "recorded_at": iso(0),
+                                                      "latitude": -27.5, "longitude": -48.4})
+    fresh = operator.get(data["refresh_url"])
+    assert fresh.status_code == 200 and fresh.headers["Cache-Control"] == "no-store"
+    [marker] = fresh.get_json()["markers"]
+    assert (marker["label"], marker["lat"], marker["lon"]) == ("TECNICO APP", -27.5, -48.4)
 
 
 def test_live_position_moves_only_forward(app, db_ctx, field):

@@ -41,12 +41,14 @@ def _context(contact=False):
         "name": "Ana", "minutes": 60, "hours": 4, "days": 7, "technician_name": "TECNICO01",
         "assigned": True, "client_name": "JAYOB", "company_name": "REVENDA", "month": 11, "year": 2026,
         "requested_at": "03/11/2026 09:00", "invoice_date": "04/11/2026", "for_contact": contact,
+        "file_name": "fatura.pdf", "reason": "Enviado para o mês errado",
+        "replacement": ("fatura-certa.pdf", f"{BASE}/faturamento/baixar/2", 12, 2026),
         "unsubscribe_url": None if contact else f"{BASE}/email/descadastrar/abc",
     }
 
 
 def test_every_kind_is_declared_once_with_a_portuguese_label():
-    assert len(NOTIFICATION_KINDS) == len(KINDS) == 14
+    assert len(NOTIFICATION_KINDS) == len(KINDS) == 15
     for kind in KINDS:
         assert str(kind.label) and not re.search(r"\b(the|of|call|request)\b", str(kind.label), re.I)
 

@@ -29,6 +29,9 @@ API_MD_FIELDS = {
     "invoice": "company_erp_id client_erp_id number series issued_at status carrier_erp_id "
                "supply_request_web_id total",
     "supply_request": "web_id status carrier_erp_id tracking_code invoice_number invoice_date",
+    "part": "name code model_erp_ids",
+    # "the ERP may update a parts request's state through the batch like supply_request"
+    "parts_request": "web_id state",
 }
 
 

@@ -56,23 +56,25 @@ PROFILES: tuple[Profile, ...] = (
         "EquipmentLabel": (READ,),
         "ServiceCall": RW, "CallOpening": (WRITE,), "PreService": RW, "Attendance": (READ,),
         "TechnicianTracking": (READ,), "SupplyRequest": RW, "SupplyOpening": (WRITE,),
-        "Delivery": (READ,), "Survey": (READ,), "ContactInbox": (READ,),
+        "Delivery": (READ,), "Survey": (READ,), "ContactInbox": (READ,), "PartsRequest": (READ,),
     }),
     Profile(CALLS_OPERATOR, _l("Operador de Chamados"), grants={
         **EVERYONE, **MASTER_DATA_READ, "Monitoring": (READ,), "SlaReport": (READ,),
         "EquipmentLabel": (READ,),
         "ServiceCall": RW, "CallOpening": (WRITE,), "PreService": RW, "Attendance": (READ,),
+        "PartsRequest": (READ,),
     }),
     Profile(SUPPLIES_OPERATOR, _l("Operador de Suprimentos"), grants={
         **EVERYONE, **MASTER_DATA_READ, "SupplyRequest": RW, "SupplyOpening": (WRITE,),
         "EquipmentLabel": (READ,),
     }),
     Profile(LOGISTICS_OPERATOR, _l("Operador de Logística"), logistics=True, grants={
-        **EVERYONE, "ServiceCall": RW,
+        **EVERYONE, "ServiceCall": RW, "PartsRequest": RW,  # marks parts separated / sent / received
     }),
     Profile(TECHNICIAN, _l("Técnico"), own_orders=True, grants={
         **EVERYONE, "Equipment": (READ,), "ServiceCall": RW, "CallOpening": (WRITE,),
         "Attendance": RW, "TechnicianApp": RW, "SupplyOpening": (WRITE,),
+        "PartsRequest": RW,  # requests parts for his calls
     }),
     Profile(CARRIER, _l("Transportador"), own_carrier=True, grants={
         **EVERYONE, "Delivery": RW,

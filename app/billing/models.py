@@ -12,7 +12,7 @@ from app.core.scoping import Scope
 class BillingFile(IdMixin, Model):
     __tablename__ = "billing_file"
     __changelog__ = Tracked(label=_l("Arquivo de faturamento"))
-    __scope__ = Scope(company="company_id", client="client_id")
+    __scope__ = Scope(company="company_id", client="client_id", withdrawn="removed_at")
     company_id = Column(Integer, ForeignKey("company.id"), nullable=False, index=True)
     client_id = Column(Integer, ForeignKey("client.id"), nullable=False)
     contract_id = Column(Integer, ForeignKey("contract.id"))
@@ -24,6 +24,12 @@ class BillingFile(IdMixin, Model):
     size = Column(Integer, nullable=False)
     uploaded_by_id = Column(Integer, ForeignKey("ab_user.id"))
     uploaded_at = Column(DateTime, nullable=False, default=utcnow)
+    # A correction: the file sent to the wrong client or month is removed (never deleted: its
+    # download log stays), with the reason, and possibly replaced by another file.
+    removed_at = Column(DateTime)
+    removed_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    removal_reason = Column(Text)
+    replaced_by_id = Column(Integer, ForeignKey("billing_file.id"))
     company = relationship("Company")
     client = relationship("Client")
     contract = relationship("Contract")

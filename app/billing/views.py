@@ -1,21 +1,23 @@
 """Faturamento (manual §3.3.3 and the upload of §3.3.3.4): list, download and import PDFs."""
-from flask import abort, current_app, jsonify, request
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from app.billing.models import BillingFile
+from app.accounts.models import PortalUser
 from app.billing.services import (
-    LIST_PATH, STORAGE_AREA, BillingError, Upload, discard_stored, import_billing_files,
-    log_download,
+    LIST_PATH, STORAGE_AREA, BillingError, Upload, discard_stored, download_log,
+    import_billing_files, log_download, remove_billing_file,
 )
 from app.catalog.models import Client, Contract
 from app.core.bounds import raw_problems
 from app.core.db import db, utcnow
-from app.core.files import read_limited, send_stored
+from app.core.files import discard, read_limited, send_stored
 from app.core.filters import FilteredInterface, FilterExact, FilterField, FilterFormMixin, related_text
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal, get_scoped, scoped
@@ -52,7 +54,7 @@ class BillingFileView(FilterFormMixin, PortalModelView):
     list_title = _l("Arquivos de faturamento")
     show_title = _l("Arquivo de faturamento")
     list_columns = ["id", "original_name", "month", "year", "client.display_name", "contract.number",
-                    "note", "uploaded_at", "size"]
+                    "note", "uploaded_at", "size", "removed_at"]
     show_columns = ["original_name", "month", "year", "client", "contract", "note", "uploaded_at", "size"]
     order_columns = ["uploaded_at", "year", "original_name"]
     base_order = ("uploaded_at", "desc")
@@ -165,6 +167,70 @@ class BillingUploadView(PortalBaseView):
         return result, []
 
 
+class BillingCorrectionView(PortalBaseView):
+    """Corrigir (remove or replace a file sent to the wrong client or month) and Quem baixou."""
+
+    route_base = LIST_PATH + "/correcao"
+    class_permission_name = "BillingFile"
+    base_permissions = ["can_read", "can_write"]
+    method_permission_name = {"correct": "write", "downloads": "write"}
+
+    @expose("/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def correct(self, pk):
+        row = get_scoped(db.session, BillingFile, pk)
+        if row is None:
+            abort(404)
+        errors, values = [], request.form
+        if request.method == "POST" and row.removed_at is None:
+            form = FlaskForm()
+            upload = request.files.get("arquivo")
+            replacement = None
+            if upload is not None and upload.filename:
+                max_bytes = int(current_app.config["PWS_BILLING_MAX_MB"] * 1024 * 1024)
+                replacement = Upload(name=upload.filename, data=read_limited(upload.stream, max_bytes))
+            if not form.validate_on_submit():
+                errors = [_("Não foi possível enviar: recarregue a página e tente de novo.")]
+            else:
+                try:
+                    new = remove_billing_file(row, reason=request.form.get("motivo", ""),
+                                              actor=current_principal(), replacement=replacement,
+                                              month=_int(request.form.get("mes")) or None,
+                                              year=_int(request.form.get("ano")) or None)
+                except BillingError as error:
+                    db.session.rollback()
+                    errors = error.messages
+                else:
+                    try:
+                        db.session.commit()
+                    except Exception:
+                        db.session.rollback()
+                        if new is not None:
+                            discard(STORAGE_AREA, [new.stored_name])
+                        raise
+                    flash(_("Arquivo %(name)s removido.", name=row.original_name), "success")
+                    return redirect(url_for(".correct", pk=row.id))
+        return self.render_template(
+            "billing/correct.html", row=row, errors=errors, values=values, months=MONTH_CHOICES,
+            removed_by=_name_of(row.removed_by_id), log_rows=download_log(file_id=row.id),
+            replacement=db.session.get(BillingFile, row.replaced_by_id) if row.replaced_by_id else None,
+            ), 422 if errors else 200
+
+    @expose("/quem-baixou/", methods=["GET"])
+    @has_access
+    def downloads(self):
+        """Quem baixou: the log of one user (``usuario``), or of everything in the scope."""
+        user_id = _int(request.args.get("usuario")) or None
+        rows = download_log(user_id=user_id, within=scoped(select(BillingFile.id), BillingFile))
+        return self.render_template("billing/downloads.html", rows=rows, user_id=user_id,
+                                    user_name=_name_of(user_id))
+
+
+def _name_of(user_id: int | None) -> str:
+    user = db.session.get(PortalUser, user_id) if user_id else None
+    return user.name if user else ""
+
+
 def _int(value) -> int:
     try:
         return int(value)
@@ -177,3 +243,4 @@ def register(appbuilder):
                         category="Billing", category_label=_l("Faturamento"),
                         category_icon="fa-file-text-o")
     appbuilder.add_view_no_menu(BillingUploadView())
+    appbuilder.add_view_no_menu(BillingCorrectionView())

@@ -38,8 +38,11 @@ class OpenCallForm(ColumnBoundForm, FlaskForm):
     contact_email = StringField(_l("E-mail do contato"), validators=[
         DataRequired(_l("Informe o e-mail do contato.")),
         Email(_l("Informe um e-mail válido."), check_deliverability=False)])
+    # Only for a call by contract without an equipment (the service requires it there).
+    service_address = StringField(_l("Endereço do atendimento"), validators=[Optional()])
     bounded_by = {"description": ServiceCall.description, "contact_name": ServiceCall.contact_name,
-                  "contact_phone": ServiceCall.contact_phone, "contact_email": ServiceCall.contact_email}
+                  "contact_phone": ServiceCall.contact_phone, "contact_email": ServiceCall.contact_email,
+                  "service_address": ServiceCall.service_address}
     attachments = MultipleFileField(_l("Anexos (imagens ou PDF)"), validators=[_checked_files])
 
 

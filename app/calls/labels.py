@@ -14,7 +14,6 @@ from flask_appbuilder.security.decorators import has_access
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from werkzeug.exceptions import HTTPException
 
 from app.catalog.models import Equipment
 from app.core.db import db
@@ -23,8 +22,6 @@ from app.core.scoping import scoped
 from app.core.views import PortalBaseView
 
 SALT = "pws-equipment-label"
-# The supply-request screen is another area's; the label offers it once that route exists.
-SUPPLY_REQUEST_PATH = "/suprimentos/solicitar"
 
 
 def _serializer() -> URLSafeSerializer:
@@ -54,14 +51,6 @@ def _scoped_equipment(pk: int | None) -> Equipment:
     if equipment is None:
         abort(404)
     return equipment
-
-
-def _routed(path: str) -> bool:
-    try:
-        current_app.url_map.bind("localhost").match(path, method="GET")
-    except HTTPException:
-        return False
-    return True
 
 
 class LabelView(PortalBaseView):
@@ -98,9 +87,10 @@ class LabelScanView(PortalBaseView):
         if sm.has_access("can_write", "CallOpening"):
             actions.append((_l("Abrir chamado"), "fa-ticket",
                             url_for("CallOpenView.open", equipamento=equipment.id)))
-        if sm.has_access("can_write", "SupplyOpening") and _routed(SUPPLY_REQUEST_PATH):
+        if sm.has_access("can_write", "SupplyOpening"):
+            # The supply area's form for this equipment, by endpoint (no import of that area).
             actions.append((_l("Solicitar suprimentos"), "fa-tint",
-                            f"{SUPPLY_REQUEST_PATH}?equipamento={equipment.id}"))
+                            url_for("SupplyOpeningView.by_equipment", pk=equipment.id)))
         if not actions:
             abort(403)
         return self.render_template("calls/label_scan.html", equipment=equipment, actions=actions)

@@ -53,6 +53,8 @@ class ServiceCall(IdMixin, TimestampMixin, Versioned, Model):
     contact_name = Column(String(120))
     contact_phone = Column(String(40))
     contact_email = Column(String(320))
+    # Where to attend a call by contract without an equipment (desinstalação, treinamento…).
+    service_address = Column(String(200))
     company = relationship("Company")
     client = relationship("Client")
     equipment = relationship("Equipment")
@@ -173,3 +175,60 @@ class Holiday(IdMixin, Versioned, Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CallSettings(IdMixin, Model):
+    """Parâmetros de chamados of one dealer company (§3): the status every opening gets and
+    the status a parts request moves the call to. A company without a row uses the defaults."""
+
+    __tablename__ = "call_settings"
+    __scope__ = Scope(company="company_id", dealer_only=True)
+    OPENING_CHOICES = (CallStatus.OPEN, CallStatus.DISPATCHED, CallStatus.PENDING,
+                       CallStatus.LOGISTICS, CallStatus.STOCK)
+    PARTS_CHOICES = (CallStatus.LOGISTICS, CallStatus.PENDING, CallStatus.STOCK)
+    DEFAULT_OPENING, DEFAULT_PARTS = CallStatus.OPEN, CallStatus.LOGISTICS
+    company_id = Column(Integer, ForeignKey("company.id", ondelete="CASCADE"), nullable=False, unique=True)
+    opening_status = Column(String(1), nullable=False, default=DEFAULT_OPENING)
+    parts_request_status = Column(String(1), nullable=False, default=DEFAULT_PARTS)
+    company = relationship("Company")
+
+
+class PartsRequest(IdMixin, TimestampMixin, Model):
+    """Peças solicitadas: what the technician needs for a call (not the parts he used), and
+    how far the Operador de Logística got with it."""
+
+    __tablename__ = "parts_request"
+    __scope__ = Scope(parent="call")
+    REQUESTED, SEPARATED, SENT, RECEIVED = "requested", "separated", "sent", "received"
+    STATES = (REQUESTED, SEPARATED, SENT, RECEIVED)
+    # A client-generated id (the app works offline): the same id sent again is the same request.
+    client_uid = Column(exact_string(64), unique=True)
+    call_id = Column(Integer, ForeignKey("service_call.id", ondelete="CASCADE"), nullable=False, index=True)
+    attendance_id = Column(Integer, ForeignKey("attendance.id", ondelete="SET NULL"))
+    technician_id = Column(Integer, ForeignKey("technician.id"))
+    requested_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    requested_at = Column(DateTime, nullable=False, default=utcnow)
+    state = Column(String(10), nullable=False, default=REQUESTED)
+    state_changed_at = Column(DateTime, nullable=False, default=utcnow)
+    state_changed_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    note = Column(Text)
+    call = relationship("ServiceCall")
+    technician = relationship("Technician")
+    items = relationship("PartsRequestItem", back_populates="request", cascade="all, delete-orphan",
+                         order_by="PartsRequestItem.id")
+
+
+Index("ix_parts_request_state_requested", PartsRequest.state, PartsRequest.requested_at)
+
+
+class PartsRequestItem(IdMixin, Model):
+    """One line: a part of the ERP's list, or a free description when the ERP sent none."""
+
+    __tablename__ = "parts_request_item"
+    __scope__ = Scope(parent="request")
+    request_id = Column(Integer, ForeignKey("parts_request.id", ondelete="CASCADE"), nullable=False, index=True)
+    part_id = Column(Integer, ForeignKey("part.id"))
+    description = Column(String(200), nullable=False)
+    quantity = Column(Integer, nullable=False, default=1)
+    request = relationship("PartsRequest", back_populates="items")
+    part = relationship("Part")

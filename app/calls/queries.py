@@ -122,7 +122,7 @@ def _listed_calls():
 SHOWN_CALL = LISTED_CALL + (
     ServiceCall.equipment_id, ServiceCall.technician_id, ServiceCall.description,
     ServiceCall.contact_name, ServiceCall.contact_phone, ServiceCall.contact_email,
-    ServiceCall.sla_hours, ServiceCall.resolved_in_pre_service,
+    ServiceCall.sla_hours, ServiceCall.resolved_in_pre_service, ServiceCall.service_address,
     Equipment.asset_tag, Equipment.department, Equipment.location, DefectType.name.label("defect"),
     func.coalesce(func.nullif(Company.trade_name, ""), Company.name).label("company"),
 )
@@ -182,12 +182,19 @@ def _conditions(search: CallSearch) -> list:
 
 
 def _ordering(sort: str) -> list:
+    """The sort; by prazo (either way) the open calls with a deadline come first, then those
+    without one, and closed calls last: their deadline no longer needs anyone."""
     status_rank = case(STATUS_ORDER, value=ServiceCall.status)
     columns = {"abertura": [ServiceCall.opened_at], "status": [status_rank, ServiceCall.opened_at],
                "prazo": [ServiceCall.priority_due]}
     descending = sort.startswith("-")
     chosen = columns[sort.lstrip("-")] + [ServiceCall.id]
-    return [column.desc() if descending else column.asc() for column in chosen]
+    ordering = [column.desc() if descending else column.asc() for column in chosen]
+    if sort.lstrip("-") == "prazo":
+        closed_last = case((ServiceCall.status.in_(CallStatus.CLOSED), 2),
+                           (ServiceCall.priority_due.is_(None), 1), else_=0)
+        ordering.insert(0, closed_last.asc())
+    return ordering
 
 
 def search_calls(search: CallSearch, page_size: int) -> Page:

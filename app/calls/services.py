@@ -21,10 +21,10 @@ from app.accounts.roles import (
 )
 from app.calls import files, sla
 from app.calls.models import (
-    BusinessCalendar, CallAttachment, CallStatus, CallStatusChange, Holiday, PreServiceMessage,
-    ServiceCall,
+    BusinessCalendar, CallAttachment, CallSettings, CallStatus, CallStatusChange, Holiday,
+    PreServiceMessage, ServiceCall,
 )
-from app.catalog.models import DefectType, Equipment, Technician
+from app.catalog.models import Contract, DefectType, Equipment, Technician
 from app.core import tokens
 from app.core.cache import reference
 from app.core.db import db, utcnow
@@ -200,7 +200,8 @@ def call_feed_data(call: ServiceCall) -> dict:
         "technician_erp_id": call.technician.erp_id if call.technician else None,
         "opened_at": call.opened_at.isoformat() if call.opened_at else None,
         "priority_due": call.priority_due.isoformat() if call.priority_due else None,
-        "description": call.description, "contact_name": call.contact_name,
+        "description": call.description, "service_address": call.service_address,
+        "contact_name": call.contact_name,
         "contact_phone": call.contact_phone, "contact_email": call.contact_email,
     }
 
@@ -247,41 +248,63 @@ def _user_name(user_id: int | None) -> str:
 
 # --- opening -------------------------------------------------------------------------------
 
+def call_settings(company_id: int) -> CallSettings:
+    """The company's Parâmetros de chamados, or the defaults (A to open, L for parts) when the
+    admin saved none. The row is read unscoped: it applies to whoever opens the call."""
+    row = db.session.execute(
+        select(CallSettings).where(CallSettings.company_id == company_id)).scalar_one_or_none()
+    return row or CallSettings(company_id=company_id, opening_status=CallSettings.DEFAULT_OPENING,
+                               parts_request_status=CallSettings.DEFAULT_PARTS)
+
+
 def defect_category(equipment: Equipment) -> str:
     return DefectType.WITH_CONTRACT if equipment.contract_id else DefectType.WITHOUT_CONTRACT
 
 
-def defects_for(equipment: Equipment) -> list[DefectType]:
-    """Only the defects the admin listed on the portal for the equipment's category (§3.1)."""
+def defects_for(equipment: Equipment | None) -> list[DefectType]:
+    """Only the defects the admin listed on the portal for the equipment's category (§3.1); a
+    call by contract without an equipment offers the third list, "Contratos / chamados"."""
+    category = defect_category(equipment) if equipment is not None else DefectType.CONTRACT
     return list(db.session.execute(
-        select(DefectType).where(DefectType.category == defect_category(equipment),
+        select(DefectType).where(DefectType.category == category,
                                  DefectType.listed_on_portal.is_(True), DefectType.active.is_(True))
         .order_by(DefectType.name)).scalars())
 
 
-def open_call(*, equipment: Equipment, defect_type_id: int | None, description: str,
+def open_call(*, equipment: Equipment | None, defect_type_id: int | None, description: str,
               contact_name: str, contact_phone: str, contact_email: str,
-              opener: Principal, uploads: Iterable[files.CheckedFile] = ()) -> ServiceCall:
-    """Abrir chamado: company, client and contract come from the equipment, never the form."""
+              opener: Principal, uploads: Iterable[files.CheckedFile] = (),
+              contract: Contract | None = None, service_address: str | None = None) -> ServiceCall:
+    """Abrir chamado: company, client and contract come from the equipment — or, for a call by
+    contract without an equipment (desinstalação, remanejamento, treinamento…), from the
+    contract, with the address where to attend — never from the form."""
     opener_id = opener.user_id
+    if equipment is None and (contract is None or not contract.active):
+        raise CallError(_("Escolha o equipamento ou o contrato."))
     defect = next((d for d in defects_for(equipment) if d.id == defect_type_id), None)
     if defect is None:
         raise CallError(_("Selecione um tipo de defeito da lista."))
+    if equipment is None and not (service_address or "").strip():
+        raise CallError(_("Informe o endereço do atendimento."))
     now = utcnow()
-    contract = equipment.contract
+    owner = equipment if equipment is not None else contract
+    contract = equipment.contract if equipment is not None else contract
     sla_hours = contract.sla_hours if contract is not None and contract.active else None
+    status = call_settings(owner.company_id).opening_status
     call = ServiceCall(
-        company_id=equipment.company_id, client_id=equipment.client_id, equipment=equipment,
-        contract_id=equipment.contract_id if contract is not None else None,
-        defect_type=defect, opened_by_id=opener_id, status=CallStatus.OPEN, opened_at=now,
+        company_id=owner.company_id, client_id=owner.client_id, equipment=equipment,
+        contract_id=contract.id if contract is not None else None,
+        service_address=(service_address or "").strip()[:200] or None,
+        defect_type=defect, opened_by_id=opener_id, status=status, opened_at=now,
+        sla_paused_at=now if status in CallStatus.PAUSED else None,
         sla_hours=sla_hours, sla_paused_seconds=0, description=description,
         contact_name=contact_name, contact_phone=contact_phone, contact_email=contact_email,
-        priority_due=sla.deadline(now, sla_hours, calendar_for(equipment.company_id)),
+        priority_due=sla.deadline(now, sla_hours, calendar_for(owner.company_id)),
     )
     db.session.add(call)
     check_references(db.session, call)
     db.session.flush()
-    db.session.add(CallStatusChange(call_id=call.id, from_status=None, to_status=CallStatus.OPEN,
+    db.session.add(CallStatusChange(call_id=call.id, from_status=None, to_status=status,
                                     changed_by_id=opener_id, changed_at=now, source="web",
                                     note=str(_l("Chamado aberto no portal."))))
     attach(call, uploads, uploader_id=opener_id)
@@ -333,7 +356,8 @@ def allowed_targets(call: ServiceCall, profile: str | None) -> list[str]:
     return [to for (frm, to), roles in TRANSITIONS.items() if frm == call.status and profile in roles]
 
 
-def _check_transition(call: ServiceCall, to_status: str, actor: Principal | None, source: str) -> None:
+def _check_transition(call: ServiceCall, to_status: str, actor: Principal | None, source: str,
+                      flow_only: bool = False) -> None:
     if to_status not in CallStatus.ALL:
         raise TransitionError(_("Status inválido: %(status)s", status=to_status))
     if source == "erp":
@@ -342,7 +366,7 @@ def _check_transition(call: ServiceCall, to_status: str, actor: Principal | None
     if roles is None:
         raise TransitionError(_("O chamado em %(current)s não pode passar para %(target)s.",
                                 current=status_label(call.status), target=status_label(to_status)))
-    if actor is not None and not actor.system and actor.profile not in roles:
+    if actor is not None and not actor.system and not flow_only and actor.profile not in roles:
         raise TransitionForbidden(_("Seu perfil não pode passar o chamado de %(current)s para "
                                     "%(target)s.", current=status_label(call.status),
                                     target=status_label(to_status)))
@@ -374,7 +398,8 @@ def _lock(call: ServiceCall) -> None:
 
 def change_status(call: ServiceCall, to_status: str, *, actor: Principal | None = None,
                   source: str = "web", note: str | None = None,
-                  technician_id: int | None = None, seen_status: str | None = None) -> CallStatusChange | None:
+                  technician_id: int | None = None, seen_status: str | None = None,
+                  flow_only: bool = False) -> CallStatusChange | None:
     """Move a call to ``to_status``: the flow and role check (portal side), history, SLA
     clock, close date, "Alteração de chamado" e-mails and, for portal-side changes, the ERP
     change feed — all in the caller's transaction (the caller commits).
@@ -384,13 +409,15 @@ def change_status(call: ServiceCall, to_status: str, *, actor: Principal | None 
     does losing the race to another writer on SQLite (the version check, when flushed).
 
     The ERP may set any status; an ERP change to the status the call already has is a no-op.
+    ``flow_only``: the move must be in the flow, but whether this actor may cause it was the
+    caller's rule (a technician's parts request moves his call to the configured status).
     """
     _lock(call)
     if seen_status is not None and call.status != seen_status:
         raise CallChanged()
     if source == "erp" and to_status == call.status:
         return None
-    _check_transition(call, to_status, actor, source)
+    _check_transition(call, to_status, actor, source, flow_only)
     actor_id = actor.user_id if actor is not None else None
     previous_technician_id = call.technician_id
     if technician_id is not None:

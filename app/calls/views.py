@@ -19,13 +19,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 from wtforms.validators import Regexp
 
-from app.calls import files, queries, services
+from app.calls import files, parts_views, queries, services
 from app.calls.forms import OpenCallForm, PreServiceForm, StatusForm
 from app.calls.models import (
-    BusinessCalendar, CallAttachment, CallStatus, Holiday, PreServiceMessage, ServiceCall,
+    BusinessCalendar, CallAttachment, CallSettings, CallStatus, Holiday, PreServiceMessage,
+    ServiceCall,
 )
 from app.calls.services import STATUS_LABELS, CallError, TransitionForbidden
-from app.catalog.models import Equipment, Technician
+from app.catalog.models import Client, Company, Contract, Equipment, Technician
 from app.core import idempotency
 from app.core.db import db, utcnow
 from app.core.headers import PUBLIC_HEADERS
@@ -81,8 +82,14 @@ class CallView(PortalBaseView):
                 select(Technician.id, Technician.name).where(Technician.active.is_(True))
                 .order_by(Technician.name), Technician)).all()
         tab = request.args.get("aba")
+        parts_context = {}
+        if self.appbuilder.sm.has_access("can_read", "PartsRequest"):
+            parts_context = parts_views.call_parts_context(call.id)
+            parts_context["can_request_parts"] &= (
+                call.status not in CallStatus.CLOSED and self.appbuilder.sm.has_access("can_write", "PartsRequest"))
         return self.render_template(
             "calls/show.html", detail=detail, call=call, status_labels=STATUS_LABELS,
+            parts_form=StatusForm(), **parts_context,
             state=services.deadline_states([call])[call.id],
             targets=targets if can_write_status else [], technicians=technicians,
             status_form=StatusForm(), pre_service_form=PreServiceForm(),
@@ -164,20 +171,30 @@ class CallOpenView(PortalBaseView):
     @has_access
     def open(self):
         equipment_id = request.values.get("equipamento", "")
-        if not equipment_id:
-            return self._search_equipment()
-        equipment = self._equipment(equipment_id)
+        contract_id = request.values.get("contrato", "")
+        if equipment_id:
+            equipment = self._equipment(equipment_id)
+            return self._form_page(equipment, equipment.client, contract=equipment.contract)
+        if contract_id:
+            contract = self._contract(contract_id)
+            return self._form_page(None, contract.client, contract=contract)
+        return self._search_equipment()
+
+    def _form_page(self, equipment: Equipment | None, client, contract=None):
+        """The defect and contact form, for an equipment or (without one) for a contract."""
         form = OpenCallForm()
         form.defect_type.choices = [(0, _("Selecione…"))] + [
             (d.id, d.name) for d in services.defects_for(equipment)]
         if request.method == "GET":
-            self._prefill(form, equipment)
+            self._prefill(form, client)
         elif (first := idempotency.first_answer()) is not None:
             return first
         elif form.validate_on_submit():
             try:
                 call = services.open_call(
-                    equipment=equipment, defect_type_id=form.defect_type.data,
+                    equipment=equipment, contract=contract if equipment is None else None,
+                    service_address=form.service_address.data if equipment is None else None,
+                    defect_type_id=form.defect_type.data,
                     description=form.description.data.strip(),
                     contact_name=form.contact_name.data.strip(),
                     contact_phone=form.contact_phone.data.strip(),
@@ -193,7 +210,18 @@ class CallOpenView(PortalBaseView):
                 db.session.commit()
                 flash(_("Chamado Nº %(number)s aberto com sucesso.", number=call.id), "success")
                 return redirect(location)
-        return self.render_template("calls/open.html", equipment=equipment, form=form)
+        return self.render_template("calls/open.html", equipment=equipment, contract=contract,
+                                    client=client, form=form)
+
+    def _contract(self, contract_id: str) -> Contract:
+        if not contract_id.isdigit():
+            abort(404)
+        stmt = scoped(select(Contract).where(Contract.id == int(contract_id), Contract.active.is_(True)),
+                      Contract).options(joinedload(Contract.client))
+        contract = db.session.execute(stmt).scalar_one_or_none()
+        if contract is None:
+            abort(404)
+        return contract
 
     def _equipment(self, equipment_id: str) -> Equipment:
         if not equipment_id.isdigit():
@@ -207,22 +235,31 @@ class CallOpenView(PortalBaseView):
             abort(404)
         return equipment
 
-    def _prefill(self, form: OpenCallForm, equipment: Equipment) -> None:
+    def _prefill(self, form: OpenCallForm, client) -> None:
         user = current_user
         principal = current_principal()
         if principal.client_side:
             form.contact_name.data = user.first_name
             form.contact_email.data = user.email
         else:
-            form.contact_name.data = equipment.client.contact_name
-            form.contact_email.data = equipment.client.email
-        form.contact_phone.data = equipment.client.phone
+            form.contact_name.data = client.contact_name
+            form.contact_email.data = client.email
+        form.contact_phone.data = client.phone
+        form.service_address.data = ", ".join(
+            part for part in (client.address, client.district, client.city_uf) if part and part.strip(" /"))
 
     def _search_equipment(self):
         term = (request.args.get("busca") or "").strip()[:60]
         kind = request.args.get("tipo", "")
-        results = []
-        if term:
+        results, contracts = [], []
+        if term and kind == "contrato":
+            contracts = list(db.session.execute(scoped(
+                select(Contract).join(Contract.client).options(joinedload(Contract.client))
+                .where(Contract.active.is_(True),
+                       or_(starts_with(Contract.number, term), starts_with(Client.name, term),
+                           starts_with(Client.trade_name, term))), Contract)
+                .order_by(Contract.number).limit(EQUIPMENT_RESULTS)).scalars())
+        elif term:
             stmt = (select(Equipment).join(Equipment.client).join(Equipment.model)
                     .options(joinedload(Equipment.client), joinedload(Equipment.model),
                              joinedload(Equipment.contract))
@@ -236,7 +273,7 @@ class CallOpenView(PortalBaseView):
             stmt = scoped(stmt, Equipment).order_by(Equipment.serial).limit(EQUIPMENT_RESULTS)
             results = list(db.session.execute(stmt).scalars())
         return self.render_template("calls/open_search.html", term=term, kind=kind,
-                                    results=results, limit=EQUIPMENT_RESULTS)
+                                    results=results, contracts=contracts, limit=EQUIPMENT_RESULTS)
 
 
 class PreServiceView(PortalBaseView):
@@ -441,6 +478,55 @@ class HolidayView(PortalModelView):
     description_columns = {"company": _l("Deixe em branco para um feriado de todas as empresas.")}
 
 
+class CallSettingsView(PortalBaseView):
+    """Configurações → Parâmetros de chamados (§3, "status padrão para abertura de chamados"):
+    per dealer company, the status every opening gets and the one a parts request moves to."""
+
+    route_base = "/parametros-chamados"
+    class_permission_name = "CallSettings"
+    base_permissions = READ_WRITE
+    method_permission_name = {"index": "read", "save": "write"}
+    default_view = "index"
+
+    def _rows(self):
+        companies = db.session.execute(
+            scoped(select(Company).where(Company.active.is_(True)), Company).order_by(Company.name)).scalars().all()
+        saved = {row.company_id: row for row in db.session.execute(
+            scoped(select(CallSettings), CallSettings)).scalars()}
+        return [(company, saved.get(company.id) or services.call_settings(company.id)) for company in companies]
+
+    @expose("/")
+    @has_access
+    def index(self):
+        return self.render_template(
+            "calls/settings.html", rows=self._rows(), form=StatusForm(), status_labels=STATUS_LABELS,
+            opening_choices=CallSettings.OPENING_CHOICES, parts_choices=CallSettings.PARTS_CHOICES,
+            can_save=self.appbuilder.sm.has_access("can_write", self.class_permission_name))
+
+    @expose("/<int:company_id>", methods=["POST"])
+    @has_access
+    def save(self, company_id):
+        company = get_scoped(db.session, Company, company_id)
+        if company is None:
+            abort(404)
+        if not StatusForm().validate_on_submit():
+            abort(400)
+        opening = request.form.get("abertura", "")
+        parts_status = request.form.get("pecas", "")
+        if opening not in CallSettings.OPENING_CHOICES or parts_status not in CallSettings.PARTS_CHOICES:
+            flash(_("Escolha um dos status oferecidos."), "danger")
+            return redirect(url_for(".index"))
+        row = db.session.execute(
+            select(CallSettings).where(CallSettings.company_id == company.id)).scalar_one_or_none()
+        if row is None:
+            row = CallSettings(company_id=company.id)
+            db.session.add(row)
+        row.opening_status, row.parts_request_status = opening, parts_status
+        db.session.commit()
+        flash(_("Parâmetros de chamados de %(company)s salvos.", company=company.display_name), "success")
+        return redirect(url_for(".index"))
+
+
 def register(appbuilder):
     appbuilder.add_view(CallView, "Calls", label=_l("Acompanhar chamados"), icon="fa-ticket",
                         category="Calls", category_label=_l("Chamados"), category_icon="fa-ticket")
@@ -448,6 +534,7 @@ def register(appbuilder):
                         category="Calls")
     appbuilder.add_view(SlaReportView, "SlaReport", label=_l("Cumprimento do SLA"),
                         icon="fa-line-chart", category="Calls")
+    parts_views.register(appbuilder)
     appbuilder.add_view_no_menu(PreServiceView())
     contact_thread = appbuilder.add_view_no_menu(ContactThreadView())
     app = current_app._get_current_object()
@@ -457,3 +544,5 @@ def register(appbuilder):
                         category_icon="fa-cog")
     appbuilder.add_view(HolidayView, "Holidays", label=_l("Feriados"), icon="fa-calendar",
                         category="Config")
+    appbuilder.add_view(CallSettingsView, "CallSettings", label=_l("Parâmetros de chamados"),
+                        icon="fa-sliders", category="Config")

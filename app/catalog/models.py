@@ -116,6 +116,27 @@ class SupplyItem(IdMixin, ErpMixin, TimestampMixin, Model):
         return self.name
 
 
+part_model = Table(
+    "part_model",
+    Model.metadata,
+    Column("part_id", Integer, ForeignKey("part.id", ondelete="CASCADE"), primary_key=True),
+    Column("equipment_model_id", Integer, ForeignKey("equipment_model.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Part(IdMixin, ErpMixin, TimestampMixin, Model):
+    """A spare part of the ERP's parts list, which a technician may request for a call."""
+
+    __tablename__ = "part"
+    __scope__ = Scope()
+    name = Column(String(120), nullable=False)
+    code = Column(String(40))
+    models = relationship("EquipmentModel", secondary=part_model)
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}" if self.code else self.name
+
+
 class Equipment(IdMixin, ErpMixin, TimestampMixin, Model):
     __tablename__ = "equipment"
     __scope__ = Scope(company="company_id", client="client_id")

@@ -1,8 +1,9 @@
 """Read-mostly screens for the ERP's master data, and the Tabela de defeitos."""
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from app.catalog.models import (
     Carrier, Client, Company, Contract, DefectType, Equipment, EquipmentModel, SupplyItem,
@@ -79,17 +80,28 @@ class EquipmentModelView(MasterDataView):
     label_columns = {**COMMON_LABELS, "name": _l("Modelo"), "manufacturer": _l("Fabricante")}
 
 
+def label_link(equipment_id) -> Markup | str:
+    """The QR label of a listed equipment, for those who may print labels."""
+    if not current_app.appbuilder.sm.has_access("can_read", "EquipmentLabel"):
+        return ""
+    return Markup('<a href="{}" target="_blank" title="{}"><i class="fa fa-qrcode"></i></a>').format(
+        url_for("LabelView.label", pk=equipment_id), _("Etiqueta do equipamento"))
+
+
 class EquipmentView(MasterDataView):
     route_base = "/equipamentos"
     datamodel = ScopedInterface(Equipment)
     class_permission_name = "Equipment"
     list_title = show_title = _l("Equipamentos")
-    list_columns = ["serial", "asset_tag", "model", "client", "contract", "city", "state", "active"]
+    show_template = "catalog/equipment_show.html"
+    list_columns = ["serial", "asset_tag", "model", "client", "contract", "city", "state", "active", "id"]
+    formatters_columns = {"id": label_link}
     show_columns = ["serial", "asset_tag", "model", "client", "company", "contract", "department",
                     "location", "city", "state", "erp_id", "active"]
     search_columns = ["serial", "asset_tag", "department", "location", "city", "state"]
     label_columns = {**COMMON_LABELS, "serial": _l("Série"), "asset_tag": _l("Patrimônio"),
-                     "department": _l("Departamento"), "location": _l("Local de Instalação")}
+                     "department": _l("Departamento"), "location": _l("Local de Instalação"),
+                     "id": _l("Etiqueta")}
 
 
 class SupplyItemView(MasterDataView):

@@ -11,6 +11,8 @@ The rules, in plain words:
   is not "gestor" only the calls he opened himself;
 * a Técnico sees the calls assigned to his ERP technician (and those he opened), a
   Transportador the invoices of his carrier, the Operador de Logística calls in status L or S;
+* a row the dealer withdrew (``Scope.withdrawn``: a billing file sent by mistake) leaves the
+  client side's scope at once and stays in the dealer's;
 * the company chosen in the top bar narrows all of this further, never widens it;
 * outside a request (CLI, rq jobs, the ERP sync) the system sees everything.
 """
@@ -46,6 +48,9 @@ class Scope:
     dealer_only: bool = False
     own: str | None = None
     users: bool = False
+    # A column set when the dealer withdraws the row (a billing file sent by mistake): from
+    # then on client-side users no longer see it; the dealer still does, with its history.
+    withdrawn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,8 @@ def scope_condition(model, principal: Principal | None = None) -> ColumnElement 
         conditions.append(_column(model, scope.company).in_(principal.company_ids))
     if scope.client and principal.client_side:
         conditions.append(_column(model, scope.client).in_(principal.client_ids))
+    if scope.withdrawn and principal.client_side:
+        conditions.append(_column(model, scope.withdrawn).is_(None))
     if scope.opener and principal.client_side and not principal.client_manager:
         conditions.append(_column(model, scope.opener) == principal.user_id)
     if scope.technician and principal.own_orders:

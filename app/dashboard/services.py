@@ -2,12 +2,14 @@
 as flat rows of the columns the panels show, not ORM objects."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from app.billing.models import BillingFile
 from app.calls.models import PreServiceMessage, ServiceCall
-from app.catalog.models import Equipment, EquipmentModel, Technician
+from app.catalog.models import Client, Equipment, EquipmentModel, Technician
 from app.core.db import db
 from app.core.scoping import scoped
+from app.deliveries.models import Invoice
 from app.field.models import Attendance
 from app.supplies.models import SupplyRequest
 
@@ -37,11 +39,35 @@ def latest_pre_service_messages(limit: int = PANEL_SIZE) -> list:
 
 
 def latest_supply_requests(limit: int = PANEL_SIZE) -> list:
+    """A request by série names its model through the equipment (it may not keep its own)."""
     stmt = scoped(
         select(SupplyRequest.id, SupplyRequest.status, SupplyRequest.requested_at, Equipment.serial,
                EquipmentModel.name.label("model"))
         .select_from(SupplyRequest)
         .outerjoin(Equipment, Equipment.id == SupplyRequest.equipment_id)
-        .outerjoin(EquipmentModel, EquipmentModel.id == SupplyRequest.equipment_model_id),
+        .outerjoin(EquipmentModel, EquipmentModel.id == func.coalesce(
+            SupplyRequest.equipment_model_id, Equipment.model_id)),
         SupplyRequest).order_by(SupplyRequest.requested_at.desc(), SupplyRequest.id.desc()).limit(limit)
+    return db.session.execute(stmt).all()
+
+
+def pending_deliveries(limit: int = PANEL_SIZE) -> list:
+    """The oldest authorized NFs with a carrier and no proof yet: what the carrier delivers next
+    (the rule of the Entregas screen's "Entregas pendentes")."""
+    stmt = scoped(
+        select(Invoice.id, Invoice.number, Invoice.series, Invoice.issued_at,
+               Client.trade_name, Client.name.label("client"), Client.city, Client.state)
+        .select_from(Invoice).join(Client, Client.id == Invoice.client_id)
+        .where(Invoice.status == Invoice.AUTHORIZED, Invoice.carrier_id.is_not(None),
+               Invoice.confirmed == False),  # noqa: E712 (IS FALSE skips the index)
+        Invoice).order_by(Invoice.issued_at.asc(), Invoice.id.asc()).limit(limit)
+    return db.session.execute(stmt).all()
+
+
+def latest_billing_files(limit: int = PANEL_SIZE) -> list:
+    stmt = scoped(
+        select(BillingFile.id, BillingFile.original_name, BillingFile.month, BillingFile.year,
+               BillingFile.uploaded_at, Client.trade_name, Client.name.label("client"))
+        .select_from(BillingFile).join(Client, Client.id == BillingFile.client_id),
+        BillingFile).order_by(BillingFile.uploaded_at.desc(), BillingFile.id.desc()).limit(limit)
     return db.session.execute(stmt).all()

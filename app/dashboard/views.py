@@ -13,23 +13,27 @@ from app.core.views import PortalBaseView
 from app.dashboard import services
 from app.sync import services as sync_services
 
-# Panel -> the resource whose read permission shows it.
+# Panel -> the permission and resource that show it (pending deliveries: those who confirm them).
 PANELS = (
-    ("calls", "ServiceCall"),
-    ("attendances", "Attendance"),
-    ("pre_service", "PreService"),
-    ("supplies", "SupplyRequest"),
+    ("calls", "can_read", "ServiceCall"),
+    ("attendances", "can_read", "Attendance"),
+    ("pre_service", "can_read", "PreService"),
+    ("supplies", "can_read", "SupplyRequest"),
+    ("deliveries", "can_write", "Delivery"),
+    ("billing", "can_read", "BillingFile"),
 )
 PANEL_QUERIES = {
     "calls": lambda: call_queries.latest_calls(services.PANEL_SIZE),
     "attendances": services.latest_attendances,
     "pre_service": services.latest_pre_service_messages,
     "supplies": services.latest_supply_requests,
+    "deliveries": services.pending_deliveries,
+    "billing": services.latest_billing_files,
 }
 
 
-def _has_read(resource: str) -> bool:
-    return current_app.appbuilder.sm.has_access("can_read", resource)
+def _has_read(resource: str, permission: str = "can_read") -> bool:
+    return current_app.appbuilder.sm.has_access(permission, resource)
 
 
 def can_view_monitoring() -> bool:
@@ -49,7 +53,8 @@ class PortalIndexView(IndexView):
     def index(self):
         if not g.user or not g.user.is_authenticated:
             return redirect(self.appbuilder.get_url_for_login)
-        panels = {name: PANEL_QUERIES[name]() for name, resource in PANELS if _has_read(resource)}
+        panels = {name: PANEL_QUERIES[name]() for name, permission, resource in PANELS
+                  if _has_read(resource, permission)}
         calls = panels.get("calls", [])
         return self.render_template(
             self.index_template, appbuilder=self.appbuilder, panels=panels,

@@ -28,7 +28,7 @@ from app.billing.models import BillingDownload, BillingFile
 from app.billing.services import STORAGE_AREA as BILLING_STORAGE_AREA
 from app.calls.models import CallStatusChange, PreServiceMessage, ServiceCall
 from app.catalog.models import (
-    Carrier, Client, Company, Contract, DefectType, Equipment, EquipmentModel, SupplyItem,
+    Carrier, Client, Company, Contract, DefectType, Equipment, EquipmentModel, Part, SupplyItem,
     Technician, supply_item_model,
 )
 from app.contact.models import ContactMessage
@@ -388,6 +388,10 @@ class DemoGenerator:
             for key in spec.supplies:
                 links.append((self.supply_ids[key], pk))
         self.model_weights = _weighted([(i, spec.weight) for i, spec in enumerate(data.MODELS)])
+        # The ERP's parts list, for any model: what the technicians may request for a call.
+        parts = self.writer.table(Part, f"{MASTER} name code")
+        for code, name in data.PARTS:
+            parts.append((parts.new_id(), f"P-{code}", True, created, created, name, code))
 
     def serial(self, pattern: str) -> str:
         rng = self.rng

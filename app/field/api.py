@@ -20,6 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.validators import ValidationError as CSRFValidationError
 
+from app.calls import parts as call_parts
+from app.calls.services import TransitionForbidden
 from app.core.db import db
 from app.core.scoping import OutOfScope, current_principal, scoped
 from app.field import pdf, schemas, serializers, services
@@ -102,6 +104,7 @@ class TechnicianAppApi(BaseApi):
         "orders": "read", "attendances": "read", "attendance": "read", "attendance_pdf": "read",
         "start": "write", "events": "write", "photo": "write", "signature": "write",
         "report": "write", "points": "write", "position": "write",
+        "parts": "read", "request_parts": "write",
     }
     base_permissions = ["can_read", "can_write"]
     allow_browser_login = True
@@ -395,6 +398,78 @@ class TechnicianAppApi(BaseApi):
         """
         attendance = services.my_attendance(principal, pk)
         return pdf.pdf_response(attendance)
+
+    @expose("/chamados/<int:pk>/pecas", methods=["GET"])
+    @protect()
+    @safe
+    @technician_endpoint
+    def parts(self, principal, pk):
+        """The parts list for the order and the technician's parts requests.
+        ---
+        get:
+          summary: Peças do ILUX para o equipamento da ordem e as solicitações de peças, com a situação
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: parts (lista do ILUX) e requests (situação requested, separated, sent, received)
+            404:
+              description: Ordem inexistente ou de outro técnico
+        """
+        call = services.my_order(principal, pk)
+        return self.response(200, result=serializers.parts_json(
+            call, call_parts.parts_for(call), call_parts.requests_of(call.id)))
+
+    @expose("/chamados/<int:pk>/pecas", methods=["POST"])
+    @protect()
+    @safe
+    @technician_endpoint
+    def request_parts(self, principal, pk):
+        """Request the parts the order needs (during or after an attendance).
+        ---
+        post:
+          summary: Solicitar peças (o chamado passa ao status configurado para peças; uid repetido não duplica)
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/PartsRequestSchema'
+          responses:
+            201:
+              description: Solicitação registrada
+            200:
+              description: Reenvio da mesma solicitação (mesmo uid)
+            404:
+              description: Ordem ou atendimento inexistente ou de outro técnico
+            422:
+              description: Dados inválidos, peça fora da lista ou chamado encerrado
+        """
+        call = services.my_order(principal, pk)
+        data = schemas.PartsRequestSchema().load(_json_body())
+        if data.get("attendance_id") is not None:
+            attendance = services.my_attendance(principal, data["attendance_id"])
+            if attendance.call_id != call.id:
+                raise OutOfScope("Attendance")
+        wanted = [call_parts.RequestedPart(part_id=i.get("part_id"), description=i.get("description"),
+                                           quantity=i["quantity"]) for i in data["items"]]
+        try:
+            request_row, created = call_parts.request_parts(
+                call, wanted, actor=principal, note=data.get("note"),
+                attendance_id=data.get("attendance_id"), uid=data["uid"])
+        except (call_parts.PartsError, TransitionForbidden) as error:
+            raise services.FieldError(str(error)) from None
+        return self.response(201 if created else 200, result=serializers.parts_request_json(request_row))
 
     @expose("/posicoes", methods=["POST"])
     @protect()

@@ -38,6 +38,16 @@ class Attendance(IdMixin, TimestampMixin, Model):
     def is_closed(self) -> bool:
         return self.status in (self.CONCLUDED, self.CANCELLED)
 
+    @property
+    def counter_list(self) -> list[dict]:
+        """The meter counters as the app API sends them, ``[{"name", "value"}]``; older rows
+        (and the demo) keep a mapping ``{"total": N}``, read here as the same list."""
+        counters = self.counters or []
+        if isinstance(counters, dict):
+            counters = [{"name": name, "value": value} for name, value in counters.items()]
+        return [{"name": str(c.get("name") or ""), "value": int(c["value"])}
+                for c in counters if isinstance(c, dict) and isinstance(c.get("value"), (int, float))]
+
 
 class AttendanceEvent(IdMixin, Model):
     """One step of the timeline, with the device's own time (the app may send it late)."""

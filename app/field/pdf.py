@@ -91,6 +91,7 @@ def build_pdf(attendance: Attendance) -> bytes:
                  (_("Modelo"), equipment.model.name if equipment and equipment.model else None),
                  (_("Local de Instalação"), equipment.location if equipment else None),
                  (_("Contrato"), call.contract.number if call.contract else None),
+                 (_("Endereço do atendimento"), call.service_address),
                  (_("Defeito"), call.defect_type.name if call.defect_type else None),
                  (_("Descrição"), call.description)], st),
         _p(_("Atendimento"), st["h2"]),
@@ -115,10 +116,10 @@ def build_pdf(attendance: Attendance) -> bytes:
         story += [Spacer(1, 6), _grid([_("Código"), _("Peça"), _("Qtd.")],
                                       [[p.get("code") or "", p["description"], f"{p['quantity']:g}"]
                                        for p in attendance.parts], [3 * cm, 11.5 * cm, 2.5 * cm], st)]
-    if attendance.counters:
+    if attendance.counter_list:
         story += [_p(_("Contadores"), st["h2"]),
                   _grid([_("Contador"), _("Valor")],
-                        [[c["name"], f"{c['value']:,}".replace(",", ".")] for c in attendance.counters],
+                        [[c["name"], f"{c['value']:,}".replace(",", ".")] for c in attendance.counter_list],
                         [8.5 * cm, 8.5 * cm], st)]
     photos = list(db.session.execute(select(AttendancePhoto).where(
         AttendancePhoto.attendance_id == attendance.id).order_by(AttendancePhoto.id)).scalars())

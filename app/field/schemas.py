@@ -177,6 +177,30 @@ class ReportSchema(PortalSchema):
         "description": "Ficou pendência (peça, rede, energia…): o chamado vai para P em vez de O."})
 
 
+class RequestedPartSchema(PortalSchema):
+    part_id = fields.Integer(allow_none=True, strict=True, validate=ROW_ID, error_messages=_messages(),
+                             metadata={"description": "Peça da lista do ILUX (GET …/pecas); vazio: descreva"})
+    description = text(200, "Descrição da peça, quando o ILUX não tem a peça na lista")
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(
+        1, 999, error=_l("A quantidade deve ficar entre {min} e {max}.")), error_messages=_messages())
+
+    @validates_schema
+    def _part_or_description(self, data, **_kwargs):
+        if data.get("part_id") is None and not (data.get("description") or "").strip():
+            raise ValidationError(_l("Escolha a peça da lista ou descreva-a."), "description")
+
+
+class PartsRequestSchema(PortalSchema):
+    """Peças solicitadas (needed to finish the call), not the parts used in the report."""
+
+    uid = uid_field("Identificador da solicitação gerado pelo aparelho (reenviar não duplica).")
+    attendance_id = fields.Integer(allow_none=True, strict=True, validate=ROW_ID, error_messages=_messages(),
+                                   metadata={"description": "Atendimento em que a falta foi vista (opcional)"})
+    items = fields.List(fields.Nested(RequestedPartSchema), required=True, validate=validate.Length(
+        1, 50, error=_l("De {min} a {max} peças por solicitação.")), error_messages=_messages())
+    note = text(4000, "Observação")
+
+
 class UploadSchema(PortalSchema):
     """The form fields sent with a photo (multipart/form-data, the image in ``file``)."""
 
@@ -208,4 +232,5 @@ def flatten_errors(messages, prefix=()) -> list[dict]:
 
 
 DOCUMENTED_SCHEMAS = (EventSchema, EventBatchSchema, PointSchema, PointBatchSchema, StartSchema,
-                      PartSchema, CounterSchema, ReportSchema, UploadSchema, SignatureSchema)
+                      PartSchema, CounterSchema, ReportSchema, UploadSchema, SignatureSchema,
+                      RequestedPartSchema, PartsRequestSchema)

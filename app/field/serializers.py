@@ -1,6 +1,7 @@
 """JSON shapes of orders and attendances, shared by the app API and the technician's page."""
 from sqlalchemy import select
 
+from app.calls import parts
 from app.core.db import db
 from app.core.timefmt import isoformat_local
 from app.field import services
@@ -12,7 +13,7 @@ def order_json(call, attendance: Attendance | None) -> dict:
     return {
         "id": call.id, "erp_id": call.erp_id, "status": call.status,
         "opened_at": isoformat_local(call.opened_at), "priority_due": isoformat_local(call.priority_due),
-        "description": call.description,
+        "description": call.description, "service_address": call.service_address,
         "defect": {"id": defect.id, "name": defect.name} if defect else None,
         "client": {
             "id": client.id, "name": client.name, "trade_name": client.trade_name,
@@ -65,8 +66,29 @@ def attendance_json(attendance: Attendance) -> dict:
                       if attendance.signature_uid else None),
         "report": {
             "services": attendance.services, "parts": attendance.parts or [],
-            "counters": attendance.counters or [], "notes": attendance.notes,
+            "counters": attendance.counter_list, "notes": attendance.notes,
             "pending": bool(attendance.pending),
             "sent_at": isoformat_local(attendance.report_sent_at),
         },
+    }
+
+
+def parts_json(call, offered, requests) -> dict:
+    """The parts a technician may request for the call, and his requests with their state."""
+    return {
+        "call_id": call.id, "status": call.status,
+        "parts": [{"id": p.id, "erp_id": p.erp_id, "code": p.code, "name": p.name} for p in offered],
+        "requests": [parts_request_json(r) for r in requests],
+    }
+
+
+def parts_request_json(request) -> dict:
+    return {
+        "id": request.id, "uid": request.client_uid, "call_id": request.call_id,
+        "attendance_id": request.attendance_id, "state": request.state,
+        "state_label": parts.state_label(request.state),
+        "requested_at": isoformat_local(request.requested_at),
+        "state_changed_at": isoformat_local(request.state_changed_at), "note": request.note,
+        "items": [{"part_id": i.part_id, "description": i.description, "quantity": i.quantity}
+                  for i in request.items],
     }

@@ -31,6 +31,8 @@ from app.field.models import (
 )
 from app.notifications.outbox import queue_email
 from app.notifications.recipients import contact_copy
+from app.supplies.models import MeterReading
+from app.supplies.services import MAX_COUNTER, record_reading
 from app.feed.changes import record_change
 
 log = logging.getLogger(__name__)
@@ -461,19 +463,34 @@ def submit_report(principal: Principal, attendance: Attendance, data: dict) -> b
         "pending": bool(data.get("pending")),
     }
     current = {"services": attendance.services, "parts": attendance.parts or [],
-               "counters": attendance.counters or [], "notes": attendance.notes,
+               "counters": attendance.counter_list, "notes": attendance.notes,
                "pending": bool(attendance.pending)}
     if report == current and attendance.report_sent_at is not None:
         return False
     for key, value in report.items():
         setattr(attendance, key, value)
     attendance.report_sent_at = utcnow()
+    _record_counters(principal, attendance)
     if attendance.status == Attendance.CONCLUDED and attendance.call.status in (
             CallStatus.CONCLUDED, CallStatus.PENDING):
         _settle_call(principal, attendance)
     if attendance.is_closed:
         feed_attendance(attendance, "update")
     return True
+
+
+def _record_counters(principal: Principal, attendance: Attendance) -> None:
+    """The report's highest counter joins the equipment's one reading history (a report sent
+    again replaces its attendance's reading), so the supply rules know it at once."""
+    equipment_id = attendance.call.equipment_id
+    if equipment_id is None:
+        return
+    db.session.execute(delete(MeterReading).where(MeterReading.attendance_id == attendance.id))
+    values = [counter["value"] for counter in attendance.counter_list if counter["value"] <= MAX_COUNTER]
+    if values:
+        record_reading(equipment_id, max(values), source=MeterReading.ATTENDANCE,
+                       read_at=attendance.report_sent_at, attendance_id=attendance.id,
+                       read_by_id=principal.user_id)
 
 
 # --- change feed -------------------------------------------------------------------------
@@ -487,7 +504,7 @@ def feed_attendance(attendance: Attendance, op: str) -> None:
         "started_at": isoformat_local(attendance.started_at),
         "finished_at": isoformat_local(attendance.finished_at),
         "services": attendance.services, "parts": attendance.parts or [],
-        "counters": attendance.counters or [], "notes": attendance.notes,
+        "counters": attendance.counter_list, "notes": attendance.notes,
         "pending": bool(attendance.pending), "signer_name": attendance.signer_name,
         "distance_m": attendance.distance_m, "travel_seconds": attendance.travel_seconds,
         "timeline": [{"kind": e.kind, "device_time": isoformat_local(e.device_time)}

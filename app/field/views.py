@@ -2,7 +2,7 @@
 Avaliações, and the public pages behind e-mailed and shared links."""
 from datetime import date, datetime, timedelta
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.baseviews import BaseView
 from flask_appbuilder.security.decorators import has_access
@@ -251,19 +251,35 @@ class TrackingView(PortalBaseView):
     route_base = "/rastreamento"
     class_permission_name = "TechnicianTracking"
     base_permissions = ["can_read"]
-    method_permission_name = {"index": "read"}
+    method_permission_name = {"index": "read", "positions": "read"}
     default_view = "index"
+    # The page asks for the positions again this often, so the map follows without a reload.
+    REFRESH_SECONDS = 30
+
+    @staticmethod
+    def _positions() -> list[dict]:
+        return [{"lat": t.last_latitude, "lon": t.last_longitude, "label": t.name,
+                 "time": format_datetime(t.last_position_at),
+                 "accuracy": None if t.last_accuracy_m is None else f"{t.last_accuracy_m:.0f} m"}
+                for t in services.tracked_technicians()]
 
     @expose("/")
     @has_access
     def index(self):
-        technicians = services.tracked_technicians()
-        markers = [{"lat": t.last_latitude, "lon": t.last_longitude, "label": t.name,
-                    "time": format_datetime(t.last_position_at)} for t in technicians]
+        markers = self._positions()
         return self.render_template(
-            "field/tracking.html", technicians=technicians,
-            map_data={**map_config(), "track": [], "markers": markers},
+            "field/tracking.html", markers=markers,
+            map_data={**map_config(), "track": [], "markers": markers,
+                      "refresh_url": url_for(".positions"), "refresh_seconds": self.REFRESH_SECONDS},
             retention=current_app.config["PWS_GPS_RETENTION_DAYS"])
+
+    @expose("/posicoes")
+    @has_access
+    def positions(self):
+        """The same positions as JSON, for the page's periodic refresh."""
+        response = jsonify({"markers": self._positions()})
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 def _month_bounds(value: str | None) -> tuple[date, datetime, datetime]:

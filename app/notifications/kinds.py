@@ -54,6 +54,9 @@ KINDS: tuple[MailKind, ...] = (
              ("SupplyRequest",), when=_l("uma solicitação de suprimentos é faturada")),
     MailKind("billing_files", _l("Arquivos de faturamento"), "email_billing_files", ("BillingFile",),
              side=CLIENT_SIDE, when=_l("arquivos de faturamento de um cliente são publicados")),
+    MailKind("billing_correction", _l("Correção de arquivo de faturamento"), personal=True,
+             when=_l("a revenda remove ou substitui um arquivo de faturamento enviado por engano "
+                     "(a quem recebeu o e-mail com o arquivo)")),
     MailKind("contact", _l("Contato"), "email_contact", ("ContactInbox",),
              when=_l("um usuário envia uma mensagem de contato")),
     MailKind("opportunity", _l("Oportunidade Comercial"), "email_opportunity", ("ContactInbox",),

@@ -82,20 +82,26 @@ class SupplyRequestItem(IdMixin, Model):
 
 
 class MeterReading(IdMixin, Model):
-    """A page counter read on an equipment (typed with a supply request, or from elsewhere).
+    """The one meter-reading history of an equipment: counters typed with a supply request, in
+    the technician's attendance report, or by the client on the equipment page.
 
     The supply rules compare a new counter with the latest reading and with the equipment's
-    history; readings of a cancelled request are dropped so a typo cannot block the next one.
+    history; readings of a cancelled request are dropped so a typo cannot block the next one,
+    and a report sent again replaces its attendance's reading.
     """
 
     __tablename__ = "meter_reading"
     __scope__ = Scope(parent="equipment")
-    SUPPLY_REQUEST = "supply_request"
+    SUPPLY_REQUEST, ATTENDANCE, CLIENT = "supply_request", "attendance", "client"
+    SOURCE_LABELS = {SUPPLY_REQUEST: _l("Solicitação de suprimentos"), ATTENDANCE: _l("Atendimento técnico"),
+                     CLIENT: _l("Informado pelo cliente")}
     equipment_id = Column(Integer, ForeignKey("equipment.id", ondelete="CASCADE"), nullable=False)
     counter = Column(Integer, nullable=False)
     read_at = Column(DateTime, nullable=False, default=utcnow)
     source = Column(String(20), nullable=False, default=SUPPLY_REQUEST)
     supply_request_id = Column(Integer, ForeignKey("supply_request.id", ondelete="CASCADE"), index=True)
+    attendance_id = Column(Integer, ForeignKey("attendance.id", ondelete="CASCADE"), index=True)
+    read_by_id = Column(Integer, ForeignKey("ab_user.id"))
     equipment = relationship("Equipment")
 
 

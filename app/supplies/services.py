@@ -25,6 +25,7 @@ from app.feed.changes import record_change
 EDITABLE_FIELDS = ("status", "carrier_id", "tracking_code", "invoice_number", "invoice_date")
 MAX_QUANTITY = 99
 MIN_HISTORY_DAYS = 7
+MAX_COUNTER = 2**31 - 1  # the column's range; a figure beyond it is a typo, not a reading
 SUPPLY_PATH = "/suprimentos/acompanhar"  # the operator's screen, linked from e-mails
 # Supply e-mails go only to profiles that may follow supply requests (never the Operador de
 # Chamados, whatever his preferences say).
@@ -76,6 +77,38 @@ def compatible_supplies(model_id: int) -> list[SupplyItem]:
 
 def last_reading(equipment_id: int) -> _Reading | None:
     return _reading(equipment_id, newest=True)
+
+
+def record_reading(equipment_id: int, counter: int, *, source: str, read_at: datetime | None = None,
+                   supply_request_id: int | None = None, attendance_id: int | None = None,
+                   read_by_id: int | None = None) -> MeterReading:
+    """Add a counter to the equipment's one history (caller commits)."""
+    if not 0 <= counter <= MAX_COUNTER:
+        raise SupplyError(_("Contador fora do intervalo aceito."))
+    reading = MeterReading(equipment_id=equipment_id, counter=counter, read_at=read_at or utcnow(),
+                           source=source, supply_request_id=supply_request_id,
+                           attendance_id=attendance_id, read_by_id=read_by_id)
+    db.session.add(reading)
+    return reading
+
+
+def readings_of(equipment_id: int, limit: int = 24) -> list[MeterReading]:
+    """The latest readings of an equipment, oldest first (the chart's order)."""
+    rows = db.session.execute(
+        select(MeterReading).where(MeterReading.equipment_id == equipment_id)
+        .order_by(MeterReading.read_at.desc(), MeterReading.id.desc()).limit(limit)).scalars().all()
+    return list(reversed(rows))
+
+
+def client_reading(equipment: Equipment, counter: int, *, actor: Principal) -> MeterReading:
+    """A counter the client reads on the equipment: never below the last known one."""
+    last = last_reading(equipment.id)
+    if last is not None and counter < last.counter:
+        raise SupplyError(_(
+            "O contador informado (%(counter)s) é menor que o último contador conhecido deste "
+            "equipamento (%(last)s, em %(date)s).", counter=counter, last=last.counter,
+            date=format_datetime(last.read_at)))
+    return record_reading(equipment.id, counter, source=MeterReading.CLIENT, read_by_id=actor.user_id)
 
 
 def _reading(equipment_id: int, *, newest: bool) -> _Reading | None:
@@ -198,7 +231,8 @@ def _supply_warnings(draft: SupplyRequestDraft, supplies: dict[int, SupplyItem])
             continue
         printed = requested.counter - delivered.counter
         expected = supply.page_yield * (delivered.quantity or 1)
-        if printed < share * expected:
+        # A counter below the delivery's (a replaced board, a reset) says nothing about the yield.
+        if 0 <= printed < share * expected:
             draft.warnings.append(_(
                 "Desde a última entrega de %(item)s (solicitação nº %(id)s, contador %(counter)s) "
                 "foram impressas %(pages)s páginas, menos de %(share)s%% do rendimento "
@@ -248,8 +282,8 @@ def create_supply_request(draft: SupplyRequestDraft, *, actor: Principal) -> Sup
     db.session.flush()
     counters = [i.counter for i in draft.items if i.counter is not None]
     if equipment is not None and counters:
-        db.session.add(MeterReading(equipment_id=equipment.id, counter=max(counters), read_at=now,
-                                    source=MeterReading.SUPPLY_REQUEST, supply_request_id=request.id))
+        record_reading(equipment.id, max(counters), read_at=now, source=MeterReading.SUPPLY_REQUEST,
+                       supply_request_id=request.id, read_by_id=actor.user_id)
     record_change("supply_request", "create", web_id=request.id, company_id=request.company_id,
                   data=_create_feed_data(request, supplies))
     queue_email("supply_request",

@@ -25,6 +25,7 @@ from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal, get_scoped, scoped
 from app.core.views import PortalBaseView, PortalModelView
 from app.deliveries.models import Invoice
+from app.supplies import meters
 from app.supplies.models import SupplyRequest, SupplyRequestItem, SupplyStatus
 from app.supplies.services import (
     SUPPLY_PATH, RequestedItem, SupplyError, SupplyRequestDraft, compatible_supplies,
@@ -273,6 +274,7 @@ def _typed_items(form, supplies, *, counters: bool) -> tuple[list[RequestedItem]
 
 
 def register(appbuilder):
+    meters.register(appbuilder)
     current_app.add_template_filter(status_badge, "status_suprimento")
     appbuilder.add_view(SupplyOpeningView, "SupplyOpening", label=_l("Solicitar suprimentos"),
                         icon="fa-cart-plus", category="Supplies",

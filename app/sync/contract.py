@@ -5,9 +5,9 @@ Validation, the bulk apply and the OpenAPI schemas all read this table.
 from dataclasses import dataclass
 from functools import cached_property
 
-from app.calls.models import CallStatus, ServiceCall
+from app.calls.models import CallStatus, PartsRequest, ServiceCall
 from app.catalog.models import (
-    Carrier, Client, Company, Contract, DefectType, Equipment, EquipmentModel, SupplyItem,
+    Carrier, Client, Company, Contract, DefectType, Equipment, EquipmentModel, Part, SupplyItem,
     Technician,
 )
 from app.deliveries.models import Invoice
@@ -115,6 +115,10 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("supply_item", SupplyItem, (
         _f("name", required=True), Field("model_erp_ids", REFS, None, target="equipment_model"),
     )),
+    Entity("part", Part, (
+        _f("name", required=True), _f("code"),
+        Field("model_erp_ids", REFS, None, target="equipment_model"),
+    )),
     Entity("service_order", ServiceCall, (
         _ref("company_erp_id", "company", "company_id", required=True),
         _ref("client_erp_id", "client", "client_id", required=True),
@@ -139,6 +143,10 @@ ENTITIES: tuple[Entity, ...] = (
         Field("web_id", WEB, None, required=True, target="supply_request"),
         _f("status", CHOICE, choices=SupplyStatus.ALL), _ref("carrier_erp_id", "carrier", "carrier_id"),
         _f("tracking_code"), _f("invoice_number"), _f("invoice_date", DATE),
+    ), key="web_id", deletable=False),
+    Entity("parts_request", PartsRequest, (
+        Field("web_id", WEB, None, required=True, target="parts_request"),
+        _f("state", CHOICE, choices=PartsRequest.STATES),
     ), key="web_id", deletable=False),
 )
 BY_NAME = {entity.name: entity for entity in ENTITIES}

@@ -21,9 +21,10 @@ from sqlalchemy import DateTime, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.calls.models import ServiceCall
+from app.calls import parts
+from app.calls.models import PartsRequest, ServiceCall
 from app.calls.services import TransitionError, change_status, tell_call_opened
-from app.catalog.models import Equipment, supply_item_model
+from app.catalog.models import Equipment, part_model, supply_item_model
 from app.core.db import db, utcnow
 from app.core.scoping import SYSTEM
 from app.supplies.models import SupplyRequest
@@ -35,6 +36,10 @@ MIN_YEAR, MAX_YEAR = 1900, 2999  # dates outside are typing errors (and outside 
 RECORD_KEYS = frozenset({"entity", "op", "erp_id", "data"})
 # service_order columns the ERP sets on creation only; later changes go through the services.
 CREATE_ONLY = {"service_order": ("status", "opened_by_id")}
+# Rows whose model_erp_ids, when sent, replace their list of compatible models.
+MODEL_LINKS = {"supply_item": (supply_item_model, "supply_item_id"), "part": (part_model, "part_id")}
+# Rows the portal created, which the ERP updates by their id here: entity -> model.
+WEB_ROWS = {"supply_request": SupplyRequest, "parts_request": PartsRequest}
 
 
 class BatchRejected(Exception):
@@ -317,7 +322,7 @@ class _Lookups:
         self.upserted: dict[str, set] = {name: set() for name in BY_NAME}
         self.referenced: dict[str, set] = {name: set() for name in BY_NAME}  # keys other rows point to
         wanted: dict[str, set] = {name: set() for name in BY_NAME}
-        web: dict[str, set] = {"service_order": set(), "supply_request": set()}
+        web: dict[str, set] = {"service_order": set(), **{name: set() for name in WEB_ROWS}}
         for item in items.values():
             name = item.entity.name
             if item.entity.key == "erp_id":
@@ -348,9 +353,9 @@ class _Lookups:
             select(calls.c.id, calls.c.erp_id, calls.c.status, calls.c.priority_due,
                    calls.c.priority_updated_at).where(calls.c.id.in_(web["service_order"]))
         )} if web["service_order"] else {}
-        self.web_requests = set(db.session.execute(
-            select(SupplyRequest.id).where(SupplyRequest.id.in_(web["supply_request"]))
-        ).scalars()) if web["supply_request"] else set()
+        self.web_rows = {name: set(db.session.execute(
+            select(model.id).where(model.id.in_(web[name]))).scalars()) if web[name] else set()
+            for name, model in WEB_ROWS.items()}
 
     def known(self, entity_name: str, key) -> bool:
         return key in self.upserted[entity_name] or key in self.rows[entity_name]
@@ -394,7 +399,7 @@ def _check(items: dict[tuple, Item], lookups: _Lookups, errors: Errors) -> None:
         exists = item.key in lookups.rows.get(entity.name, {})
         if entity.name == "service_order" and item.values.get("web_id") is not None:
             exists = _check_call_link(item, lookups, errors) or exists
-        if entity.name == "supply_request":
+        if entity.name in WEB_ROWS:
             exists = True
         if not exists:
             for spec in entity.fields:
@@ -415,8 +420,10 @@ def _check(items: dict[tuple, Item], lookups: _Lookups, errors: Errors) -> None:
                 if missing:
                     errors.about(item, name, _("%(entity)s não existe no portal nem neste lote: %(keys)s.",
                                                entity=spec.target, keys=", ".join(missing)))
-            elif spec.target == "supply_request" and value not in lookups.web_requests:
+            elif spec.target == "supply_request" and value not in lookups.web_rows[spec.target]:
                 errors.about(item, name, _("Solicitação de suprimentos %(id)s não existe no portal.", id=value))
+            elif spec.target == "parts_request" and value not in lookups.web_rows[spec.target]:
+                errors.about(item, name, _("Solicitação de peças %(id)s não existe no portal.", id=value))
 
 
 def _check_call_link(item: Item, lookups: _Lookups, errors: Errors) -> bool:
@@ -461,6 +468,9 @@ class _Applier:
             if name == "supply_request":
                 self._supply_requests(items, errors)
                 continue
+            if name == "parts_request":
+                self._parts_requests(items, errors)
+                continue
             if name == "service_order":
                 self._link_calls(items)
             self._upsert(BY_NAME[name], [i for i in items if i.op == "upsert"], errors)
@@ -497,7 +507,7 @@ class _Applier:
         if partial:
             excluded = set(CREATE_ONLY.get(name, ()))
             self._update_rows(table, [{k: v for k, v in r.items() if k not in excluded} for r in partial])
-        if created and (self.lookups.referenced[name] or parents or name == "supply_item"):
+        if created and (self.lookups.referenced[name] or parents or name in MODEL_LINKS):
             new_keys = [row["erp_id"] for row in created]
             found = db.session.execute(
                 select(table.c.erp_id, table.c.id).where(table.c.erp_id.in_(new_keys))).all()
@@ -510,8 +520,8 @@ class _Applier:
         if moved:
             equipment = Equipment.__table__
             db.session.execute(update(equipment).where(equipment.c.client_id == bindparam("b_client")), moved)
-        if name == "supply_item":
-            self._supply_models(items)
+        if name in MODEL_LINKS:
+            self._compatible_models(name, items)
         if name == "service_order":
             self._call_statuses(items, errors)
             if created:
@@ -572,17 +582,17 @@ class _Applier:
             db.session.execute(update(table).where(table.c.id.in_(pks)).values(active=False, updated_at=self.now))
         self.counts["deleted"] += len(pks)
 
-    def _supply_models(self, items: list[Item]) -> None:
+    def _compatible_models(self, name: str, items: list[Item]) -> None:
         sent = [i for i in items if "model_erp_ids" in i.values]
         if not sent:
             return
-        item_ids = [self.ids["supply_item"][i.key] for i in sent]
-        db.session.execute(delete(supply_item_model).where(supply_item_model.c.supply_item_id.in_(item_ids)))
-        pairs = [{"supply_item_id": self.ids["supply_item"][i.key],
-                  "equipment_model_id": self.ids["equipment_model"][key]}
+        table, column = MODEL_LINKS[name]
+        item_ids = [self.ids[name][i.key] for i in sent]
+        db.session.execute(delete(table).where(table.c[column].in_(item_ids)))
+        pairs = [{column: self.ids[name][i.key], "equipment_model_id": self.ids["equipment_model"][key]}
                  for i in sent for key in i.values["model_erp_ids"]]
         if pairs:
-            db.session.execute(insert(supply_item_model), pairs)
+            db.session.execute(insert(table), pairs)
 
     # calls and supply requests: through the domain services
     def _link_calls(self, items: list[Item]) -> None:
@@ -632,6 +642,18 @@ class _Applier:
                 update_supply_request(requests[item.key], source="erp", **changes)
             except SupplyError as problem:
                 errors.about(item, None, str(problem))
+        self.counts["updated"] += len(items)
+
+
+    def _parts_requests(self, items: list[Item], errors: Errors) -> None:
+        requests = {r.id: r for r in db.session.execute(
+            select(PartsRequest).where(PartsRequest.id.in_([i.key for i in items]))).scalars()}
+        for item in items:
+            if "state" in item.values:
+                try:
+                    parts.advance(requests[item.key], item.values["state"], actor=self.actor, source="erp")
+                except parts.PartsError as problem:
+                    errors.about(item, "state", str(problem))
         self.counts["updated"] += len(items)
 
 

@@ -8,7 +8,7 @@ from app.sync.contract import (
 
 SECURITY = [{"SyncToken": []}]
 FEED_ENTITIES = ("service_order", "pre_service_message", "attendance", "supply_request", "delivery",
-                 "survey", "contact")
+                 "survey", "contact", "parts_request")
 
 
 def _ref(name):
@@ -52,7 +52,8 @@ def component_schemas() -> dict:
             "entity": {"type": "string", "enum": [e.name for e in ENTITIES]},
             "op": {"type": "string", "enum": ["upsert", "delete"]},
             "erp_id": {"type": "string", "maxLength": 40,
-                       "description": "obrigatório, exceto para supply_request (chave: data.web_id)"},
+                       "description": "obrigatório, exceto para supply_request e parts_request "
+                                      "(chave: data.web_id)"},
             "data": {"oneOf": [_ref(f"SyncData_{e.name}") for e in ENTITIES]},
         },
     }

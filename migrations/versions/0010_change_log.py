@@ -1,13 +1,13 @@
 """Registro de alterações: who created, changed or deleted which row, field by field
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

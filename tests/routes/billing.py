@@ -25,4 +25,8 @@ ROUTES = {
     ("GET", "/faturamento/importar/?empresa={company}&cliente=JAYOB"): allow(ADMIN),
     ("GET", "/faturamento/importar/{client}"): allow(ADMIN),
     ("POST", "/faturamento/importar/{client}"): allow(ADMIN, ok=422),
+    # corrections (remove / replace with a reason) and Quem baixou: the Admin Revenda
+    ("GET", "/faturamento/correcao/{billing_file}"): allow(ADMIN),
+    ("POST", "/faturamento/correcao/{billing_file}"): allow(ADMIN, ok=422),  # no reason given
+    ("GET", "/faturamento/correcao/quem-baixou/"): allow(ADMIN),
 }

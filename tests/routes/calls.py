@@ -14,12 +14,13 @@ CALL_READERS = (ADMIN, ATTENDANCE_OPERATOR, CALLS_OPERATOR, LOGISTICS_OPERATOR, 
 OPENERS = (ADMIN, ATTENDANCE_OPERATOR, CALLS_OPERATOR, TECHNICIAN, CLIENT, CALL_OPENER)
 PRE_SERVICE = (ADMIN, ATTENDANCE_OPERATOR, CALLS_OPERATOR, CLIENT, CALL_OPENER)
 DEALER_DESK = (ADMIN, ATTENDANCE_OPERATOR, CALLS_OPERATOR)
+PARTS_READERS = (*DEALER_DESK, LOGISTICS_OPERATOR, TECHNICIAN)
 PRE_SERVICE_TOKEN = "token-de-teste-do-pre-atendimento"
 CONTACT_TOKEN = "token-de-teste-do-contato-sem-login"
 
 
 def build(ids, users):
-    from app.calls.models import ServiceCall
+    from app.calls.models import PartsRequest, PartsRequestItem, ServiceCall
     from app.catalog.models import Client, Company, Equipment, Technician
     from app.core.db import db
 
@@ -37,7 +38,12 @@ def build(ids, users):
     thread_file.message_id = to_contact.id
     for profile in (ADMIN, ATTENDANCE_OPERATOR):
         users[profile].can_view_monitoring = True
+    parts_request = PartsRequest(call_id=world_call.id, technician_id=tech.id,
+                                 items=[PartsRequestItem(description="Unidade fusora", quantity=1)])
+    db.session.add(parts_request)
+    db.session.flush()
     return {
+        "parts_request": parts_request.id,
         "call_open": open_call.id,
         "call_attachment": f.call_attachment(world_call).id,
         "pre_service_message": message.id,
@@ -63,6 +69,10 @@ ROUTES = {
     ("POST", "/chamados/abrir/"): allow(*OPENERS),
     ("GET", "/chamados/abrir/?equipamento={equipment}"): allow(*OPENERS),
     ("POST", "/chamados/abrir/?equipamento={equipment}"): allow(*OPENERS),
+    # a call by contract without an equipment (the "Contratos / chamados" defects)
+    ("GET", "/chamados/abrir/?tipo=contrato&busca=C"): allow(*OPENERS),
+    ("GET", "/chamados/abrir/?contrato={contract}"): allow(*OPENERS),
+    ("POST", "/chamados/abrir/?contrato={contract}"): allow(*OPENERS),
     ("GET", "/chamados/sla/"): allow(*DEALER_DESK),
     ("GET", "/chamados/pre-atendimento/{pre_service_token}"): allow(*PRE_SERVICE, ok=302),
     ("POST", "/chamados/pre-atendimento/{call_open}/mensagem#body=Segue a foto"): allow(*PRE_SERVICE, ok=302),
@@ -92,6 +102,15 @@ ROUTES = {
     ("POST", "/feriados/delete/{holiday}"): allow(ADMIN, ok=302),
     # Etiquetas QR: printing is the dealer's; the scan lands on the user's own actions
     ("GET", "/etiquetas/{equipment}"): allow(*DEALER_DESK, SUPPLIES_OPERATOR),
-    ("GET", "/etiquetas/q/{label_code}"): allow(*OPENERS),
+    ("GET", "/etiquetas/q/{label_code}"): allow(*OPENERS, SUPPLIES_OPERATOR),  # abrir chamado or solicitar suprimentos
     ("GET", "/etiquetas/q/codigo-invalido"): allow(*LOGGED_IN, ok=404),
+    # Peças solicitadas: the technician (and the admin) asks, logistics marks the steps
+    ("GET", "/pecas/"): allow(*PARTS_READERS),
+    ("GET", "/pecas/?situacao=todas"): allow(*PARTS_READERS),
+    ("GET", "/pecas/solicitar/{call}"): allow(ADMIN, TECHNICIAN),
+    ("POST", "/pecas/solicitar/{call}"): allow(ADMIN, TECHNICIAN, ok=422),  # nothing chosen
+    ("POST", "/pecas/{parts_request}/situacao#situacao=separated"): allow(ADMIN, LOGISTICS_OPERATOR, ok=302),
+    # Parâmetros de chamados (status padrão para abertura, status ao solicitar peças)
+    ("GET", "/parametros-chamados/"): allow(ADMIN),
+    ("POST", "/parametros-chamados/{company}#abertura=A&pecas=L"): allow(ADMIN, ok=302),
 }

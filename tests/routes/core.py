@@ -77,6 +77,7 @@ ROUTES = {
     ("GET", "/modelos/show/{equipment_model}"): allow(*MASTER_READERS),
     ("GET", "/equipamentos/list/"): allow(*EQUIPMENT_READERS),
     ("GET", "/equipamentos/show/{equipment}"): allow(*EQUIPMENT_READERS),
+    ("GET", "/contadores/{equipment}.svg"): allow(*EQUIPMENT_READERS),  # the meter-reading chart
     ("GET", "/itens-suprimento/list/"): allow(ADMIN),
     ("GET", "/itens-suprimento/show/{supply_item}"): allow(ADMIN),
     ("GET", "/tecnicos/list/"): allow(ADMIN),

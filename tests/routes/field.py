@@ -51,6 +51,7 @@ ROUTES = {
     ("GET", "/atendimentos/registrar/"): allow(TECHNICIAN),
     # Rastreamento de técnicos, Avaliações
     ("GET", "/rastreamento/"): allow(ADMIN, ATTENDANCE_OPERATOR),
+    ("GET", "/rastreamento/posicoes"): allow(ADMIN, ATTENDANCE_OPERATOR),
     ("GET", "/avaliacoes/"): allow(ADMIN, ATTENDANCE_OPERATOR),
     ("POST", "/avaliacoes/responder/{attendance}"): allow(ADMIN, CLIENT, ok=302),
     # public pages behind e-mailed / shared links (the token is the authority)
@@ -72,4 +73,6 @@ ROUTES = {
     ("POST", f"{API}/atendimentos/{{attendance}}/relatorio"): api_allow(TECHNICIAN, ok=400),
     ("POST", f"{API}/posicoes"): api_allow(TECHNICIAN, ok=400),
     ("POST", f"{API}/posicao"): api_allow(TECHNICIAN, ok=400),
+    ("GET", f"{API}/chamados/{{call}}/pecas"): api_allow(TECHNICIAN),
+    ("POST", f"{API}/chamados/{{call}}/pecas"): api_allow(TECHNICIAN, ok=400),
 }

@@ -28,6 +28,8 @@ ROUTES = {
     ("GET", "/suprimentos/solicitar/"): allow(*SUPPLY_OPENERS),
     ("GET", "/suprimentos/solicitar/equipamento/{equipment}"): allow(*SUPPLY_OPENERS),
     ("POST", "/suprimentos/solicitar/equipamento/{equipment}"): allow(*SUPPLY_OPENERS, ok=422),
+    # Informar contador on the equipment page (below the last reading: refused with a message)
+    ("POST", "/contadores/informar/{equipment}#contador=1"): allow(*SUPPLY_OPENERS, ok=302),
     ("GET", "/suprimentos/solicitar/contrato/{contract}"): allow(*SUPPLY_OPENERS),
     ("POST", "/suprimentos/solicitar/contrato/{contract}"): allow(*SUPPLY_OPENERS),
 }
