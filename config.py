@@ -48,6 +48,9 @@ class Config:
     # Billing PDFs: the largest accepted file; delivery photos and signatures are re-encoded.
     PWS_BILLING_MAX_MB = float(os.environ.get("PWS_BILLING_MAX_MB", "20"))
     PWS_PROOF_MAX_MB = float(os.environ.get("PWS_PROOF_MAX_MB", "10"))
+    # Every uploaded image (attachments, photos, signatures): refused from its header above this
+    # many pixels (a 24 MP phone photo fits), before anything is decoded (docs/security.md).
+    PWS_IMAGE_MAX_PIXELS = int(os.environ.get("PWS_IMAGE_MAX_PIXELS", "24000000"))
     # Chamados: attachments, pre-service links, SLA highlight, monitoring.
     PWS_CALL_ATTACHMENT_MAX_MB = int(os.environ.get("PWS_CALL_ATTACHMENT_MAX_MB", "10"))
     PWS_CALL_ATTACHMENT_MAX_FILES = int(os.environ.get("PWS_CALL_ATTACHMENT_MAX_FILES", "5"))
