@@ -33,6 +33,7 @@ from app.core.scoping import current_principal, get_scoped, scoped
 from app.core.search import starts_with
 from app.core.tokens import TokenGone
 from app.core.views import PortalBaseView, PortalModelView, ScopedInterface
+from app.notifications.contacts import is_known
 
 READ_WRITE = ["can_read", "can_write"]
 TABS = ("detalhes", "pre-atendimento", "historico", "anexos")
@@ -175,6 +176,10 @@ class CallOpenView(PortalBaseView):
             else:
                 db.session.commit()
                 flash(_("Chamado Nº %(number)s aberto com sucesso.", number=call.id), "success")
+                if call.contact_email and not is_known(call.client_id, call.contact_email):
+                    flash(_("O e-mail do contato não é conhecido para este cliente: enviamos a ele um pedido "
+                            "de confirmação, e ele passa a receber os e-mails do chamado depois de "
+                            "confirmar."), "info")
                 if self.appbuilder.sm.has_access("can_read", "ServiceCall"):
                     return redirect(url_for("CallView.show", pk=call.id))
                 return redirect(url_for(".open"))
