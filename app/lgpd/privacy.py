@@ -166,18 +166,24 @@ def _calls_of(user_id: int, address: str) -> list[ServiceCall]:
 
 def _needles(user: PortalUser, address: str, calls: list[ServiceCall]) -> list[str]:
     """His e-mail, his full name, and the names and phones he gave as a call's contact. A name
-    must have two words (a lone first name would mask other people); a phone, 8 digits."""
+    must have two words (a lone first name would mask other people); a phone, 8 digits, and
+    not the client's own number (the form offers it: it is the company's, not his)."""
     found = {address, f"{user.first_name or ''} {user.last_name or ''}"}
     for call in calls:
         if address and (call.contact_email or "").strip().lower() == address:
-            found.update((call.contact_name or "", call.contact_phone or ""))
+            found.add(call.contact_name or "")
+            if _digits(call.contact_phone) != _digits(call.client.phone if call.client else None):
+                found.add(call.contact_phone or "")
     needles = set()
     for value in found:
         value = " ".join(value.split())
-        if "@" in value or len(value.split()) >= 2 and len(value) >= 5 or \
-                sum(ch.isdigit() for ch in value) >= 8:
+        if "@" in value or (len(value.split()) >= 2 and len(value) >= 5) or len(_digits(value)) >= 8:
             needles.add(value)
     return sorted(needles, key=len, reverse=True)
+
+
+def _digits(value: str | None) -> str:
+    return "".join(ch for ch in value or "" if ch.isdigit())
 
 
 def mask_everywhere(needles: list[str]) -> None:
