@@ -48,10 +48,17 @@ class Config:
     # Billing PDFs: the largest accepted file; delivery photos and signatures are re-encoded.
     PWS_BILLING_MAX_MB = float(os.environ.get("PWS_BILLING_MAX_MB", "20"))
     PWS_PROOF_MAX_MB = float(os.environ.get("PWS_PROOF_MAX_MB", "10"))
+    # Every uploaded image (attachments, photos, signatures): refused from its header above this
+    # many pixels (a 24 MP phone photo fits), before anything is decoded (docs/security.md).
+    PWS_IMAGE_MAX_PIXELS = int(os.environ.get("PWS_IMAGE_MAX_PIXELS", "24000000"))
     # Chamados: attachments, pre-service links, SLA highlight, monitoring.
     PWS_CALL_ATTACHMENT_MAX_MB = int(os.environ.get("PWS_CALL_ATTACHMENT_MAX_MB", "10"))
     PWS_CALL_ATTACHMENT_MAX_FILES = int(os.environ.get("PWS_CALL_ATTACHMENT_MAX_FILES", "5"))
     PWS_PRE_SERVICE_LINK_DAYS = int(os.environ.get("PWS_PRE_SERVICE_LINK_DAYS", "7"))
+    # A call contact's address unknown for the client gets one confirmation e-mail per this many
+    # hours, and an opener at most this many confirmation e-mails in that time (docs/email.md).
+    PWS_CONTACT_CONFIRMATION_HOURS = int(os.environ.get("PWS_CONTACT_CONFIRMATION_HOURS", "24"))
+    PWS_CONTACT_CONFIRMATION_LIMIT = int(os.environ.get("PWS_CONTACT_CONFIRMATION_LIMIT", "5"))
     PWS_SLA_NEAR_MINUTES = int(os.environ.get("PWS_SLA_NEAR_MINUTES", "120"))
     PWS_SYNC_STALE_MINUTES = int(os.environ.get("PWS_SYNC_STALE_MINUTES", "5"))
 

@@ -29,7 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from app.accounts import sessions
     from app.accounts.principal import principal_for_request
-    from app.core import bounds, errors, headers, health, idempotency, redirects
+    from app.core import bounds, errors, files, headers, health, idempotency, redirects
     from app.core import views as core_views
     from app.core.scoping import use_principal_loader
     from app.core.db import (IdConverter, apply_timeouts, db, one_rollback_on_return,
@@ -37,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
     apply_timeouts(app.config)
+    files.fence_pillow(app.config)
     one_rollback_on_return(app.config)
     db.init_app(app)
     remove_sessions_safely(app)

@@ -47,6 +47,7 @@ def make_desk(sla_hours=8) -> Desk:
     ours.contract.sla_hours = sla_hours
     ours.equipment.asset_tag = "PAT-0042"
     loose = f.equipment(ours.client, location="Recepção")
+    f.confirmed_contact(ours.client, "contato@cliente.com.br")
     foreign = make_tenant()
     users = {}
     for profile in PROFILE_NAMES:

@@ -244,6 +244,18 @@ def outbox_message(kind="contact", status="pending", recipients="operador@revend
     return row
 
 
+def confirmed_contact(client, email):
+    """An address typed as a call's contact whose owner confirmed it for ``client``: it gets the
+    call's e-mails (app.notifications.contacts)."""
+    from app.notifications.models import ContactAddress
+
+    row = ContactAddress(client_id=client.id, email=email.lower(), requested_at=datetime(2026, 11, 1, 12, 0),
+                         expires_at=datetime(2026, 11, 8, 12, 0), confirmed_at=datetime(2026, 11, 1, 12, 5))
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
 def contact_message(client, sender, subject=None, kind="contact"):
     from app.contact.models import ContactMessage
 

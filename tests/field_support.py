@@ -68,6 +68,8 @@ def build_field(contact_email="contato@cliente.test") -> Field:
                   contact_name="Maria", contact_phone="(48) 99999-0000", contact_email=contact_email,
                   erp_id="1407318")
     other = f.call(customer, equipment, status="E", technician=tech)
+    if contact_email:
+        f.confirmed_contact(customer, contact_email)
     foreign = f.call(customer, equipment, status="E", technician=other_tech)
     f.user(TECHNICIAN, [company], email="tecnico@revenda.test", technician=tech)
     f.user(TECHNICIAN, [company], email="outro@revenda.test", technician=other_tech)

@@ -84,8 +84,10 @@ def test_client_opens_a_call(app, db_ctx, desk):
         feed = ChangeFeedEntry.query.filter_by(entity="service_order", web_id=call.id).one()
         assert feed.op == "create" and feed.data["status"] == "A"
         mails = OutboxMessage.query.filter_by(kind="call_opened").all()
-        assert sorted(m.recipients for m in mails) == sorted([
-            "luciano@cliente.com.br", desk.emails[ATTENDANCE_OPERATOR]])
+        # A contact address the client is not known to use gets only the confirmation e-mail.
+        assert [m.recipients for m in mails] == [desk.emails[ATTENDANCE_OPERATOR]]
+        confirmation = OutboxMessage.query.filter_by(kind="contact_confirmation").one()
+        assert confirmation.recipients == "luciano@cliente.com.br"
         for mail in mails:
             assert str(call.id) in mail.subject and desk.serial in mail.body_text
         attachments = {a.original_name: a for a in CallAttachment.query.filter_by(call_id=call.id)}

@@ -18,6 +18,7 @@ def _people_and_a_change(app):
                           email_call_opened=True)
         client = f.user(CLIENT, [company], [customer], email="gestor@cliente.test", client_manager=True,
                         email_call_changed=True, email_supply_request=True)
+        f.confirmed_contact(customer, "contato@cliente.test")
         call = f.call(customer, status="A", contact_email="contato@cliente.test")
         calls.change_status(call, "C", actor=principal_for_user_id(operator.id), note="Cliente desistiu")
         session.commit()

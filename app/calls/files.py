@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from pypdf import PdfReader
 
-from app.core.files import FileRejected, area_dir, reencode_image, store_bytes
+from app.core.files import FileRejected, ImageTooLarge, area_dir, reencode_image, store_bytes
 from app.core.files import discard as discard_stored
 
 STORAGE_SUBDIR = "calls"
@@ -73,6 +73,8 @@ def _checked_pdf(name: str, raw: bytes) -> bytes:
 def _reencoded_image(name: str, raw: bytes) -> CheckedFile:
     try:
         data, kind = reencode_image(raw, formats=IMAGE_FORMATS)
+    except ImageTooLarge as error:
+        raise UploadError(_("A imagem %(name)s foi recusada: %(reason)s.", name=name, reason=error)) from None
     except FileRejected:
         raise UploadError(_("Tipo de arquivo não permitido: %(name)s. Envie imagens (JPG, PNG) "
                             "ou documentos PDF.", name=name)) from None

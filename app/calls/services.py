@@ -31,6 +31,7 @@ from app.core.db import db, utcnow
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import Principal, check_references, get_scoped
 from app.feed.changes import record_change
+from app.notifications.contacts import ask_confirmation, is_known
 from app.notifications.outbox import Recipient, queue_email
 from app.notifications.recipients import account_holders, contact_copy, readers
 
@@ -216,7 +217,7 @@ def _call_recipients(kind: str, call: ServiceCall) -> list[Recipient]:
     """Who can open the call and chose ``kind``, each with his link; then the call's contact,
     told what the manual tells the client: no portal link, no internal note."""
     return [*readers(kind, call, context={"url": call_url(call)}),
-            *contact_copy(kind, call.contact_email, {"url": None, "note": None, "for_contact": True})]
+            *contact_copy(kind, call, {"url": None, "note": None, "for_contact": True})]
 
 
 def _technician_users(technician_id: int | None) -> list[int]:
@@ -311,6 +312,7 @@ def open_call(*, equipment: Equipment | None, defect_type_id: int | None, descri
     record_change("service_order", "create", web_id=call.id, company_id=call.company_id,
                   data=call_feed_data(call))
     tell_call_opened(call)
+    ask_confirmation(call, opener_id)
     return call
 
 
@@ -497,13 +499,13 @@ def post_pre_service_message(call: ServiceCall, *, author: Principal | None, bod
         return message
     recipients = readers("pre_service_message", call, context=thread)
     contact = (call.contact_email or "").strip().lower()
-    if contact and contact not in {r.address.lower() for r in recipients}:
+    if contact and contact not in {r.address.lower() for r in recipients} and is_known(call.client_id, contact):
         # The contact may have no login: his link opens this call's thread alone, for a while.
         token, message.link_token_hash = tokens.new_token()
         message.link_email = contact
         message.link_expires_at = now + timedelta(days=current_app.config["PWS_PRE_SERVICE_LINK_DAYS"])
-        recipients += contact_copy("pre_service_message", contact,
-                                   {"url": contact_thread_url(token), "for_contact": True})
+        recipients += contact_copy("pre_service_message", call,
+                                   {"url": contact_thread_url(token), "for_contact": True}, address=contact)
     queue_email("pre_service_message", recipients, context)
     return message
 

@@ -16,9 +16,6 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-MAX_IMAGE_PIXELS = 40_000_000
-
-
 class FileRejected(ValueError):
     """The upload is not what it claims or breaks a limit; the message is shown as is."""
 
@@ -80,15 +77,40 @@ def check_pdf(data: bytes, max_bytes: int) -> int:
 
 
 class ImageTooLarge(FileRejected):
-    """More pixels than MAX_IMAGE_PIXELS: refused before decoding (decompression bombs)."""
+    """More pixels than PWS_IMAGE_MAX_PIXELS: refused from the header, before decoding
+    (decompression bombs: a 128 KB PNG can declare 40 million pixels)."""
 
 
-def reencode_image(data: bytes, *, formats=("JPEG", "PNG"), max_side: int | None = None,
+# The longest side any re-encoded image keeps: a phone photo (24 MP) decodes at most at this
+# size, so decoding and re-encoding stay bounded whatever the upload declares.
+DEFAULT_MAX_SIDE = 3000
+
+
+def max_image_pixels() -> int:
+    return current_app.config["PWS_IMAGE_MAX_PIXELS"]
+
+
+def fence_pillow(config) -> None:
+    """Pillow's own bomb check, at the same cap, for any image opened outside reencode_image."""
+    Image.MAX_IMAGE_PIXELS = config["PWS_IMAGE_MAX_PIXELS"]
+
+
+def _megapixels() -> str:
+    return f"{max_image_pixels() / 1_000_000:g}".replace(".", ",")
+
+
+def reencode_image(data: bytes, *, formats=("JPEG", "PNG"), max_side: int = DEFAULT_MAX_SIDE,
                    as_format: str | None = None) -> tuple[bytes, str]:
     """Decode and re-encode an image, the one way every upload goes: drops EXIF/GPS metadata
     and any payload hidden after the picture, keeps the orientation, shrinks it to
     ``max_side`` pixels. Returns the bytes and the format written: ``as_format``, else JPEG for
-    photos and PNG for everything else."""
+    photos and PNG for everything else.
+
+    Bounded before any pixel is decoded: ``Image.open`` reads only the header, whose size must
+    fit PWS_IMAGE_MAX_PIXELS (PIL's own MAX_IMAGE_PIXELS, set to the same cap at start-up, is
+    the second fence); a JPEG is then decoded already scaled down towards ``max_side``
+    (``draft``: DCT scaling by 1/2, 1/4, 1/8) and ``thumbnail`` reduces in steps, so memory and
+    time follow ``max_side`` and the cap, not the file."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -96,17 +118,18 @@ def reencode_image(data: bytes, *, formats=("JPEG", "PNG"), max_side: int | None
                 kind = source.format
                 if kind not in formats:
                     raise FileRejected(_("imagem deve ser %(formats)s", formats=" ou ".join(formats)))
-                if source.width * source.height > MAX_IMAGE_PIXELS:
-                    raise ImageTooLarge(_("imagem grande demais"))
-                source.load()
+                if source.width * source.height > max_image_pixels():
+                    raise ImageTooLarge(_("imagem com mais de %(mp)s megapixels", mp=_megapixels()))
+                ratio = min(1.0, max_side / max(source.size))
+                source.draft(None, (int(source.width * ratio), int(source.height * ratio)))
+                source.thumbnail((max_side, max_side), reducing_gap=2.0)
                 image = ImageOps.exif_transpose(source)
     except FileRejected:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageTooLarge(_("imagem com mais de %(mp)s megapixels", mp=_megapixels())) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise FileRejected(_("imagem inválida")) from None
-    if max_side:
-        image.thumbnail((max_side, max_side))
     target = as_format or ("JPEG" if kind in ("JPEG", "MPO") else "PNG")
     out = io.BytesIO()
     if target == "JPEG":
@@ -114,7 +137,7 @@ def reencode_image(data: bytes, *, formats=("JPEG", "PNG"), max_side: int | None
     else:
         if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
             image = image.convert("RGBA")
-        image.save(out, "PNG", optimize=True)
+        image.save(out, "PNG")
     return out.getvalue(), target
 
 

@@ -35,8 +35,8 @@ def clean_image(data: bytes, formats=("JPEG", "PNG")) -> CleanImage:
         raise ImageRejected(_("A imagem excede o limite de %(mb)d MB.", mb=max_mb))
     try:
         clean, kind = reencode_image(data, formats=formats, max_side=MAX_SIDE)
-    except ImageTooLarge:
-        raise ImageRejected(_("A imagem tem dimensões grandes demais.")) from None
+    except ImageTooLarge as error:
+        raise ImageRejected(_("A imagem foi recusada: %(reason)s.", reason=error)) from None
     except FileRejected:
         raise ImageRejected(_("O arquivo não é uma imagem %(formats)s válida.",
                               formats=" ou ".join(formats))) from None

@@ -568,7 +568,7 @@ def _announce_trip(attendance: Attendance, event: AttendanceEvent) -> None:
     if already or not recipient:
         return
     _link, token = create_link(attendance, ETA, None, timedelta(hours=hours))
-    queue_email("technician_on_the_way", contact_copy("technician_on_the_way", recipient), {
+    queue_email("technician_on_the_way", contact_copy("technician_on_the_way", attendance.call, address=recipient), {
         "call": attendance.call, "technician_name": attendance.technician.name,
         "link": f"{current_app.config['PWS_BASE_URL']}/acompanhar/{token}", "hours": hours,
     })
@@ -631,7 +631,7 @@ def invite_survey(attendance: Attendance) -> Survey:
     db.session.add(survey)
     recipient = contact_email(attendance.call)
     if recipient:
-        queue_email("survey_invitation", contact_copy("survey_invitation", recipient), {
+        queue_email("survey_invitation", contact_copy("survey_invitation", attendance.call, address=recipient), {
             "call": attendance.call, "technician_name": attendance.technician.name,
             "link": f"{current_app.config['PWS_BASE_URL']}/avaliacao/{token}", "days": days,
         })

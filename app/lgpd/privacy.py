@@ -2,12 +2,18 @@
 
 Anonymising keeps the business records (calls, invoices, supply requests, contact messages,
 consent evidence) but nothing in them points to a person any more: the user row loses name,
-e-mail, login, password, links and preferences, and the IP addresses recorded for him go.
+e-mail, login, password, links and preferences, the IP addresses recorded for him go, the
+contact fields of the calls he opened or was the contact of are emptied, and his name, e-mail
+and phone are masked wherever else they were copied (texts, outbox, change feed): see
+docs/security.md, "LGPD anonymisation".
 """
+import html
+import json
+import re
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import JSON, String, Text, delete, func, or_, select, type_coerce, update
 
 from app.accounts.models import (
     ConsentDecision, DataRequest, PasswordResetToken, PortalUser, user_client, user_company,
@@ -16,12 +22,14 @@ from app.accounts.models import (
 from app.accounts.services import hash_password
 from app.billing.models import BillingDownload
 from app.calls.models import PreServiceMessage, ServiceCall
+from app.calls.services import call_feed_data
 from app.contact.models import ContactMessage
 from app.core.changelog import redact
 from app.core.db import db, utcnow
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import scoped
 from app.core.timefmt import isoformat_local
+from app.feed.changes import record_change
 from app.notifications.models import OutboxMessage
 from app.supplies.models import SupplyRequest
 
@@ -37,6 +45,11 @@ PERSONAL_DATA = (
     ("solicitacoes_lgpd", DataRequest, "user_id", ("id", "kind", "status", "created_at", "handled_at")),
 )
 ANONYMOUS_DOMAIN = "anonimizado.invalid"
+# What replaces a name, e-mail or phone inside a text; a field that held only that becomes empty.
+MASK = "[anonimizado]"
+# Columns the masking never rewrites: the user rows (his own is rewritten above; a namesake's is
+# another person's) and FAB's self-registration table, which PWS does not use.
+UNMASKED_TABLES = {"ab_user", "ab_register_user"}
 
 
 class PrivacyError(ValueError):
@@ -99,7 +112,9 @@ def anonymise_user(user_id: int, admin_id: int) -> PortalUser:
     if user is None:
         raise PrivacyError(_l("Usuário não encontrado."))
     redact(db.session, PortalUser, user.id)  # the change log's copies of his name and e-mail
-    address = (user.email or "").lower()
+    address = (user.email or "").strip().lower()
+    calls = _calls_of(user.id, address)
+    needles = _needles(user, address, calls)
     anonymous = f"anonimizado-{user.id}@{ANONYMOUS_DOMAIN}"
     user.first_name, user.last_name = "Usuário anonimizado", f"#{user.id}"
     user.username = user.email = anonymous
@@ -118,6 +133,13 @@ def anonymise_user(user_id: int, admin_id: int) -> PortalUser:
                            .execution_options(synchronize_session=False))
     if address:
         _forget_address(address)
+    for call in calls:
+        call.contact_name = call.contact_phone = call.contact_email = None
+    db.session.flush()
+    mask_everywhere(needles)
+    for call in calls:
+        db.session.expire(call)  # masked in SQL: the feed entries below read the masked texts
+    _tell_the_erp(user.id, calls)
     db.session.expire(user, ["companies", "clients"])
     return user
 
@@ -125,16 +147,99 @@ def anonymise_user(user_id: int, admin_id: int) -> PortalUser:
 def _forget_address(address: str) -> None:
     """Outbox rows addressed to him alone go; shared ones lose his address."""
     rows = db.session.execute(
-        select(OutboxMessage).where(OutboxMessage.recipients.contains(address, autoescape=True))
+        select(OutboxMessage).where(OutboxMessage.recipients.icontains(address, autoescape=True))
     ).scalars()
     for row in rows:
-        remaining = [a for a in row.recipients.split(",") if a != address]
+        remaining = [a for a in row.recipients.split(",") if a.strip().lower() != address]
         if len(remaining) == len(row.recipients.split(",")):
             continue
         if remaining:
             row.recipients = ",".join(remaining)
         else:
             db.session.delete(row)
+
+
+def _calls_of(user_id: int, address: str) -> list[ServiceCall]:
+    """The calls he opened (he typed their contact fields) and those naming him as contact."""
+    mine = ServiceCall.opened_by_id == user_id
+    where = or_(mine, func.lower(ServiceCall.contact_email) == address) if address else mine
+    return list(db.session.execute(select(ServiceCall).where(where).order_by(ServiceCall.id)).scalars())
+
+
+def _needles(user: PortalUser, address: str, calls: list[ServiceCall]) -> list[str]:
+    """His e-mail, his full name, and the names and phones he gave as a call's contact. A name
+    must have two words (a lone first name would mask other people); a phone, 8 digits, and
+    not the client's own number (the form offers it: it is the company's, not his)."""
+    found = {address, f"{user.first_name or ''} {user.last_name or ''}"}
+    for call in calls:
+        if address and (call.contact_email or "").strip().lower() == address:
+            found.add(call.contact_name or "")
+            if _digits(call.contact_phone) != _digits(call.client.phone if call.client else None):
+                found.add(call.contact_phone or "")
+    needles = set()
+    for value in found:
+        value = " ".join(value.split())
+        if "@" in value or (len(value.split()) >= 2 and len(value) >= 5) or len(_digits(value)) >= 8:
+            needles.add(value)
+    return sorted(needles, key=len, reverse=True)
+
+
+def _digits(value: str | None) -> str:
+    return "".join(ch for ch in value or "" if ch.isdigit())
+
+
+def mask_everywhere(needles: list[str]) -> None:
+    """Replace ``needles`` (case-insensitive, whole words) in every text and JSON column of every
+    table but UNMASKED_TABLES: a field that held only a needle becomes empty (NULL, or MASK when
+    the column requires a value). Found with LIKE in SQL (also their JSON- and HTML-escaped
+    forms), rewritten here; every table is scanned once, so it is an admin action, not a page."""
+    if not needles:
+        return
+    texts = {form for n in needles for form in (n, html.escape(n))}
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(t)}(?!\w)" for t in sorted(texts, key=len, reverse=True)),
+                         re.IGNORECASE)
+    forms = texts | {json.dumps(n)[1:-1] for n in needles}
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, (String, Text, JSON))
+                   and not c.primary_key and table.name not in UNMASKED_TABLES]
+        if not columns or not table.primary_key:
+            continue
+        keys = list(table.primary_key.columns)
+        found = or_(*(type_coerce(c, Text).icontains(form, autoescape=True) for c in columns for form in forms))
+        for row in db.session.execute(select(*keys, *columns).where(found)).all():
+            values = {}
+            for column in columns:
+                old = getattr(row, column.name)
+                new = _masked(old, pattern, column.nullable)
+                if new != old:
+                    values[column.name] = new
+            if values:
+                db.session.execute(update(table).where(*(k == getattr(row, k.name) for k in keys))
+                                   .values(**values))
+
+
+def _masked(value, pattern: re.Pattern, nullable: bool = True):
+    if isinstance(value, dict):
+        return {key: _masked(item, pattern) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item, pattern) for item in value]
+    if not isinstance(value, str) or not pattern.search(value):
+        return value
+    if pattern.fullmatch(value.strip()):
+        return None if nullable else MASK
+    return pattern.sub(MASK, value)
+
+
+def _tell_the_erp(user_id: int, calls: list[ServiceCall]) -> None:
+    """The feed's old entries were masked in place; the ERP may already hold copies, so it gets
+    the calls again without their contact, and one entry naming the anonymised portal user (no
+    personal data) so it can erase what it copied from the portal (messages, senders)."""
+    for call in calls:
+        record_change("service_order", "update", web_id=call.id, erp_id=call.erp_id,
+                      company_id=call.company_id, data=call_feed_data(call))
+    record_change("person", "anonymised", web_id=user_id, data={
+        "user_web_id": user_id, "service_order_web_ids": [call.id for call in calls],
+        "at": utcnow()})
 
 
 def handle_request(request: DataRequest, admin_id: int, *, anonymise: bool) -> None:

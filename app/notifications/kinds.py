@@ -69,6 +69,10 @@ KINDS: tuple[MailKind, ...] = (
              when=_l("o técnico inicia o deslocamento até o cliente")),
     MailKind("survey_invitation", _l("Pesquisa de satisfação"), contact=True,
              when=_l("o atendimento é concluído")),
+    # To the address typed as a call's contact when the client is not known to use it; the only
+    # e-mail that address gets until its owner confirms it (app.notifications.contacts).
+    MailKind("contact_confirmation", _l("Confirmação do e-mail do contato"), contact=True,
+             when=_l("um chamado é aberto com um e-mail de contato ainda não confirmado para o cliente")),
 )
 MAIL_KINDS = {kind.name: kind for kind in KINDS}
 # Kind -> label, for the outbox screen's "Tipo" column and filter.

@@ -1,8 +1,8 @@
 """The e-mail outbox: written in the same transaction as the change that causes it."""
 from flask_appbuilder import Model
-from sqlalchemy import Column, DateTime, Index, Integer, String, Text
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 
-from app.core.db import IdMixin, utcnow
+from app.core.db import IdMixin, exact_string, utcnow
 from app.core.scoping import Scope
 
 
@@ -27,3 +27,20 @@ class OutboxMessage(IdMixin, Model):
 
 
 Index("ix_outbox_status_next", OutboxMessage.status, OutboxMessage.next_attempt_at)
+
+
+class ContactAddress(IdMixin, Model):
+    """An address typed as a call's contact that the client is not known to use (neither the
+    client's e-mail from the ERP nor one of its users): the call's e-mails reach it only once
+    its owner confirmed it through the one e-mailed link (app.notifications.contacts)."""
+
+    __tablename__ = "contact_address"
+    __scope__ = Scope(dealer_only=True)
+    client_id = Column(Integer, ForeignKey("client.id", ondelete="CASCADE"), nullable=False)
+    email = Column(String(320), nullable=False, index=True)  # stored lower-case
+    token_hash = Column(exact_string(64), unique=True)
+    requested_by_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    requested_at = Column(DateTime, nullable=False, default=utcnow)
+    expires_at = Column(DateTime, nullable=False)
+    confirmed_at = Column(DateTime)
+    __table_args__ = (UniqueConstraint("client_id", "email", name="uq_contact_address_client_email"),)

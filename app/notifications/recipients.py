@@ -17,6 +17,7 @@ from app.accounts.principal import PRINCIPAL_COLUMNS, links_of_users, principal_
 from app.accounts.roles import PROFILES
 from app.core.db import db
 from app.core.scoping import Principal, scope_condition
+from app.notifications.contacts import is_known
 from app.notifications.kinds import CLIENT_SIDE, DEALER_SIDE, KINDS, MAIL_KINDS, MailKind
 from app.notifications.outbox import Recipient
 
@@ -74,11 +75,15 @@ def account_holders(kind: str, user_ids, context: dict | None = None) -> list[Re
             for pk, email in db.session.execute(stmt.order_by(PortalUser.email))]
 
 
-def contact_copy(kind: str, address: str | None, context: dict | None = None) -> list[Recipient]:
-    """The call's contact, for the kinds the manual tells the client (``MailKind.contact``)."""
-    if not MAIL_KINDS[kind].contact or not (address or "").strip():
+def contact_copy(kind: str, call, context: dict | None = None, *, address: str | None = None) -> list[Recipient]:
+    """The call's contact (``address``, by default the one typed at opening), for the kinds the
+    manual tells the client (``MailKind.contact``), once the address is known for the call's
+    client or confirmed by its owner (app.notifications.contacts: no relay to typed addresses)."""
+    address = (call.contact_email if address is None else address) or ""
+    address = address.strip()
+    if not MAIL_KINDS[kind].contact or not address or not is_known(call.client_id, address):
         return []
-    return [Recipient(address.strip(), None, dict(context or {}))]
+    return [Recipient(address, None, dict(context or {}))]
 
 
 def _candidates(spec: MailKind, row, among) -> dict:

@@ -8,12 +8,15 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.accounts.models import PREFERENCE_LABELS, PortalUser
+from app.catalog.models import Client
 from app.core.db import db
 from app.core.headers import PUBLIC_HEADERS
 from app.core.i18n import lazy_gettext as _l
 from app.core.timefmt import format_datetime
 from app.core.scoping import get_scoped
+from app.core.tokens import TokenGone
 from app.core.views import PortalModelView, ScopedInterface
+from app.notifications import contacts
 from app.notifications.delivery import requeue
 from app.notifications.kinds import NOTIFICATION_KINDS, kind_label
 from app.notifications.models import OutboxMessage
@@ -151,6 +154,31 @@ class UnsubscribeView(BaseView):
             label=PREFERENCE_LABELS[preference], email=user.email), 200, PUBLIC_HEADERS
 
 
+class ConfirmContactView(BaseView):
+    """The link of the one confirmation e-mail sent to an address typed as a call's contact:
+    no login; GET asks (mail scanners follow links), POST confirms that address for that client."""
+
+    route_base = "/email/confirmar-contato"
+    default_view = "confirm"
+
+    @expose("/<token>", methods=["GET", "POST"])
+    def confirm(self, token):
+        try:
+            row = contacts.address_for_link(token)
+        except TokenGone:
+            return self.render_template("field/public_message.html", title=_("Link indisponível"), message=_(
+                "Este link expirou. Se o endereço já foi confirmado, nada mais é preciso.")), 410, PUBLIC_HEADERS
+        if row is None:
+            return self.render_template("field/public_message.html", title=_("Link inválido"), message=_(
+                "Este link não existe. Confira o endereço recebido por e-mail.")), 404, PUBLIC_HEADERS
+        client = db.session.get(Client, row.client_id)
+        if request.method == "POST":
+            contacts.confirm(row)
+            db.session.commit()
+        page = {"email": row.email, "client_name": client.display_name, "done": row.confirmed_at is not None}
+        return self.render_template("notifications/confirm_contact.html", **page), 200, PUBLIC_HEADERS
+
+
 def register(appbuilder):
     app = current_app._get_current_object()
     mail.init_app(app)
@@ -158,5 +186,6 @@ def register(appbuilder):
     # RFC 8058: the mail program POSTs "List-Unsubscribe=One-Click" with no form token; the
     # signed link is the authority, and it can only turn one choice off.
     app.extensions["csrf"].exempt(unsubscribe.blueprint)
+    appbuilder.add_view_no_menu(ConfirmContactView())
     appbuilder.add_view(OutboxView, "Outbox", label=_l("E-mails enviados"), icon="fa-envelope",
                         category="Config", category_label=_l("Configurações"), category_icon="fa-cog")

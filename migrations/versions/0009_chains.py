@@ -3,7 +3,7 @@ the address of a call by contract without an equipment, meter readings from atte
 clients, billing corrections (a removed file keeps its row and download log)
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ def exact_string(length: int):
 
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

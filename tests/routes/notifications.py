@@ -6,8 +6,19 @@ from tests.access import ADMIN, CLIENT, allow, public
 def build(ids, users):
     from app.notifications.unsubscribe import unsubscribe_url
 
+    from datetime import timedelta
+
+    from app.core import tokens
+    from app.core.db import db, utcnow
+    from app.notifications.models import ContactAddress
+
     link = unsubscribe_url(users[CLIENT].id, "call_changed")
-    return {"outbox": f.outbox_message(status="failed").id, "unsubscribe_token": link.rsplit("/", 1)[1]}
+    token, digest = tokens.new_token()
+    db.session.add(ContactAddress(client_id=ids["client"], email="contato-novo@cliente.com.br",
+                                  token_hash=digest, expires_at=utcnow() + timedelta(days=7)))
+    db.session.commit()
+    return {"outbox": f.outbox_message(status="failed").id, "unsubscribe_token": link.rsplit("/", 1)[1],
+            "contact_confirmation_token": token}
 
 
 ROUTES = {
@@ -22,4 +33,8 @@ ROUTES = {
     ("GET", "/email/descadastrar/{unsubscribe_token}"): public(),
     ("POST", "/email/descadastrar/{unsubscribe_token}"): public(),
     ("GET", "/email/descadastrar/link-forjado"): public(404),
+    # The call contact's confirmation link: the unguessable token is the authority.
+    ("GET", "/email/confirmar-contato/{contact_confirmation_token}"): public(),
+    ("POST", "/email/confirmar-contato/{contact_confirmation_token}"): public(),
+    ("GET", "/email/confirmar-contato/link-forjado"): public(404),
 }
