@@ -27,3 +27,13 @@ class OutboxMessage(IdMixin, Model):
 
 
 Index("ix_outbox_status_next", OutboxMessage.status, OutboxMessage.next_attempt_at)
+# E-mails enviados at 500k rows: an index for each sort and filter of the list (kind has its
+# own), status + sent_at for the retention, and MariaDB FULLTEXT for "Contém" on subject and
+# recipients (app.core.search.contains; SQLite gets a plain index it does not use).
+Index("ix_outbox_created", OutboxMessage.created_at)
+Index("ix_outbox_status_id", OutboxMessage.status, OutboxMessage.id)
+Index("ix_outbox_status_sent", OutboxMessage.status, OutboxMessage.sent_at)
+Index("ix_outbox_sent", OutboxMessage.sent_at)
+Index("ix_outbox_attempts", OutboxMessage.attempts)
+Index("ix_outbox_subject_words", OutboxMessage.subject, mysql_prefix="FULLTEXT")
+Index("ix_outbox_recipients_words", OutboxMessage.recipients, mysql_prefix="FULLTEXT")

@@ -37,7 +37,7 @@ def _short(text, size=80):
 
 class OutboxView(PortalModelView):
     route_base = "/emails"
-    datamodel = ScopedInterface(OutboxMessage)
+    datamodel = ScopedInterface(OutboxMessage, page_by_keys=True)
     class_permission_name = "Outbox"
     base_permissions = ["can_read", "can_write"]
     method_permission_name = {**PortalModelView.method_permission_name,
@@ -53,7 +53,7 @@ class OutboxView(PortalModelView):
                     "created_at", "next_attempt_at", "locked_at", "sent_at", "body_text"]
     search_columns = ["recipients", "subject"]
     order_columns = ["id", "created_at", "status", "attempts", "sent_at"]
-    base_order = ("id", "desc")
+    base_order = ("created_at", "desc")  # newest first, from ix_outbox_created alone
     label_columns = {
         "id": _l("Nº"), "kind": _l("Tipo"), "recipients": _l("Destinatário"),
         "subject": _l("Assunto"), "status": _l("Situação"), "attempts": _l("Tentativas"),
