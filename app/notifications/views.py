@@ -66,7 +66,8 @@ class OutboxView(PortalModelView):
         "status": lambda value: STATUS_LABELS.get(value, value),
         "recipients": lambda value: _short((value or "").replace(",", ", ")),
         "last_error": _short,
-        "body_text": lambda value: Markup('<pre class="pws-mail-text">%s</pre>') % (value or ""),
+        "body_text": lambda value: Markup('<pre class="pws-mail-text">%s</pre>') % value if value else _(
+            "Texto descartado pela retenção dos e-mails enviados."),
         **{column: format_datetime for column in ("created_at", "next_attempt_at", "locked_at", "sent_at")},
     }
 
