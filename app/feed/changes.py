@@ -28,7 +28,7 @@ STATE_ID = 1
 SEQUENCE_CHUNK = 1000
 # What one request (a feed read, a commit that recorded a change) numbers at most: a backlog
 # is numbered by the worker (or by the next reads), never all inside one request.
-REQUEST_BATCH = 2000
+REQUEST_BATCH = 1000
 FEED = ChangeFeedEntry.__table__
 STATE = SyncFeedState.__table__
 
