@@ -13,7 +13,8 @@ depends_on = None
 
 OUTBOX = (
     ("ix_outbox_created", ["created_at"], {}),
-    ("ix_outbox_status_id", ["status", "id"], {}),
+    ("ix_outbox_status_created", ["status", "created_at"], {}),
+    ("ix_outbox_kind_created", ["kind", "created_at"], {}),
     ("ix_outbox_status_sent", ["status", "sent_at"], {}),
     ("ix_outbox_sent", ["sent_at"], {}),
     ("ix_outbox_attempts", ["attempts"], {}),
@@ -33,6 +34,7 @@ def upgrade():
     with op.batch_alter_table("outbox_message") as batch:
         for name, columns, options in OUTBOX:
             batch.create_index(name, columns, **options)
+        batch.drop_index("ix_outbox_message_kind")  # ix_outbox_kind_created begins with kind
     with op.batch_alter_table("billing_file") as batch:
         for name, columns in BILLING:
             batch.create_index(name, columns)
@@ -43,5 +45,6 @@ def downgrade():
         for name, _columns in reversed(BILLING):
             batch.drop_index(name)
     with op.batch_alter_table("outbox_message") as batch:
+        batch.create_index("ix_outbox_message_kind", ["kind"])
         for name, _columns, _options in reversed(OUTBOX):
             batch.drop_index(name)
