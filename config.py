@@ -74,6 +74,7 @@ class Config:
     PWS_PHOTO_MAX_MB = int(os.environ.get("PWS_PHOTO_MAX_MB", "10"))
     # Change-feed entries older than this are purged by `flask pws purge-feed` (cursors → 410).
     PWS_SYNC_FEED_RETENTION_DAYS = int(os.environ.get("PWS_SYNC_FEED_RETENTION_DAYS", "90"))
+    PWS_OUTBOX_RETENTION_DAYS = int(os.environ.get("PWS_OUTBOX_RETENTION_DAYS", "180"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

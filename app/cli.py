@@ -4,7 +4,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from app.notifications.cli import email_audience_command, sweep_outbox_command, worker_command
+from app.notifications.cli import (email_audience_command, purge_outbox_command, sweep_outbox_command,
+                                   worker_command)
 from app.sync.agent import main as sync_agent_command
 from app.sync.cli import purge_feed_command, sync_token_cli
 
@@ -87,6 +88,7 @@ def purge_idempotency_command():
 
 pws_cli.add_command(worker_command)
 pws_cli.add_command(sweep_outbox_command)
+pws_cli.add_command(purge_outbox_command)
 pws_cli.add_command(email_audience_command)
 pws_cli.add_command(sync_token_cli)
 pws_cli.add_command(purge_feed_command)

@@ -5,9 +5,10 @@ page: the same question asked of the same database with hand-written SQL, the sa
 written out per page, and the same page rendered (``lean_templates/``: the frame with the
 user's menu, company selector and user menu, the same columns, cards, filters and pagination,
 dates in dd/mm/aaaa hh:mm of São Paulo, statuses in Portuguese; the texts are written in
-Portuguese, not translated). Per request it reads the logged-in user, his company/client links
-and his permissions, as any real app must; the company names are kept per process, as PWS
-does. ``PAGES`` holds the SQL; ``pages.py`` also times those statements alone as "raw SQL".
+Portuguese, not translated). Per request it reads the logged-in user and his company/client
+links, as any real app must; the company names and the permissions of each set of roles are
+kept per process, as PWS does (so the ratio measures PWS's own cost, not a cache it has).
+``PAGES`` holds the SQL; ``pages.py`` also times those statements alone as "raw SQL".
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import secrets
 import time
 from datetime import datetime, timedelta, UTC
@@ -86,6 +88,7 @@ CALL_STATUS = {"A": "Abertura", "E": "Despachado", "M": "Manutenção", "P": "Pe
                "T": "Atendido", "C": "Cancelado", "L": "Logística", "S": "Estoque"}
 SUPPLY_STATUS = {"pending": "Pendente", "control": "Controle", "out_of_stock": "Em falta", "invoiced": "Faturado",
                  "delivered": "Entregue", "cancelled": "Cancelado"}
+OUTBOX_STATUS = {"pending": "Pendente", "sending": "Enviando", "sent": "Enviado", "failed": "Falhou"}
 ATTENDANCE_STATUS = {"in_progress": "Em andamento", "concluded": "Concluído", "cancelled": "Atendimento cancelado"}
 CALL_SORTS = (("-abertura", "Data de abertura (mais recentes)"), ("abertura", "Data de abertura (mais antigos)"),
               ("status", "Status"), ("-status", "Status (inverso)"),
@@ -129,21 +132,18 @@ class Principal(dict):
 
 
 def load_principal(conn, user_id: int, selected: int | None = None) -> Principal | None:
-    """Three queries: the user, his links, his permissions."""
+    """Two queries: the user with his roles, his links; the permissions of his set of roles are
+    kept per process (as PWS keeps them, app/core/cache.py)."""
     user = conn.execute(text("SELECT id, first_name, last_name, profile, active, client_manager, technician_id, "
-                             "carrier_id, can_view_monitoring FROM ab_user WHERE id = :id"),
+                             "carrier_id, can_view_monitoring, (SELECT group_concat(role_id) FROM ab_user_role "
+                             "WHERE user_id = ab_user.id) AS roles FROM ab_user WHERE id = :id"),
                         {"id": user_id}).mappings().first()
     if user is None or not user["active"]:
         return None
     links = conn.execute(text("SELECT 'c', company_id FROM user_company WHERE user_id = :id UNION ALL "
                               "SELECT 'k', client_id FROM user_client WHERE user_id = :id"),
                          {"id": user_id}).all()
-    permissions = set(conn.execute(text(
-        "SELECT p.name, v.name FROM ab_user_role ur "
-        "JOIN ab_permission_view_role pvr ON pvr.role_id = ur.role_id "
-        "JOIN ab_permission_view pv ON pv.id = pvr.permission_view_id "
-        "JOIN ab_permission p ON p.id = pv.permission_id JOIN ab_view_menu v ON v.id = pv.view_menu_id "
-        "WHERE ur.user_id = :id"), {"id": user_id}).all())
+    permissions = role_permissions(conn, tuple(sorted(int(r) for r in (user["roles"] or "").split(",") if r)))
     admin = user["profile"] in ALL_COMPANIES
     linked = {pk for kind, pk in links if kind == "c"}
     companies = {selected} if selected and (admin or selected in linked) else linked
@@ -156,6 +156,20 @@ def load_principal(conn, user_id: int, selected: int | None = None) -> Principal
 
 
 _reference: dict = {}
+
+
+def role_permissions(conn, roles: tuple[int, ...]) -> frozenset:
+    """(permission, view) pairs of a set of roles, kept per process for REFERENCE_SECONDS."""
+    key = ("permissions", roles)
+    entry = _reference.get(key)
+    if entry is None or entry[0] < time.monotonic():
+        rows = conn.execute(text(
+            "SELECT p.name, v.name FROM ab_permission_view_role pvr "
+            "JOIN ab_permission_view pv ON pv.id = pvr.permission_view_id "
+            "JOIN ab_permission p ON p.id = pv.permission_id JOIN ab_view_menu v ON v.id = pv.view_menu_id "
+            "WHERE pvr.role_id IN :roles").bindparams(_in("roles", roles or (0,)))).all()
+        entry = _reference[key] = (time.monotonic() + REFERENCE_SECONDS, frozenset(map(tuple, rows)))
+    return entry[1]
 
 
 def company_names(conn) -> list[tuple[int, str]]:
@@ -475,9 +489,48 @@ def batch(conn):
     return {"json": {"applied": len(records)}}
 
 
+OUTBOX_ORDER = ("created_at", "sent_at", "id")
+# InnoDB FULLTEXT skips words under 3 letters and its default stopwords (as app/core/search.py).
+FULLTEXT_STOPWORDS = frozenset(
+    "a about an are as at be by com de en for from how i in is it la of on or that the this to was "
+    "what when where who will with und www".split())
+
+
+def outbox_list(conn, p):
+    """E-mails enviados: filters by status and kind, "contém" on subject and recipient (FULLTEXT
+    words first on MariaDB, then LIKE), newest first or by the chosen date."""
+    if not p.can("can_read", "Outbox"):
+        abort(403)
+    conds, params = [], {}
+    for column, key in (("status", "situacao"), ("kind", "tipo")):
+        if request.args.get(key):
+            conds.append(f"{column} = :{key}")
+            params[key] = request.args[key]
+    for column, key in (("subject", "assunto"), ("recipients", "destinatario")):
+        value = request.args.get(key, "")
+        if not value:
+            continue
+        words = [w for w in re.findall(r"\w+", value.lower()) if len(w) >= 3 and w not in FULLTEXT_STOPWORDS]
+        if words and conn.dialect.name in ("mysql", "mariadb"):
+            conds.append(f"MATCH ({column}) AGAINST (:{key}_words IN BOOLEAN MODE)")
+            params[f"{key}_words"] = " ".join(f"+{w}*" for w in words)
+        conds.append(f"{column} LIKE :{key}_like ESCAPE '!'")
+        params[f"{key}_like"] = "%" + value.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+    where = " AND ".join(conds) or "1=1"
+    order = request.args.get("ordem") if request.args.get("ordem") in OUTBOX_ORDER else "created_at"
+    total = conn.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM outbox_message WHERE {where} "
+                              f"LIMIT {CAP + 1}) t"), params).scalar_one()
+    number = page_number()
+    rows = conn.execute(text(
+        "SELECT id, created_at, kind, recipients, subject, status, attempts, last_error, sent_at "
+        f"FROM outbox_message WHERE {where} ORDER BY {order} DESC, id DESC "
+        f"LIMIT {PAGE} OFFSET {(number - 1) * PAGE}"), params).all()
+    return {"template": "outbox.html", "page": Page(rows, total, number), "outbox_status": OUTBOX_STATUS}
+
+
 PAGES = {"dashboard": dashboard, "monitoring": monitoring, "calls": calls_list,
          "supplies": supply_list, "billing": billing_list, "carrier": carrier_list,
-         "attendances": attendance_list, "my_orders": my_orders}
+         "attendances": attendance_list, "my_orders": my_orders, "outbox": outbox_list}
 
 
 def create_lean_app(database_url: str | None = None, static_folder: str | None = None) -> Flask:

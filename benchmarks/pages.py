@@ -12,6 +12,11 @@ p95 latency, SQL statements per request, the ratio PWS / lean.
 
 The sync rows create a token named ``benchmark-pages-…`` and push 100 clients with erp_id
 ``BENCH-…``; both are removed at the end.
+
+``--heavy`` measures the pages of the heavy shapes that ``benchmarks/heavy.py`` adds (E-mails
+enviados, deep billing pages, the long-thread call) instead of the usual ones; when the change
+feed has entries waiting for their number, it first reads the whole backlog as the ERP would
+(500 a read) and prints each read's time: that one is measured once, as it drains the backlog.
 """
 from __future__ import annotations
 
@@ -87,6 +92,74 @@ def samples(conn):
     }
 
 
+def heavy_samples(conn, s):
+    """The heavy shapes' rows: the long-thread call, the billing user's last page, search words."""
+    one = lambda sql, **kw: conn.execute(text(sql), kw).scalar()  # noqa: E731
+    billing_user = one("SELECT id FROM ab_user WHERE email = :e", e=LOGINS["faturamento"])
+    files = one(f"SELECT count(*) FROM (SELECT 1 FROM billing_file b JOIN user_client uc ON uc.client_id = "
+                f"b.client_id WHERE uc.user_id = :u LIMIT {lean.CAP}) t", u=billing_user)
+    all_files = one(f"SELECT count(*) FROM (SELECT 1 FROM billing_file LIMIT {lean.CAP}) t")
+    newest = conn.execute(text("SELECT subject, recipients FROM outbox_message ORDER BY id DESC LIMIT 1")).first()
+    return {**s, "subject_term": next((w for w in (newest[0] if newest else "").split() if w.isdigit()), "zzz"),
+            "recipient_term": newest[1] if newest else "zzz",
+            "thread": one("SELECT max(id) FROM service_call WHERE erp_id LIKE 'HEAVY-THREAD%'"),
+            "billing_last": max(1, math.ceil(files / lean.PAGE)),
+            "billing_all_last": max(1, math.ceil(all_files / lean.PAGE)),
+            "outbox_last": max(1, math.ceil(one(f"SELECT count(*) FROM (SELECT 1 FROM outbox_message "
+                                                 f"LIMIT {lean.CAP}) t") / lean.PAGE))}
+
+
+def heavy_cases(s, common_words=False):
+    """The heavy shapes (issue 25): (page, role, PWS request, lean request)."""
+    last = s["outbox_last"]
+    rows = [("outbox", "admin", "/emails/list/", "/lean/outbox"),
+            ("outbox last page", "admin", f"/emails/list/?page_OutboxView={last - 1}", f"/lean/outbox?pagina={last}"),
+            ("outbox by sent date", "admin", "/emails/list/?_oc_OutboxView=sent_at&_od_OutboxView=desc",
+             "/lean/outbox?ordem=sent_at"),
+            ("outbox failed", "admin", "/emails/list/?situacao=failed", "/lean/outbox?situacao=failed"),
+            ("outbox subject contém", "admin", f"/emails/list/?_flt_2_subject={s['subject_term']}",
+             f"/lean/outbox?assunto={s['subject_term']}"),
+            ("outbox recipient contém", "admin", f"/emails/list/?_flt_2_recipients={s['recipient_term']}",
+             f"/lean/outbox?destinatario={s['recipient_term']}")]
+    if common_words:  # a word in a quarter of the subjects, a first name in one address of 18
+        rows += [("outbox subject contém a common word", "admin", "/emails/list/?_flt_2_subject=atendimento",
+                  "/lean/outbox?assunto=atendimento"),
+                 ("outbox recipient contém a common name", "admin", "/emails/list/?_flt_2_recipients=natalia",
+                  "/lean/outbox?destinatario=natalia")]
+    rows += [("billing list", role, "/faturamento/list/", "/lean/billing") for role in ("admin", "faturamento")]
+    rows += [("billing last page", "admin", f"/faturamento/list/?page_BillingFileView={s['billing_all_last'] - 1}",
+              f"/lean/billing?pagina={s['billing_all_last']}"),
+             ("billing last page", "faturamento", f"/faturamento/list/?page_BillingFileView={s['billing_last'] - 1}",
+              f"/lean/billing?pagina={s['billing_last']}")]
+    if s["thread"]:
+        rows += [("long-thread call detail", role, f"/chamados/show/{s['thread']}", f"/lean/chamado/{s['thread']}")
+                 for role in ("admin", "cliente")]
+    return rows
+
+
+def drain_backlog(app, client, bearer):
+    """Read the feed's unnumbered backlog to its end, 500 a read, as the ERP would; one timing a read."""
+    from app.feed.changes import feed_state, unsequenced_count
+
+    with app.app_context():
+        waiting = unsequenced_count()
+        cursor = feed_state()[0]
+    if not waiting:
+        return
+    timings, read = [], 0
+    while True:
+        started = time.perf_counter()
+        body = client.get(f"/api/sync/v1/changes?after={cursor}&limit=500", headers=bearer).get_json()
+        timings.append((time.perf_counter() - started) * 1000)
+        read += len(body["changes"])
+        cursor = body["next_cursor"]
+        if not body["has_more"]:
+            break
+    print(f"\nchange feed backlog of {waiting:,} unnumbered entries, read 500 at a time: {len(timings)} reads, "
+          f"{read:,} changes; first read {timings[0]:.0f} ms, median {statistics.median(timings):.0f} ms, "
+          f"p95 {percentile(timings, 0.95):.0f} ms, max {max(timings):.0f} ms, all {sum(timings) / 1000:.1f} s")
+
+
 def cases(s):
     """(page, role, PWS request, lean request): requests are (method, url, body)."""
     calls = [("calls", "/chamados/list/", "/lean/calls"),
@@ -129,6 +202,9 @@ def main():
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--only", help="measure only pages whose name contains this")
     parser.add_argument("--sql", action="store_true", help="print PWS's statements of each page")
+    parser.add_argument("--heavy", action="store_true", help="the heavy shapes of benchmarks/heavy.py")
+    parser.add_argument("--common-words", action="store_true",
+                        help="with --heavy: also search the outbox for words in many rows (slow)")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
     app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
@@ -139,6 +215,8 @@ def main():
         from app.sync.services import create_token
 
         s = samples(db.session)
+        if args.heavy:
+            s = heavy_samples(db.session, s)
         users = dict(db.session.execute(text("SELECT email, id FROM ab_user")).all())
         token_name = f"benchmark-pages-{uuid.uuid4().hex[:8]}"
         _token, plain = create_token(token_name)
@@ -191,8 +269,10 @@ def main():
                     lean.PAGES[route](conn, principal)
         return run
 
+    if args.heavy:
+        drain_backlog(app, app.test_client(), bearer)
     results = []
-    for page, role, pws_path, lean_path in cases(s):
+    for page, role, pws_path, lean_path in (heavy_cases(s, args.common_words) if args.heavy else cases(s)):
         if args.only and args.only not in page:
             continue
         pws, mine = clients_for(role)

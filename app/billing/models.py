@@ -36,6 +36,13 @@ class BillingFile(IdMixin, Model):
 
 
 Index("ix_billing_file_client_period", BillingFile.client_id, BillingFile.year, BillingFile.month)
+# Years of files: the list's sorts (newest first, year, name) per scope (all, a company, a client)
+# and its period filter.
+Index("ix_billing_file_uploaded", BillingFile.uploaded_at)
+Index("ix_billing_file_company_uploaded", BillingFile.company_id, BillingFile.uploaded_at)
+Index("ix_billing_file_client_uploaded", BillingFile.client_id, BillingFile.company_id, BillingFile.uploaded_at)
+Index("ix_billing_file_period", BillingFile.year, BillingFile.month, BillingFile.uploaded_at)
+Index("ix_billing_file_name", BillingFile.original_name)
 
 
 class BillingDownload(IdMixin, Model):

@@ -43,7 +43,7 @@ class BillingFileView(FilterFormMixin, PortalModelView):
         "year": [FilterExact], "month": [FilterExact],
         "client": [related_text("client_id", Client, "name", "trade_name", name=_l("Cliente"))],
         "contract": [related_text("contract_id", Contract, "number", name=_l("Contrato"))],
-    })
+    }, page_by_keys=True)
     class_permission_name = "BillingFile"
     base_permissions = ["can_read", "can_write"]
     method_permission_name = {**PortalModelView.method_permission_name, "baixar": "read"}

@@ -36,8 +36,8 @@ class FilteredInterface(ScopedInterface):
 
     filter_converter_class = PortalFilterConverter
 
-    def __init__(self, obj, filters: dict | None = None, session=None):
-        super().__init__(obj, session)
+    def __init__(self, obj, filters: dict | None = None, session=None, *, page_by_keys: bool = False):
+        super().__init__(obj, session, page_by_keys=page_by_keys)
         self.declared_filters = filters or {}
 
 

@@ -93,6 +93,12 @@ class ScopedInterface(SQLAInterface):
     listed_rows: "ListedRows | None" = None
     filter_converter_class = IndexedFilterConverter
 
+    def __init__(self, obj, session=None, *, page_by_keys: bool = False):
+        """``page_by_keys``: a list of hundreds of thousands of rows reads its page's keys first
+        (an index alone serves them, whatever the offset), then those rows only."""
+        super().__init__(obj, session)
+        self.page_by_keys = page_by_keys
+
     def get_filters(self, search_columns=None, search_filters=None):
         return SafeFilters(self.filter_converter_class, self, search_columns=search_columns or [],
                            search_filters=search_filters)
@@ -128,6 +134,8 @@ class ScopedInterface(SQLAInterface):
                                  select_columns, outer_default_load)
         total = select(func.count()).select_from(
             self._capped_keys(self.session.query(self.obj), filters)).scalar_subquery()
+        if self.page_by_keys and self.listed_rows is not None and "." not in order_column:
+            return self._page_by_keys(filters, order_column, order_direction, page, page_size, total)
         if self.listed_rows is None:
             rows = self.apply_all(self.session.query(self.obj), filters, order_column, order_direction,
                                   page, page_size).add_columns(total.label("pws_total")).all()
@@ -139,6 +147,19 @@ class ScopedInterface(SQLAInterface):
         if not rows:  # nothing on this page: the count alone says whether anything matches
             return self.query_count(self.session.query(self.obj), filters), []
         return rows[0][-1], items
+
+    def _page_by_keys(self, filters, order_column, order_direction, page, page_size, total):
+        """The page's primary keys (with the capped count), then their listed columns: a deep
+        page walks a narrow index instead of whole rows (an outbox row carries its bodies)."""
+        pk = self.obj.__mapper__.primary_key[0]
+        keys = self._apply_inner_all(self.session.query(pk), filters, order_column, order_direction,
+                                     page, page_size, aliases_mapping={}).add_columns(total).all()
+        if not keys:
+            return self.query_count(self.session.query(self.obj), filters), []
+        position = {row[0]: n for n, row in enumerate(keys)}
+        rows = self.listed_rows.query(self.session).filter(pk.in_(position)).all()
+        items = sorted(self.listed_rows.items(rows), key=lambda item: position[getattr(item, pk.key)])
+        return keys[0][-1], items
 
     def apply_all(self, query, *args, **kwargs):
         query = super().apply_all(query, *args, **kwargs)

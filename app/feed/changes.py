@@ -5,14 +5,15 @@ transaction has committed, the sequencer gives it the next number under a lock o
 ``sync_feed_state`` row. The sequencer only sees committed entries, so an entry whose
 transaction commits late gets a later seq than everything a reader may already have read:
 readers never skip an entry, whatever the commit order, and seqs have no gaps. It runs right
-after every commit that recorded a change, and again before every read of the feed.
+after every commit that recorded a change and again before every read of the feed, at most
+``REQUEST_BATCH`` entries each time; the worker numbers any backlog on its maintenance tick.
 """
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import (Integer, bindparam, delete, event, exists, func, insert, literal, select, true,
+from sqlalchemy import (Integer, bindparam, case, delete, event, exists, func, insert, literal, select, true,
                         update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 _PENDING_KEY = "pws_feed_pending"
 STATE_ID = 1
 SEQUENCE_CHUNK = 1000
+# What one request (a feed read, a commit that recorded a change) numbers at most: a backlog
+# is numbered by the worker (or by the next reads), never all inside one request.
+REQUEST_BATCH = 1000
 FEED = ChangeFeedEntry.__table__
 STATE = SyncFeedState.__table__
 
@@ -58,7 +62,7 @@ def jsonable(value):
 def _after_commit(session):
     if session.info.pop(_PENDING_KEY, False):
         try:
-            sequence_committed()
+            sequence_committed(REQUEST_BATCH)
         except Exception:  # the change is committed; the next read sequences it
             log.exception("change feed: sequencing after commit failed")
 
@@ -68,34 +72,63 @@ def _after_rollback(session, _previous_transaction):
     session.info.pop(_PENDING_KEY, None)
 
 
-def sequence_committed() -> int:
-    """Number the committed entries that have no seq yet, in insert order; returns how many."""
+def sequence_committed(limit: int | None = None, *, chunk: int = SEQUENCE_CHUNK) -> int:
+    """Number the committed entries that have no seq yet, in insert order; returns how many.
+
+    Each chunk is one set-based UPDATE committed with the state row, so a sequencer killed
+    midway leaves whole chunks numbered and the rest waiting: nothing lost, nothing numbered
+    twice. ``limit`` bounds the work (a request numbers at most ``REQUEST_BATCH``; the worker
+    and the CLI number the whole backlog, chunk by chunk).
+    """
+    total = 0
     with db.engine.connect() as conn:
-        if conn.execute(select(FEED.c.id).where(FEED.c.seq.is_(None)).limit(1)).first() is None:
-            return 0
-        conn.rollback()  # no snapshot may predate the lock
-        state = _lock_state(conn)
-        if state is None:
-            conn.rollback()
-            _create_state()
-            state = _lock_state(conn)
-        last_seq, total = state.last_seq, 0
-        while True:
-            pending = conn.execute(
-                select(FEED.c.id).where(FEED.c.seq.is_(None)).order_by(FEED.c.id).limit(SEQUENCE_CHUNK)
-            ).scalars().all()
-            if pending:
-                conn.execute(
-                    update(FEED).where(FEED.c.id == bindparam("b_id")).values(seq=bindparam("b_seq")),
-                    [{"b_id": pk, "b_seq": last_seq + n} for n, pk in enumerate(pending, 1)],
-                )
-                last_seq += len(pending)
-                total += len(pending)
-            if len(pending) < SEQUENCE_CHUNK:
+        while limit is None or total < limit:
+            size = chunk if limit is None else min(chunk, limit - total)
+            numbered = _sequence_chunk(conn, size)
+            total += numbered
+            if numbered < size:
                 break
-        conn.execute(update(STATE).where(STATE.c.id == STATE_ID).values(last_seq=last_seq))
-        conn.commit()
-        return total
+    return total
+
+
+def _sequence_chunk(conn, size: int) -> int:
+    """One transaction: lock the state row, number up to ``size`` waiting entries, commit."""
+    if conn.execute(select(FEED.c.id).where(FEED.c.seq.is_(None)).limit(1)).first() is None:
+        conn.rollback()
+        return 0
+    conn.rollback()  # no snapshot may predate the lock
+    state = _lock_state(conn)
+    if state is None:
+        conn.rollback()
+        _create_state()
+        state = _lock_state(conn)
+    # A plain (consistent) read: a locking one would wait for entries still uncommitted.
+    pending = conn.execute(
+        select(FEED.c.id).where(FEED.c.seq.is_(None)).order_by(FEED.c.id).limit(size)
+    ).scalars().all()
+    numbered, whens = 0, []
+    for first, last in _runs(pending):
+        whens.append((FEED.c.id.between(first, last), FEED.c.id + (state.last_seq + numbered + 1 - first)))
+        numbered += last - first + 1
+    if whens:  # one statement per chunk: each run of consecutive ids numbered by its offset;
+        # the ids by value, so MariaDB locks those rows and no gap a writer is inserting into
+        conn.execute(update(FEED).where(FEED.c.id.in_(pending)).values(seq=case(*whens)))
+    if numbered:
+        conn.execute(update(STATE).where(STATE.c.id == STATE_ID)
+                     .values(last_seq=state.last_seq + numbered))
+    conn.commit()
+    return numbered
+
+
+def _runs(ids: list[int]) -> list[tuple[int, int]]:
+    """Sorted ids as runs of consecutive values: [3, 4, 5, 9] -> [(3, 5), (9, 9)]."""
+    runs: list[list[int]] = []
+    for pk in ids:
+        if runs and pk == runs[-1][1] + 1:
+            runs[-1][1] = pk
+        else:
+            runs.append([pk, pk])
+    return [(first, last) for first, last in runs]
 
 
 def _lock_state(conn):

@@ -1,4 +1,5 @@
-"""``flask pws worker``, ``flask pws sweep-outbox`` and ``flask pws email-audience``."""
+"""``flask pws worker``, ``flask pws sweep-outbox``, ``flask pws purge-outbox`` and
+``flask pws email-audience``."""
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -27,6 +28,19 @@ def sweep_outbox_command():
 
     result = sweep()
     click.echo(f"E-mails retomados: {result.reclaimed}; entregues à fila ou enviados: {result.delivered}")
+
+
+@click.command("purge-outbox")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Retenção em dias (padrão: PWS_OUTBOX_RETENTION_DAYS).")
+@with_appcontext
+def purge_outbox_command(days):
+    """Drop the bodies of e-mails sent more than the retention ago, keeping their metadata; run it daily."""
+    from app.notifications.retention import drop_sent_bodies
+
+    days = days or current_app.config["PWS_OUTBOX_RETENTION_DAYS"]
+    dropped = drop_sent_bodies(days)
+    click.echo(f"{dropped} e-mail(s) enviado(s) há mais de {days} dias sem o texto (dados do envio mantidos).")
 
 
 @click.command("email-audience")

@@ -40,7 +40,7 @@ def _short(text, size=80):
 
 class OutboxView(PortalModelView):
     route_base = "/emails"
-    datamodel = ScopedInterface(OutboxMessage)
+    datamodel = ScopedInterface(OutboxMessage, page_by_keys=True)
     class_permission_name = "Outbox"
     base_permissions = ["can_read", "can_write"]
     method_permission_name = {**PortalModelView.method_permission_name,
@@ -56,7 +56,7 @@ class OutboxView(PortalModelView):
                     "created_at", "next_attempt_at", "locked_at", "sent_at", "body_text"]
     search_columns = ["recipients", "subject"]
     order_columns = ["id", "created_at", "status", "attempts", "sent_at"]
-    base_order = ("id", "desc")
+    base_order = ("created_at", "desc")  # newest first, from ix_outbox_created alone
     label_columns = {
         "id": _l("Nº"), "kind": _l("Tipo"), "recipients": _l("Destinatário"),
         "subject": _l("Assunto"), "status": _l("Situação"), "attempts": _l("Tentativas"),
@@ -69,7 +69,8 @@ class OutboxView(PortalModelView):
         "status": lambda value: STATUS_LABELS.get(value, value),
         "recipients": lambda value: _short((value or "").replace(",", ", ")),
         "last_error": _short,
-        "body_text": lambda value: Markup('<pre class="pws-mail-text">%s</pre>') % (value or ""),
+        "body_text": lambda value: Markup('<pre class="pws-mail-text">%s</pre>') % value if value else _(
+            "Texto descartado pela retenção dos e-mails enviados."),
         **{column: format_datetime for column in ("created_at", "next_attempt_at", "locked_at", "sent_at")},
     }
 

@@ -1,4 +1,5 @@
-"""The e-mail worker: rq's worker on the mail queue, with the outbox sweep on its maintenance tick."""
+"""The e-mail worker: rq's worker on the mail queue, with the outbox sweep and the change feed's
+numbering on its maintenance tick."""
 import logging
 import os
 
@@ -8,6 +9,7 @@ from rq.serializers import JSONSerializer
 
 from app.core.connections import redis_connection
 from app.core.db import db
+from app.feed.changes import sequence_committed
 from app.notifications.delivery import sweep
 from app.notifications.queue import mail_queue
 
@@ -15,9 +17,11 @@ log = logging.getLogger(__name__)
 
 
 def sweep_job() -> dict:
-    """rq job run by every worker each PWS_MAIL_SWEEP_SECONDS (see OutboxWorker)."""
+    """rq job run by every worker each PWS_MAIL_SWEEP_SECONDS (see OutboxWorker). It also numbers
+    the change feed's backlog, chunk by chunk, so the ERP's reads never have to."""
     result = sweep()
-    return {"reclaimed": result.reclaimed, "delivered": result.delivered}
+    numbered = sequence_committed()
+    return {"reclaimed": result.reclaimed, "delivered": result.delivered, "feed_numbered": numbered}
 
 
 class _SweepingMixin:

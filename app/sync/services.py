@@ -204,8 +204,10 @@ def changes_after(token: SyncToken, after: int | None, limit: int) -> dict:
         after = token.acked_cursor
     limit = max(1, min(limit, MAX_PAGE))
     page = feed.read_page(after, limit)
+    backlog = False
     if page.waiting:
-        feed.sequence_committed()
+        # A bounded batch: a backlog of any size is numbered across reads (and by the worker).
+        backlog = feed.sequence_committed(feed.REQUEST_BATCH) == feed.REQUEST_BATCH
         db.session.rollback()  # end the snapshot: the read below must see the new numbers
         page = feed.read_page(after, limit)
     if page.after > page.last_seq:
@@ -219,7 +221,7 @@ def changes_after(token: SyncToken, after: int | None, limit: int) -> dict:
     return {
         "changes": [change_json(entry) for entry in page.entries],
         "next_cursor": str(page.entries[-1].seq if page.entries else page.after),
-        "has_more": page.has_more,
+        "has_more": page.has_more or (backlog and page.waiting),
     }
 
 
