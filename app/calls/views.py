@@ -81,6 +81,7 @@ class CallView(PortalBaseView):
             "calls/show.html", detail=detail, call=call, status_labels=STATUS_LABELS,
             state=services.deadline_states([call])[call.id],
             targets=targets if can_write_status else [], technicians=technicians,
+            confirmations=services.final_move_warnings(call, targets),
             status_form=StatusForm(), pre_service_form=PreServiceForm(),
             can_pre_service=can_pre_service,
             can_see_pre_service=self.appbuilder.sm.has_access("can_read", "PreService"),

@@ -14,6 +14,15 @@
     var form = event.target.closest("form[data-pws-confirm]");
     if (form && !window.confirm(form.getAttribute("data-pws-confirm"))) { event.preventDefault(); }
   });
+  /* An irreversible button asks first (its data-pws-confirm says what happens). Captured on the
+     document, before the button's own handlers: a "no" stops the submit and those handlers. */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-pws-confirm], a[data-pws-confirm]");
+    if (button && !button.disabled && !window.confirm(button.getAttribute("data-pws-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
 })();
 
 /* Tables with a header read as cards on a phone (pws.css): each cell carries its column's name. */
