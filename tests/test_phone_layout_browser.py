@@ -4,6 +4,7 @@ Each profile logs in on a 390×844 Chromium, takes the pages its own menu offers
 links those pages lead to (one page per kind: `/chamados/show/1` and `/chamados/show/2` are one
 page), and each page must not scroll sideways (`scrollWidth > clientWidth`). The client's pages
 are also photographed for docs/phone.md (`PWS_DOC_SCREENSHOTS=1` writes them to docs/img/).
+On the way, each page must have a `<title>` of its own and its maps' buttons speak Portuguese.
 """
 import os
 import re
@@ -19,6 +20,7 @@ from tests.conftest import _empty_tables, make_app
 from tests.world import build_world
 
 PHONE = {"width": 390, "height": 844}
+APP_NAME = "PWS - Portal Web de Serviços"
 PROFILES = (CLIENT, CALL_OPENER, TECHNICIAN, CARRIER, BILLING_OPERATOR)
 DEPTH = 2  # the menu's pages, the pages they link to, and one step further (e.g. Abrir chamado's form)
 MAX_PAGES = 60
@@ -84,7 +86,7 @@ def overflow(page) -> str:
         const wide = [...document.querySelectorAll("body *")]
             .filter(e => e.getBoundingClientRect().right > root.clientWidth + 1)
             .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
-                + (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\\s+/).join(".") : "")
+                + (typeof e.className === "string" && e.className ? "." + e.className.trim().replace(/\\s+/g, ".") : "")
                 + " " + Math.round(e.getBoundingClientRect().right) + "px");
         return root.scrollWidth + " > " + root.clientWidth + ": " + wide.join(", ");
     }""")
@@ -98,7 +100,7 @@ def test_every_page_of_the_profile_fits_a_390_px_phone(browser, live_server, wor
     watch_console(page, problems)
     try:
         log_in(page, world["users"][profile])
-        seen, walked, wide = set(), [], []
+        seen, walked, wide, untitled, english = set(), [], [], [], []
         consent = page.locator("#pws-consent")
         if consent.count():  # the LGPD panel on top of the first page fits too; then "Agora não"
             if problem := overflow(page):
@@ -126,10 +128,16 @@ def test_every_page_of_the_profile_fits_a_390_px_phone(browser, live_server, wor
                     page.locator(scroll_to).first.evaluate("e => e.scrollIntoView()")
                 DOC_IMAGES.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(DOC_IMAGES / f"celular-{name}.png"))
+            if page.title() == APP_NAME:
+                untitled.append(kind)
+            english += [f"{kind}: {title}" for title in page.eval_on_selector_all(
+                ".leaflet-control-zoom a", "els => els.map(e => e.title)") if title.startswith("Zoom")]
             if depth < DEPTH:
                 queue += [(link, depth + 1) for link in links(page, ".container a[href]", live_server)]
         assert len(walked) > len(set(map(page_kind, menu))) // 2, walked
         assert not wide, "pages wider than the phone:\n" + "\n".join(wide)
+        assert not untitled, f"pages without a <title> of their own: {untitled}"
+        assert not english, english
         assert not problems, "\n".join(problems)
     finally:
         context.close()

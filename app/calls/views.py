@@ -79,6 +79,7 @@ class CallView(PortalBaseView):
         tab = request.args.get("aba")
         return self.render_template(
             "calls/show.html", detail=detail, call=call, status_labels=STATUS_LABELS,
+            title=_("Chamado Nº %(number)s", number=call.id),
             state=services.deadline_states([call])[call.id],
             targets=targets if can_write_status else [], technicians=technicians,
             confirmations=services.final_move_warnings(call, targets),
@@ -207,20 +208,20 @@ class CallOpenView(PortalBaseView):
     def _search_equipment(self):
         term = (request.args.get("busca") or "").strip()[:60]
         kind = request.args.get("tipo", "")
-        results = []
+        # Without a term the user's equipment is listed (as in Solicitar suprimentos): a client
+        # with a few printers picks his own without knowing the série.
+        stmt = (select(Equipment).join(Equipment.client).join(Equipment.model)
+                .options(joinedload(Equipment.client), joinedload(Equipment.model),
+                         joinedload(Equipment.contract))
+                .where(Equipment.active.is_(True)))
         if term:
-            stmt = (select(Equipment).join(Equipment.client).join(Equipment.model)
-                    .options(joinedload(Equipment.client), joinedload(Equipment.model),
-                             joinedload(Equipment.contract))
-                    .where(Equipment.active.is_(True),
-                           or_(starts_with(Equipment.serial, term),
-                               starts_with(Equipment.asset_tag, term))))
-            if kind == "com":
-                stmt = stmt.where(Equipment.contract_id.is_not(None))
-            elif kind == "sem":
-                stmt = stmt.where(Equipment.contract_id.is_(None))
-            stmt = scoped(stmt, Equipment).order_by(Equipment.serial).limit(EQUIPMENT_RESULTS)
-            results = list(db.session.execute(stmt).scalars())
+            stmt = stmt.where(or_(starts_with(Equipment.serial, term), starts_with(Equipment.asset_tag, term)))
+        if kind == "com":
+            stmt = stmt.where(Equipment.contract_id.is_not(None))
+        elif kind == "sem":
+            stmt = stmt.where(Equipment.contract_id.is_(None))
+        stmt = scoped(stmt, Equipment).order_by(Equipment.serial).limit(EQUIPMENT_RESULTS)
+        results = list(db.session.execute(stmt).scalars())
         return self.render_template("calls/open_search.html", term=term, kind=kind,
                                     results=results, limit=EQUIPMENT_RESULTS)
 

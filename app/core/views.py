@@ -415,7 +415,28 @@ class QuietHistory:
             super().update_redirect()
 
 
-class PortalModelView(QuietHistory, PostOnlyActions, FlagFields, BrazilianFormatting, ModelView):
+class PageTitle:
+    """Each page names itself in the browser's tab and history (`<title>`, appbuilder/init.html):
+    the ``title`` a view passes (FAB passes its list, show, add and edit titles), else the
+    view's ``page_title``, else the label of the menu entry that opens the view."""
+
+    page_title = None
+
+    def render_template(self, template, **kwargs):
+        kwargs.setdefault("title", self.page_title or self._menu_label())
+        return super().render_template(template, **kwargs)
+
+    def _menu_label(self):
+        items = list(self.appbuilder.menu.get_list())
+        while items:
+            item = items.pop(0)
+            if item.baseview is self:
+                return item.label
+            items.extend(item.childs or ())
+        return None
+
+
+class PortalModelView(PageTitle, QuietHistory, PostOnlyActions, FlagFields, BrazilianFormatting, ModelView):
     """A generated screen: read/write permissions, no relation dropdowns in search by default."""
 
     method_permission_name = READ_WRITE_METHODS
@@ -433,7 +454,7 @@ class PortalModelView(QuietHistory, PostOnlyActions, FlagFields, BrazilianFormat
         super().__init__(**kwargs)
 
 
-class PortalBaseView(QuietHistory, BaseView):
+class PortalBaseView(PageTitle, QuietHistory, BaseView):
     """A hand-written screen (dashboards, uploads, threads): same permission names."""
 
     method_permission_name = READ_WRITE_METHODS

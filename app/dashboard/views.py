@@ -3,6 +3,7 @@
 from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_appbuilder import IndexView, expose
 from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
 
 from app.calls import queries as call_queries
 from app.calls import services as call_services
@@ -52,7 +53,7 @@ class PortalIndexView(IndexView):
         panels = {name: PANEL_QUERIES[name]() for name, resource in PANELS if _has_read(resource)}
         calls = panels.get("calls", [])
         return self.render_template(
-            self.index_template, appbuilder=self.appbuilder, panels=panels,
+            self.index_template, appbuilder=self.appbuilder, panels=panels, title=_("Dashboard"),
             states=call_services.deadline_states(calls), status_labels=call_services.STATUS_LABELS,
             thread_labels={"dealer": call_services.AWAITING_INTERACTION,
                            "client": call_services.AWAITING_ANSWER})
