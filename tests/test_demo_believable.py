@@ -18,13 +18,19 @@ from tests.conftest import login
 
 # A Wednesday afternoon in São Paulo (14:00), two days before Consciência Negra.
 NOW = datetime(2026, 11, 18, 17, 0)
+# A Sunday, a minute before midnight in São Paulo: the last moves happened on Friday.
+SUNDAY_NIGHT = datetime(2026, 12, 7, 2, 59)
 TZ = ZoneInfo("America/Sao_Paulo")
+
+
+def load(app, now):
+    with app.app_context():
+        load_demo("small", echo=lambda *_: None, now=now)
 
 
 @pytest.fixture
 def loaded(app):
-    with app.app_context():
-        load_demo("small", echo=lambda *_: None, now=NOW)
+    load(app, NOW)
 
 
 def open_at(moment: datetime, holidays: set[date]) -> bool:
@@ -41,7 +47,9 @@ def test_easter_and_the_national_holidays():
     assert date(2026, 11, 20) in days and date(2026, 12, 25) in days
 
 
-def test_calls_messages_and_deadlines_fall_in_business_hours(app, db_ctx, loaded):
+@pytest.mark.parametrize("now", (NOW, SUNDAY_NIGHT))
+def test_calls_messages_and_deadlines_fall_in_business_hours(app, db_ctx, now):
+    load(app, now)
     with db_ctx() as session:
         holidays = set(session.execute(select(Holiday.day).where(Holiday.company_id.is_(None))).scalars())
         assert {day for day, _name in national_holidays(2026) + national_holidays(2027)} <= holidays
@@ -56,6 +64,7 @@ def test_calls_messages_and_deadlines_fall_in_business_hours(app, db_ctx, loaded
         assert len(values) > 100 or kind == "mensagem" and values, kind
         closed = [value for value in values if not open_at(value, holidays)]
         assert not closed, (kind, len(closed), closed[:5])
+        assert kind == "prazo" or max(values) < now
 
 
 def test_the_first_login_asks_for_the_lgpd_documents(app, db_ctx, loaded):

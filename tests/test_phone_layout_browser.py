@@ -1,8 +1,9 @@
 """Every page a client-side user, a technician or a carrier reaches fits a 390 px phone.
 
-Each profile logs in on a 390×844 Chromium, takes the pages its own menu offers and then the
-links those pages lead to (one page per kind: `/chamados/show/1` and `/chamados/show/2` are one
-page), and each page must not scroll sideways (`scrollWidth > clientWidth`). The client's pages
+Each profile (a user of the demo dealer, then one of the route test's world) logs in on a
+390×844 Chromium, takes the pages its own menu offers and then the links those pages lead to
+(one page per kind: `/chamados/show/1` and `/chamados/show/2` are one page), and each page must
+not scroll sideways (`scrollWidth > clientWidth`). The client's pages
 are also photographed for docs/phone.md (`PWS_DOC_SCREENSHOTS=1` writes them to docs/img/).
 On the way, each page must have a `<title>` of its own and its maps' buttons speak Portuguese.
 """
@@ -15,13 +16,19 @@ import pytest
 
 from app.accounts.roles import BILLING_OPERATOR, CALL_OPENER, CARRIER, CLIENT, TECHNICIAN
 from app.core.db import db
+from app.demo import load_demo
 from tests.browser import ARTIFACTS, browser, log_in, new_context, serving, watch_console  # noqa: F401
 from tests.conftest import _empty_tables, make_app
+from tests.factories import PASSWORD
 from tests.world import build_world
 
 PHONE = {"width": 390, "height": 844}
 APP_NAME = "PWS - Portal Web de Serviços"
+DEMO_PASSWORD = "senha-demo"  # docs/demo.md
 PROFILES = (CLIENT, CALL_OPENER, TECHNICIAN, CARRIER, BILLING_OPERATOR)
+DEMO_USERS = {CLIENT: "cliente@alimentosboavista.example", CALL_OPENER: "abertura@alimentosboavista.example",
+              TECHNICIAN: "tecnico@imagemsul.example", CARRIER: "transportador@rodosul.example",
+              BILLING_OPERATOR: "faturamento@alimentosboavista.example"}  # docs/demo.md
 DEPTH = 2  # the menu's pages, the pages they link to, and one step further (e.g. Abrir chamado's form)
 MAX_PAGES = 60
 # Links that leave the page without showing one: the session's end, files.
@@ -34,27 +41,29 @@ DOC_PAGES = {"/": ("painel", None), "/chamados/list/": ("chamados", "table"),
              "/suprimentos/acompanhar/list/": ("suprimentos", ".pws-cards")}
 
 
-@pytest.fixture(scope="module")
-def served_app(_schema):
+@pytest.fixture(scope="module", params=("demo", "world"))
+def served_app(request, _schema):
+    """One server per data set: the demo dealer (real names, full lists) and the route test's
+    small world (rows that reach every kind of page). Returns the app and each profile's login."""
     app = make_app()
-    yield app
+    _empty_tables(app)
+    with app.app_context():
+        if request.param == "demo":
+            load_demo("small", echo=lambda *_: None)
+            logins = {profile: (email, DEMO_PASSWORD) for profile, email in DEMO_USERS.items()}
+        else:
+            users = build_world()["users"]
+            logins = {profile: (users[profile], PASSWORD) for profile in PROFILES}
+        db.session.remove()
+    yield request.param, app, logins
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def world(served_app):
-    _empty_tables(served_app)
-    with served_app.app_context():
-        ids = build_world()
-        db.session.remove()
-    return ids
-
-
-@pytest.fixture(scope="module")
 def live_server(served_app):
-    with serving(served_app) as base_url:
+    with serving(served_app[1]) as base_url:
         yield base_url
 
 
@@ -93,13 +102,14 @@ def overflow(page) -> str:
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_every_page_of_the_profile_fits_a_390_px_phone(browser, live_server, world, profile):
+def test_every_page_of_the_profile_fits_a_390_px_phone(browser, served_app, live_server, profile):
+    data, _app, logins = served_app
     context = new_context(browser, live_server, viewport=PHONE)
     page = context.new_page()
     problems: list[str] = []
     watch_console(page, problems)
     try:
-        log_in(page, world["users"][profile])
+        log_in(page, *logins[profile])
         seen, walked, wide, untitled, english = set(), [], [], [], []
         consent = page.locator("#pws-consent")
         if consent.count():  # the LGPD panel on top of the first page fits too; then "Agora não"
@@ -122,7 +132,7 @@ def test_every_page_of_the_profile_fits_a_390_px_phone(browser, live_server, wor
                 wide.append(f"{kind}: {problem}")
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / f"phone-{len(wide)}-{profile[:8]}.png"), full_page=True)
-            if profile == CLIENT and os.environ.get("PWS_DOC_SCREENSHOTS") and kind in DOC_PAGES:
+            if (data, profile) == ("demo", CLIENT) and os.environ.get("PWS_DOC_SCREENSHOTS") and kind in DOC_PAGES:
                 name, scroll_to = DOC_PAGES[kind]
                 if scroll_to:
                     page.locator(scroll_to).first.evaluate("e => e.scrollIntoView()")

@@ -16,7 +16,7 @@ import unicodedata
 import uuid
 from bisect import bisect
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
 from zoneinfo import ZoneInfo
@@ -38,6 +38,7 @@ from app.catalog.models import (
 )
 from app.contact.models import ContactMessage
 from app.core.br import cnpj_check_digits, cpf_check_digits, format_cnpj, format_cpf
+from app.core.timefmt import to_naive_utc
 from app.deliveries.models import Delivery, Invoice
 from app.demo import data
 from app.demo.users import UserSpec
@@ -234,15 +235,28 @@ class DemoGenerator:
             day -= timedelta(days=day.weekday() - 4)
         moment = day.replace(hour=11, minute=0, second=0, microsecond=0) + timedelta(
             seconds=self.rng.randrange(10 * 3600))
-        return min(self.open_hours(moment), self.now - MINUTE)
+        return self.open_hours(moment)
 
     def open_hours(self, moment: datetime) -> datetime:
         """The moment itself when the dealer is open then (business hours, not a holiday);
-        otherwise a little after the next opening, as the staff starts the day."""
+        otherwise a little after the next opening, as the staff starts the day, or, when that
+        is still to come, a little before the last closing (the demo ends at the load)."""
         if clock.business_time_between(moment, moment + MINUTE, self.calendar) == MINUTE:
-            return moment
-        later = clock.add_business_time(moment, timedelta(minutes=self.rng.randint(5, 90)), self.calendar)
-        return later.replace(microsecond=0)
+            if moment < self.now:
+                return moment
+        else:
+            later = clock.add_business_time(moment, timedelta(minutes=self.rng.randint(5, 90)), self.calendar)
+            if later < self.now:
+                return later.replace(microsecond=0)
+        local = min(moment, self.now - MINUTE).replace(tzinfo=UTC).astimezone(self.calendar.tz)
+        day = local.date()
+        for _ in range(clock.MAX_DAYS_SCANNED):
+            window = self.calendar.window(day)
+            if window is not None and window[0] < local:
+                end = min(local, window[1]) - timedelta(minutes=self.rng.randint(5, 60))
+                return to_naive_utc(max(end, window[0])).replace(microsecond=0)
+            day -= timedelta(days=1)
+        return moment
 
     def status_by_age(self, table, when: datetime):
         age = (self.now - when).days
@@ -703,8 +717,7 @@ class DemoGenerator:
             times = [opened + (t - opened) * (room / span) for t in times]
         times = [t.replace(microsecond=0) for t in times]
         for i in range(1, len(times)):  # moves happen while the dealer is open, in order
-            moved = self.open_hours(times[i])
-            times[i] = max(moved if moved <= limit else times[i], times[i - 1] + SECOND)
+            times[i] = max(self.open_hours(times[i]), times[i - 1] + SECOND)
         return times
 
     def status_history(self, call_id, path, times, opener, technician, attendance):
