@@ -32,8 +32,10 @@ def as_profile(app, world, profile):
     return client
 
 
-def title(html: str) -> str:
-    return re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip()
+def title(html: str) -> str | None:
+    """The page's <title>; None for a fragment (an e-mail's HTML preview)."""
+    found = re.search(r"<title>(.*?)</title>", html, re.S)
+    return found.group(1).strip() if found else None
 
 
 def test_brazilian_number_formats(app):
@@ -135,3 +137,28 @@ def test_the_qr_label_and_the_card_labels_have_their_own_classes(app, world):
     assert 'class="pws-qr-label"' in html and 'class="pws-label"' not in html
     cards = as_profile(app, world, CLIENT).get("/suprimentos/acompanhar/list/").get_data(as_text=True)
     assert 'class="pws-label"' in cards
+
+
+# Pages outside the portal frame's naming: FAB's API explorer, and the password reset request
+# (its screens are the "auth" area's; they still show only the portal's name).
+UNNAMED = ("/swagger/", "/redefinir-senha/")
+
+
+def test_every_html_page_of_the_route_tables_names_itself(app, world):
+    """Every GET route of tests/routes, as the first profile it answers 200: its <title> is more
+    than the portal's name (public pages use their own frame and title)."""
+    from tests.routes import all_routes
+
+    placeholders = {key: value for key, value in world.items() if key != "users"}
+    clients, bare = {}, []
+    for (method, path), expected in sorted(all_routes().items()):
+        allowed = [role for role, status in expected.items() if status == 200 and role in world["users"]]
+        if method != "GET" or not allowed or path.startswith(UNNAMED):
+            continue
+        if allowed[0] not in clients:
+            clients[allowed[0]] = as_profile(app, world, allowed[0])
+        response = clients[allowed[0]].get(path.format(**placeholders))
+        if response.status_code == 200 and response.mimetype == "text/html":
+            if title(response.get_data(as_text=True)) == APP_NAME:
+                bare.append(path)
+    assert not bare

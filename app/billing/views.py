@@ -90,6 +90,7 @@ class BillingUploadView(PortalBaseView):
     """Importar arquivos: the Admin Revenda sends a month of PDFs for one client."""
 
     route_base = LIST_PATH + "/importar"
+    page_title = _l("Upload de arquivos")
     class_permission_name = "BillingFile"
     base_permissions = ["can_read", "can_write"]
     method_permission_name = {"index": "write", "upload": "write"}

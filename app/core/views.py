@@ -418,7 +418,7 @@ class QuietHistory:
 class PageTitle:
     """Each page names itself in the browser's tab and history (`<title>`, appbuilder/init.html):
     the ``title`` a view passes (FAB passes its list, show, add and edit titles), else the
-    view's ``page_title``, else the label of the menu entry that opens the view."""
+    view's ``page_title`` (a screen outside the menu), else the label of its menu entry."""
 
     page_title = None
 

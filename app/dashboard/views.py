@@ -9,6 +9,7 @@ from app.calls import queries as call_queries
 from app.calls import services as call_services
 from app.catalog.companies import selectable_companies
 from app.core.db import utcnow
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import SELECTED_COMPANY_KEY
 from app.core.views import PortalBaseView
 from app.dashboard import services
@@ -63,6 +64,7 @@ class MonitoringView(PortalBaseView):
     """Dashboard de monitoração: the last 20 calls with their deadlines and the last sync."""
 
     route_base = "/monitoramento"
+    page_title = _l("Dashboard de monitoração")
     class_permission_name = "Monitoring"
     base_permissions = ["can_read"]
     method_permission_name = {"monitor": "read"}
