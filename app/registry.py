@@ -5,7 +5,7 @@ from flask import abort, current_app, g, request, url_for
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
-from app.core import menu, timefmt
+from app.core import menu, numbers, timefmt
 from app.core.i18n import translations
 from app.core.scoping import OutOfScope, selected_company_id
 
@@ -107,6 +107,8 @@ def register_all(app, appbuilder):
 
     app.jinja_env.filters["datahora"] = timefmt.format_datetime
     app.jinja_env.filters["data"] = timefmt.format_date
+    app.jinja_env.filters["numero"] = numbers.format_integer
+    app.jinja_env.filters["tamanho"] = numbers.format_size
     app.jinja_env.globals["pws_selectable_companies"] = selectable_companies
     app.jinja_env.globals["pws_selected_company_id"] = selected_company_id
     app.jinja_env.globals["pws_can_view_monitoring"] = dashboard_views.can_view_monitoring

@@ -137,7 +137,7 @@ def test_admin_publishes_a_pdf_and_users_download_it(app, db_ctx):
     download = user.get(f"/lgpd/documento/{document.id}")
     assert download.status_code == 200 and download.data == pdf
     assert download.mimetype == "application/pdf"
-    assert download.headers["Content-Disposition"] == 'attachment; filename="privacy-v2.pdf"'
+    assert download.headers["Content-Disposition"] == 'attachment; filename="politica-de-privacidade-v2.pdf"'
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     assert user.get("/lgpd/documento/999999").status_code == 404
 

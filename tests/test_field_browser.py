@@ -59,6 +59,7 @@ def test_a_technician_records_an_attendance_in_the_phone_browser(app, db_ctx, br
     page.get_by_role("button", name="Salvar assinatura").click()
     page.locator("#pws-message", has_text="Assinatura salva.").wait_for()
 
+    page.once("dialog", lambda dialog: dialog.accept())  # "Concluir este atendimento? …"
     page.get_by_role("button", name="Concluir atendimento").click()
     page.locator("#pws-attendance-status", has_text="Concluído").wait_for()
     page.screenshot(path=str(ARTIFACTS / "registrar-concluido.png"), full_page=True)

@@ -369,6 +369,7 @@ def test_technician_records_an_attendance_on_the_phone(journey, db_ctx, world):
     page.get_by_label("Contador total").fill("48300")
     page.get_by_role("button", name="Enviar relatório").click()
     page.locator("#pws-message", has_text="Relatório enviado.").wait_for()
+    page.once("dialog", lambda dialog: dialog.accept())  # "Concluir este atendimento? …"
     page.get_by_role("button", name="Concluir atendimento").click()
     page.locator("#pws-attendance-status", has_text="Concluído").wait_for()
     j.shot("concluido")

@@ -125,7 +125,7 @@ def test_client_requests_toner_with_counter(app, db_ctx, world):
     assert f"http://portal.test/suprimentos/acompanhar/show/{row.id}" in body
 
     show = client.get(f"/suprimentos/acompanhar/show/{row.id}").get_data(as_text=True)
-    assert "Toner acabando" in show and "12500" in show and "Pendente" in show
+    assert "Toner acabando" in show and "12.500" in show and "Pendente" in show  # Brazilian numbers
 
 
 def test_counter_below_the_last_known_is_refused(app, db_ctx, world):

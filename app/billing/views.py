@@ -20,6 +20,7 @@ from app.core.db import db, utcnow
 from app.core.files import discard, read_limited, send_stored
 from app.core.filters import FilteredInterface, FilterExact, FilterField, FilterFormMixin, related_text
 from app.core.i18n import lazy_gettext as _l
+from app.core.numbers import format_size
 from app.core.scoping import current_principal, get_scoped, scoped
 from app.core.timefmt import to_local
 from app.core.views import PortalBaseView, PortalModelView
@@ -60,7 +61,8 @@ class BillingFileView(FilterFormMixin, PortalModelView):
     base_order = ("uploaded_at", "desc")
     label_columns = {"original_name": _l("Arquivo"), "month": _l("Mês"), "year": _l("Ano"),
                      "client": _l("Cliente"), "contract": _l("Contrato"), "note": _l("Observação"),
-                     "uploaded_at": _l("Enviado em"), "size": _l("Tamanho (bytes)")}
+                     "uploaded_at": _l("Enviado em"), "size": _l("Tamanho")}
+    formatters_columns = {"size": format_size}
     filter_fields = (
         FilterField("month", _l("Mês"), kind="select", choices=MONTH_CHOICES),
         FilterField("year", _l("Ano"), kind="number"),
@@ -91,6 +93,7 @@ class BillingUploadView(PortalBaseView):
     """Importar arquivos: the Admin Revenda sends a month of PDFs for one client."""
 
     route_base = LIST_PATH + "/importar"
+    page_title = _l("Upload de arquivos")
     class_permission_name = "BillingFile"
     base_permissions = ["can_read", "can_write"]
     method_permission_name = {"index": "write", "upload": "write"}

@@ -57,6 +57,7 @@ class LabelView(PortalBaseView):
     """The printable label (dealer staff) and the page its QR code opens (everyone)."""
 
     route_base = "/etiquetas"
+    page_title = _l("Etiqueta do equipamento")
     class_permission_name = "EquipmentLabel"
     base_permissions = ["can_read"]
     method_permission_name = {"label": "read"}
@@ -74,6 +75,7 @@ class LabelScanView(PortalBaseView):
     """Where a scanned label lands: the actions this user may start for that equipment."""
 
     route_base = "/etiquetas/q"
+    page_title = _l("Equipamento")
     class_permission_name = "Dashboard"
     base_permissions = ["can_read"]
     method_permission_name = {"scan": "read"}

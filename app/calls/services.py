@@ -358,6 +358,28 @@ def allowed_targets(call: ServiceCall, profile: str | None) -> list[str]:
     return [to for (frm, to), roles in TRANSITIONS.items() if frm == call.status and profile in roles]
 
 
+FINAL_STATUSES = frozenset(to for _frm, to in TRANSITIONS) - {frm for frm, _to in TRANSITIONS}
+
+
+def final_move_warnings(call: ServiceCall, targets: Iterable[str]) -> dict[str, str]:
+    """What the user is told before a move the portal cannot undo (a status the flow never
+    leaves: O, C): the screen asks for a confirmation with this text."""
+    warnings = {}
+    for target in set(targets) & FINAL_STATUSES:
+        status = f"{target} – {status_label(target)}"
+        if target == CallStatus.CANCELLED:
+            warnings[target] = _("Cancelar o chamado? Ele passa para %(status)s e não poderá mais ser "
+                                 "atendido nem reaberto pelo portal.", status=status)
+        elif call.status == CallStatus.OPEN:
+            warnings[target] = _("Encerrar o chamado como resolvido no pré atendimento? Ele passa para "
+                                 "%(status)s sem visita técnica e não poderá ser reaberto pelo portal.",
+                                 status=status)
+        else:
+            warnings[target] = _("Concluir o chamado? Ele passa para %(status)s e não poderá ser "
+                                 "reaberto pelo portal.", status=status)
+    return warnings
+
+
 def _check_transition(call: ServiceCall, to_status: str, actor: Principal | None, source: str,
                       flow_only: bool = False) -> None:
     if to_status not in CallStatus.ALL:

@@ -91,8 +91,10 @@ class CallView(PortalBaseView):
         return self.render_template(
             "calls/show.html", detail=detail, call=call, status_labels=STATUS_LABELS,
             parts_form=StatusForm(), **parts_context,
+            title=_("Chamado Nº %(number)s", number=call.id),
             state=services.deadline_states([call])[call.id],
             targets=targets if can_write_status else [], technicians=technicians,
+            confirmations=services.final_move_warnings(call, targets),
             status_form=StatusForm(), pre_service_form=PreServiceForm(),
             can_pre_service=can_pre_service,
             can_see_pre_service=self.appbuilder.sm.has_access("can_read", "PreService"),
@@ -256,21 +258,25 @@ class CallOpenView(PortalBaseView):
     def _search_equipment(self):
         term = (request.args.get("busca") or "").strip()[:60]
         kind = request.args.get("tipo", "")
+        # Without a term the user's equipment (or contracts) is listed (as in Solicitar
+        # suprimentos): a client with a few printers picks his own without knowing the série.
         results, contracts = [], []
-        if term and kind == "contrato":
-            contracts = list(db.session.execute(scoped(
-                select(Contract).join(Contract.client).options(joinedload(Contract.client))
-                .where(Contract.active.is_(True),
-                       or_(starts_with(Contract.number, term), starts_with(Client.name, term),
-                           starts_with(Client.trade_name, term))), Contract)
-                .order_by(Contract.number).limit(EQUIPMENT_RESULTS)).scalars())
-        elif term:
+        if kind == "contrato":
+            stmt = (select(Contract).join(Contract.client).options(joinedload(Contract.client))
+                    .where(Contract.active.is_(True)))
+            if term:
+                stmt = stmt.where(or_(starts_with(Contract.number, term), starts_with(Client.name, term),
+                                      starts_with(Client.trade_name, term)))
+            contracts = list(db.session.execute(scoped(stmt, Contract)
+                                                .order_by(Contract.number).limit(EQUIPMENT_RESULTS)).scalars())
+        else:
             stmt = (select(Equipment).join(Equipment.client).join(Equipment.model)
                     .options(joinedload(Equipment.client), joinedload(Equipment.model),
                              joinedload(Equipment.contract))
-                    .where(Equipment.active.is_(True),
-                           or_(starts_with(Equipment.serial, term),
-                               starts_with(Equipment.asset_tag, term))))
+                    .where(Equipment.active.is_(True)))
+            if term:
+                stmt = stmt.where(or_(starts_with(Equipment.serial, term),
+                                      starts_with(Equipment.asset_tag, term)))
             if kind == "com":
                 stmt = stmt.where(Equipment.contract_id.is_not(None))
             elif kind == "sem":

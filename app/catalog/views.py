@@ -123,6 +123,8 @@ class TechnicianView(MasterDataView):
     list_columns = ["name", "email", "phone", "erp_id", "active"]
     show_columns = list_columns
     label_columns = {**COMMON_LABELS, "name": _l("Nome")}
+    # The last position is shown on the map (Acompanhamento), not searched for.
+    search_exclude_columns = ["last_latitude", "last_longitude", "last_accuracy_m", "last_position_at"]
 
 
 class CarrierView(MasterDataView):

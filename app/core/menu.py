@@ -1,6 +1,6 @@
 """Page fragments rendered once per process: the top menu and the dashboard's shortcuts per set
-of permissions and language, and the fragments that read nothing of the request (the frame's
-dialogs and footer) per language.
+of permissions (and answers of the entries shown on a condition) and language, and the
+fragments that read nothing of the request (the frame's dialogs and footer) per language.
 
 Every page shows the menu, and FAB's template checks, translates and builds the URL of each
 entry on every request; the result depends only on the user's permissions.
@@ -24,9 +24,20 @@ def _rendered_once(template: str, variant, **context) -> Markup:
     return html
 
 
+def _conditions(items) -> tuple:
+    """The answers of the entries shown on a condition (``menu_cond``): part of the variant."""
+    answers = []
+    for item in items:
+        if item.cond is not None:
+            answers.append((item.name, item.should_render()))
+        answers.extend(_conditions(item.childs or ()))
+    return tuple(answers)
+
+
 def _per_permissions(template: str) -> Markup:
+    menu = current_app.appbuilder.menu
     granted = current_app.appbuilder.sm.permissions_of(g.get("user"))
-    return _rendered_once(template, granted, menu=current_app.appbuilder.menu)
+    return _rendered_once(template, (granted, _conditions(menu.get_list())), menu=menu)
 
 
 def cached_menu() -> Markup:

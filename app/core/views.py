@@ -581,7 +581,28 @@ class GuardedForms:
         return redirect(url_for(f"{self.endpoint}.edit", pk=pk))
 
 
-class PortalModelView(QuietHistory, BoundedLists, PostOnlyActions, ColumnBoundForms, FlagFields,
+class PageTitle:
+    """Each page names itself in the browser's tab and history (`<title>`, appbuilder/init.html):
+    the ``title`` a view passes (FAB passes its list, show, add and edit titles), else the
+    view's ``page_title`` (a screen outside the menu), else the label of its menu entry."""
+
+    page_title = None
+
+    def render_template(self, template, **kwargs):
+        kwargs.setdefault("title", self.page_title or self._menu_label())
+        return super().render_template(template, **kwargs)
+
+    def _menu_label(self):
+        items = list(self.appbuilder.menu.get_list())
+        while items:
+            item = items.pop(0)
+            if item.baseview is self:
+                return item.label
+            items.extend(item.childs or ())
+        return None
+
+
+class PortalModelView(PageTitle, QuietHistory, BoundedLists, PostOnlyActions, ColumnBoundForms, FlagFields,
                       BrazilianFormatting, GuardedForms, ModelView):
     """A generated screen: read/write permissions, no relation dropdowns in search by default."""
 
@@ -600,7 +621,7 @@ class PortalModelView(QuietHistory, BoundedLists, PostOnlyActions, ColumnBoundFo
         super().__init__(**kwargs)
 
 
-class PortalBaseView(QuietHistory, BaseView):
+class PortalBaseView(PageTitle, QuietHistory, BaseView):
     """A hand-written screen (dashboards, uploads, threads): same permission names."""
 
     method_permission_name = READ_WRITE_METHODS

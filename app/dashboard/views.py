@@ -3,11 +3,13 @@
 from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_appbuilder import IndexView, expose
 from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
 
 from app.calls import queries as call_queries
 from app.calls import services as call_services
 from app.catalog.companies import selectable_companies
 from app.core.db import utcnow
+from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import SELECTED_COMPANY_KEY
 from app.core.views import PortalBaseView
 from app.dashboard import services
@@ -57,7 +59,7 @@ class PortalIndexView(IndexView):
                   if _has_read(resource, permission)}
         calls = panels.get("calls", [])
         return self.render_template(
-            self.index_template, appbuilder=self.appbuilder, panels=panels,
+            self.index_template, appbuilder=self.appbuilder, panels=panels, title=_("Dashboard"),
             states=call_services.deadline_states(calls), status_labels=call_services.STATUS_LABELS,
             thread_labels={"dealer": call_services.AWAITING_INTERACTION,
                            "client": call_services.AWAITING_ANSWER})
@@ -67,6 +69,7 @@ class MonitoringView(PortalBaseView):
     """Dashboard de monitoração: the last 20 calls with their deadlines and the last sync."""
 
     route_base = "/monitoramento"
+    page_title = _l("Dashboard de monitoração")
     class_permission_name = "Monitoring"
     base_permissions = ["can_read"]
     method_permission_name = {"monitor": "read"}

@@ -18,6 +18,12 @@ from app.demo import data
 from app.demo.generator import SCALES, DemoGenerator, Scale, scale_for_calls
 from app.demo.users import logins_table
 from app.demo.writer import BulkWriter
+from app.sync.services import create_token
+
+# The synchronizer the demo dealer runs next to its ERP: its token has just been used, so the
+# monitoring is green until PWS_SYNC_STALE_MINUTES pass without a real agent using it.
+DEMO_SYNC_TOKEN = "ILUX matriz (demonstração)"
+DEMO_SYNC_AGENT = ("pws-sync-agent", "1.0")
 
 # Above this many calls + supply requests a progress bar shows how far the load is.
 PROGRESS_FROM = 50_000
@@ -76,13 +82,26 @@ def load_demo(scale="small", if_empty=False, echo=print, now=None):
             users = generator.run()
     else:
         users = generator.run()
+    plain = _sync_heartbeat(now)
     elapsed = time.perf_counter() - started
     rows = writer.total_written + len(users)
     echo(f"Demonstração carregada: {_n(rows)} linhas em {elapsed:.1f} s "
          f"({_n(round(rows / elapsed))} linhas/s).")
     echo("")
+    echo(f"Token do sincronizador '{DEMO_SYNC_TOKEN}' (mostrado só agora; PWS_SYNC_TOKEN de `flask pws sync-agent`)"
+         f": {plain}")
+    echo("")
     echo("Acessos de demonstração:")
     echo(logins_table(users))
+
+
+def _sync_heartbeat(now) -> str:
+    """The demo's sync token, with a heartbeat at ``now``; returns its plain text."""
+    token, plain = create_token(DEMO_SYNC_TOKEN)
+    token.last_used_at = token.last_heartbeat_at = now
+    token.agent, token.agent_version = DEMO_SYNC_AGENT
+    db.session.commit()
+    return plain
 
 
 def _n(number: int) -> str:

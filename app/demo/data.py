@@ -1,10 +1,12 @@
 """The words the demo data is made of: real cities, printer makers and the manual's terms.
 
-Everything here is plain data; app.demo.generator draws from it with a seeded random.
+Everything here is plain data (and the calendar of Brazil's national holidays);
+app.demo.generator draws from it with a seeded random.
 Companies, people and e-mail domains are invented (e-mails use the reserved ``.example``
 domain so nothing is ever delivered to a real mailbox).
 """
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 
 @dataclass(frozen=True)
@@ -367,4 +369,65 @@ CONTACT_SUBJECTS = (
      "Precisamos de uma multifuncional colorida para o setor comercial. Podem enviar proposta?"),
     ("opportunity", "Ampliação do contrato",
      "Vamos abrir uma nova filial e precisaremos de 3 equipamentos."),
+)
+
+
+def easter(year: int) -> date:
+    """Easter Sunday (the Gregorian computus, "anonymous" algorithm)."""
+    a, (b, c) = year % 19, divmod(year, 100)
+    d, e = divmod(b, 4)
+    g = (b - (b + 8) // 25 + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    weekday = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * weekday) // 451
+    month, day = divmod(h + weekday - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def national_holidays(year: int) -> list[tuple[date, str]]:
+    """Brazil's national holidays (Leis 662/1949, 6.802/1980 and 14.759/2023; Sexta-feira
+    Santa by Lei 9.093/1995): the days the dealer closes everywhere."""
+    return sorted([
+        (date(year, 1, 1), "Confraternização Universal"),
+        (easter(year) - timedelta(days=2), "Sexta-feira Santa"),
+        (date(year, 4, 21), "Tiradentes"),
+        (date(year, 5, 1), "Dia do Trabalho"),
+        (date(year, 9, 7), "Independência do Brasil"),
+        (date(year, 10, 12), "Nossa Senhora Aparecida"),
+        (date(year, 11, 2), "Finados"),
+        (date(year, 11, 15), "Proclamação da República"),
+        (date(year, 11, 20), "Dia Nacional de Zumbi e da Consciência Negra"),
+        (date(year, 12, 25), "Natal"),
+    ])
+
+
+# The LGPD documents every user confirms on his first login (manual §2.3): kind, title, text.
+LGPD_DOCUMENTS = (
+    ("terms", "Termos e condições gerais de uso",
+     "Estes termos regem o uso do Portal Web de Serviços (PWS) da revenda pelos seus clientes, "
+     "técnicos, transportadores e colaboradores.\n\n"
+     "1. O acesso é pessoal: cada usuário tem o seu e-mail e a sua senha, que não devem ser "
+     "compartilhados.\n"
+     "2. O portal serve para abrir e acompanhar chamados técnicos, solicitar suprimentos, "
+     "confirmar entregas e consultar arquivos de faturamento dos contratos do cliente.\n"
+     "3. As informações registradas (chamados, mensagens, anexos, assinaturas) fazem parte do "
+     "histórico do atendimento e são guardadas pelo prazo do contrato.\n"
+     "4. A revenda pode alterar estes termos; uma nova versão é apresentada para confirmação no "
+     "próximo acesso."),
+    ("privacy", "Política de privacidade",
+     "O PWS trata somente os dados necessários à prestação dos serviços contratados: nome, "
+     "e-mail e telefone dos usuários e contatos, dados de identificação da empresa cliente, dos "
+     "contratos e dos equipamentos, e o histórico dos atendimentos.\n\n"
+     "Não tratamos dados sensíveis nem meios de pagamento. A posição do aparelho do técnico e do "
+     "transportador é registrada somente durante o atendimento ou a entrega e apagada após o "
+     "prazo de retenção configurado.\n\n"
+     "Você pode, a qualquer momento, baixar uma cópia dos seus dados ou pedir a sua exclusão em "
+     "\"Meus dados (LGPD)\"."),
+    ("consent", "Termo de consentimento",
+     "Declaro que li a Política de privacidade e os Termos e condições gerais de uso do PWS e "
+     "autorizo o tratamento dos meus dados pessoais para as finalidades neles descritas: "
+     "atendimento técnico, fornecimento de suprimentos, entregas, faturamento e comunicação "
+     "sobre esses serviços por e-mail.\n\n"
+     "Enquanto este termo não for confirmado, o aviso continua no topo das páginas do portal."),
 )

@@ -16,9 +16,12 @@ import unicodedata
 import uuid
 from bisect import bisect
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 from app.accounts.roles import (
     ADMIN, ATTENDANCE_OPERATOR, BILLING_OPERATOR, CALL_OPENER, CALLS_OPERATOR, CARRIER, CLIENT,
@@ -26,13 +29,16 @@ from app.accounts.roles import (
 )
 from app.billing.models import BillingDownload, BillingFile
 from app.billing.services import STORAGE_AREA as BILLING_STORAGE_AREA
-from app.calls.models import CallStatusChange, PreServiceMessage, ServiceCall
+from app.accounts.models import ConsentDocument
+from app.calls import sla as clock
+from app.calls.models import CallStatusChange, Holiday, PreServiceMessage, ServiceCall
 from app.catalog.models import (
     Carrier, Client, Company, Contract, DefectType, Equipment, EquipmentModel, Part, SupplyItem,
     Technician, supply_item_model,
 )
 from app.contact.models import ContactMessage
 from app.core.br import cnpj_check_digits, cpf_check_digits, format_cnpj, format_cpf
+from app.core.timefmt import to_naive_utc
 from app.deliveries.models import Delivery, Invoice
 from app.demo import data
 from app.demo.users import UserSpec
@@ -174,6 +180,12 @@ class DemoGenerator:
         self.progress = progress or (lambda done: None)
         self.rng = random.Random(SEED)  # nosec B311  # demo data, seeded to be reproducible
         self._roots: set[str] = set()
+        # The dealer's hours (no company calendar of its own: 08–18, Monday to Friday) and the
+        # national holidays of every year the history covers, this one and the next.
+        self.holidays = [holiday for year in range(self.start.year, now.year + 2)
+                         for holiday in data.national_holidays(year)]
+        self.calendar = clock.Calendar(tz=ZoneInfo(current_app.config["PWS_TIMEZONE"]),
+                                       holidays=frozenset(day for day, _name in self.holidays))
 
     # ----------------------------------------------------------------- helpers
     def pick(self, weighted):
@@ -223,7 +235,28 @@ class DemoGenerator:
             day -= timedelta(days=day.weekday() - 4)
         moment = day.replace(hour=11, minute=0, second=0, microsecond=0) + timedelta(
             seconds=self.rng.randrange(10 * 3600))
-        return min(moment, self.now - MINUTE)
+        return self.open_hours(moment)
+
+    def open_hours(self, moment: datetime) -> datetime:
+        """The moment itself when the dealer is open then (business hours, not a holiday);
+        otherwise a little after the next opening, as the staff starts the day, or, when that
+        is still to come, a little before the last closing (the demo ends at the load)."""
+        if clock.business_time_between(moment, moment + MINUTE, self.calendar) == MINUTE:
+            if moment < self.now:
+                return moment
+        else:
+            later = clock.add_business_time(moment, timedelta(minutes=self.rng.randint(5, 90)), self.calendar)
+            if later < self.now:
+                return later.replace(microsecond=0)
+        local = min(moment, self.now - MINUTE).replace(tzinfo=UTC).astimezone(self.calendar.tz)
+        day = local.date()
+        for _ in range(clock.MAX_DAYS_SCANNED):
+            window = self.calendar.window(day)
+            if window is not None and window[0] < local:
+                end = min(local, window[1]) - timedelta(minutes=self.rng.randint(5, 60))
+                return to_naive_utc(max(end, window[0])).replace(microsecond=0)
+            day -= timedelta(days=1)
+        return moment
 
     def status_by_age(self, table, when: datetime):
         age = (self.now - when).days
@@ -236,6 +269,7 @@ class DemoGenerator:
         from app.demo.users import create_users
 
         self.companies()
+        self.calendar_and_documents()
         self.clients()
         self.contracts()
         self.models_and_supplies()
@@ -256,6 +290,16 @@ class DemoGenerator:
         return self.users
 
     # ----------------------------------------------------------------- master data
+    def calendar_and_documents(self):
+        """Every company's holidays, and the LGPD documents the first login asks to confirm."""
+        holidays = self.writer.table(Holiday, "id company_id day name")
+        for day, name in self.holidays:
+            holidays.append((holidays.new_id(), None, day, name))
+        documents = self.writer.table(ConsentDocument, "id kind version title body published_at")
+        published = self.past(60, 30)
+        for kind, title, body in data.LGPD_DOCUMENTS:
+            documents.append((documents.new_id(), kind, 1, title, body, published))
+
     def companies(self):
         table = self.writer.table(Company, f"{MASTER} name trade_name cnpj parent_id city state")
         self.company_ids, self.company_regions = [], []
@@ -450,7 +494,8 @@ class DemoGenerator:
             self.defect_choices[category] = (every, listed)
 
     def technicians(self):
-        table = self.writer.table(Technician, f"{MASTER} name email phone")
+        table = self.writer.table(Technician, f"{MASTER} name email phone last_latitude last_longitude "
+                                              "last_accuracy_m last_position_at")
         self.technician_pool = {i: [] for i in range(len(self.company_ids))}
         self.technician_names = {}
         domain = data.DEALER["domain"]
@@ -464,9 +509,15 @@ class DemoGenerator:
             pk = table.new_id()
             email = f"tecnico@{domain}" if n == 0 else f"{handle}@{domain}"
             created = self.past(800)
-            seat = data.REGIONS[self.company_regions[company]][0]
+            region = data.REGIONS[self.company_regions[company]]
+            seat, city = region[0], self.rng.choice(region)
+            # Where the app last saw him, a little while ago, in a city his company serves.
+            seen = (self.now - timedelta(minutes=self.rng.uniform(2, 90))).replace(microsecond=0)
             table.append((pk, f"T{n + 1:03d}", True, created, created, name, email,
-                          self.phone(seat, mobile=True)))
+                          self.phone(seat, mobile=True),
+                          round(city.lat + self.rng.uniform(-0.03, 0.03), 6),
+                          round(city.lon + self.rng.uniform(-0.03, 0.03), 6),
+                          self.rng.choice((5.0, 8.0, 12.0, 25.0)), seen))
             self.technician_pool[company].append(pk)
             self.technician_names[pk] = (name, email, company)
 
@@ -627,11 +678,11 @@ class DemoGenerator:
             technician = rng.choice(self.technician_pool[company]) if "E" in path else None
             pk = calls.new_id()
             synced = not (from_portal and final == "A" and rng.random() < 0.5)
-            due = opened + (sla or 48) * HOUR
+            due = clock.deadline(opened, sla, self.calendar)  # the contract's SLA, in business hours
             priority_updated = None
             if final != "A" and rng.random() < 0.08:
-                priority_updated = min(opened + rng.uniform(0.5, sla or 24) * HOUR, times[-1])
-                due += 24 * HOUR
+                priority_updated = min(self.open_hours(opened + rng.uniform(0.5, sla or 24) * HOUR), times[-1])
+                due = due and clock.add_business_time(due, 8 * HOUR, self.calendar)
             if rng.random() < 0.8:
                 contact, phone, email = client.contact, client.phone, client.email
             else:
@@ -669,8 +720,8 @@ class DemoGenerator:
             room = max((limit - opened).total_seconds(), 0)
             times = [opened + (t - opened) * (room / span) for t in times]
         times = [t.replace(microsecond=0) for t in times]
-        for i in range(1, len(times)):  # a call opened a minute ago still moves on in order
-            times[i] = max(times[i], times[i - 1] + SECOND)
+        for i in range(1, len(times)):  # moves happen while the dealer is open, in order
+            times[i] = max(self.open_hours(times[i]), times[i - 1] + SECOND)
         return times
 
     def status_history(self, call_id, path, times, opener, technician, attendance):
@@ -784,7 +835,7 @@ class DemoGenerator:
             rng.choice(client.users) if client.users else None)
         for k in range(rng.randint(1, 3)):
             from_dealer = k % 2 == 0
-            when = when + (until - opened) * rng.uniform(0.1, 0.3)
+            when = self.open_hours(when + (until - opened) * rng.uniform(0.1, 0.3))
             if when >= until:
                 break
             self.messages.append((

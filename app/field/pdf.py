@@ -15,6 +15,7 @@ from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Tabl
 from sqlalchemy import select
 
 from app.core.db import db, utcnow
+from app.core.numbers import format_integer
 from app.core.timefmt import format_datetime
 from app.field import images, services
 from app.field.models import Attendance, AttendancePhoto
@@ -119,7 +120,7 @@ def build_pdf(attendance: Attendance) -> bytes:
     if attendance.counter_list:
         story += [_p(_("Contadores"), st["h2"]),
                   _grid([_("Contador"), _("Valor")],
-                        [[c["name"], f"{c['value']:,}".replace(",", ".")] for c in attendance.counter_list],
+                        [[c["name"], format_integer(c["value"])] for c in attendance.counter_list],
                         [8.5 * cm, 8.5 * cm], st)]
     photos = list(db.session.execute(select(AttendancePhoto).where(
         AttendancePhoto.attendance_id == attendance.id).order_by(AttendancePhoto.id)).scalars())

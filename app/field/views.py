@@ -440,8 +440,10 @@ def register(appbuilder):
     category = {"category": "Field", "category_label": _l("Atendimentos"), "category_icon": "fa-wrench"}
     appbuilder.add_view(AttendanceView, "Attendances", label=_l("Atendimentos – APP"),
                         icon="fa-mobile", **category)
+    # Only a technician linked to the ERP can record (the admin holds the permission, not the link).
     appbuilder.add_view(TechnicianWebView, "TechnicianWeb", label=_l("Registrar atendimento"),
-                        icon="fa-map-marker", **category)
+                        icon="fa-map-marker", menu_cond=lambda: services.is_technician(current_principal()),
+                        **category)
     appbuilder.add_view(TrackingView, "TechnicianTracking", label=_l("Rastreamento de técnicos"),
                         icon="fa-map", **category)
     appbuilder.add_view(SurveyView, "Surveys", label=_l("Avaliações"), icon="fa-star", **category)

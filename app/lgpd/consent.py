@@ -20,6 +20,12 @@ KIND_LABELS = {
     ConsentDocument.TERMS: _l("Termos e condições gerais de uso"),
     ConsentDocument.CONSENT: _l("Termo de consentimento"),
 }
+# The downloaded file's name (the user keeps it): Portuguese, like the labels.
+FILE_NAMES = {
+    ConsentDocument.PRIVACY: "politica-de-privacidade",
+    ConsentDocument.TERMS: "termos-de-uso",
+    ConsentDocument.CONSENT: "termo-de-consentimento",
+}
 CHOICE_LABELS = {
     ConsentDecision.ACCEPTED: _l("Aceito"),
     ConsentDecision.REFUSED: _l("Não aceito"),

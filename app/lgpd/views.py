@@ -77,7 +77,7 @@ class ConsentView(PortalBaseView):
     @has_access
     def consent_page(self):
         return self.render_template(
-            "accounts/consent_page.html",
+            "accounts/consent_page.html", title=_("Autorização para compartilhamento e tratamento de dados"),
             documents=consent.current_documents(),
             pending={doc.id for doc in consent.pending_documents(current_principal().user_id)},
             decisions=consent.decisions_of(current_principal().user_id),
@@ -120,7 +120,8 @@ class ConsentView(PortalBaseView):
         else:
             data, mimetype, ext = (document.body or "").encode("utf-8"), "text/plain; charset=utf-8", "txt"
         return Response(data, mimetype=mimetype, headers={
-            "Content-Disposition": f'attachment; filename="{document.kind}-v{document.version}.{ext}"',
+            "Content-Disposition": (f'attachment; filename="{consent.FILE_NAMES.get(document.kind, document.kind)}'
+                                    f'-v{document.version}.{ext}"'),
             "X-Content-Type-Options": "nosniff",
         })
 
@@ -130,7 +131,8 @@ class ConsentView(PortalBaseView):
         stmt = (select(DataRequest).where(DataRequest.user_id == current_principal().user_id)
                 .order_by(DataRequest.id.desc()).limit(20))
         return self.render_template(
-            "accounts/my_data.html", requests=db.session.execute(scoped(stmt, DataRequest)).scalars().all(),
+            "accounts/my_data.html", title=_("Meus dados (LGPD)"),
+            requests=db.session.execute(scoped(stmt, DataRequest)).scalars().all(),
             kind_labels=REQUEST_KIND_LABELS, status_labels=REQUEST_STATUS_LABELS,
         )
 

@@ -42,6 +42,14 @@
     canvas.addEventListener(name, function () { drawing = false; });
   });
 
+  /* The form came back with an error: the signature already drawn is drawn again. */
+  if (output.value.indexOf("data:image/png;base64,") === 0) {
+    var drawn = new Image();
+    drawn.onload = function () { context.drawImage(drawn, 0, 0, canvas.width, canvas.height); };
+    drawn.src = output.value;
+    signed = true;
+  }
+
   document.getElementById("pws-signature-clear").addEventListener("click", function () {
     context.clearRect(0, 0, canvas.width, canvas.height);
     signed = false;

@@ -40,7 +40,9 @@
   }
   function draw(element) {
     var data = JSON.parse(document.getElementById(element.getAttribute("data-map")).textContent);
-    var map = L.map(element, { scrollWheelZoom: false });
+    var map = L.map(element, { scrollWheelZoom: false, zoomControl: false });
+    L.control.zoom({ zoomInTitle: element.getAttribute("data-zoom-in"),
+                     zoomOutTitle: element.getAttribute("data-zoom-out") }).addTo(map);
     if (data.tile_url) {
       L.tileLayer(data.tile_url, { maxZoom: 19, attribution: data.attribution }).addTo(map);
     }

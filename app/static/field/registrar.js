@@ -160,7 +160,6 @@
   document.querySelectorAll(".pws-step[data-kind]").forEach(function (button) {
     button.addEventListener("click", function () {
       var kind = button.getAttribute("data-kind");
-      if (kind === "cancelled" && !window.confirm(text.confirm_cancel)) { return; }
       sendEvent(kind).catch(function (error) { say(error.message, "danger"); });
     });
   });
