@@ -203,3 +203,32 @@ def test_foreign_thread_is_404(app, db_ctx, desk):
     assert response.status_code == 404
     with db_ctx():
         assert PreServiceMessage.query.count() == 0
+
+
+def test_a_long_thread_shows_its_newest_messages_and_the_rest_on_demand(app, db_ctx, desk, call_id):
+    """A call with 60 messages (one with a file) and 60 changes: its page shows the newest 50 of
+    each with a link to the earlier ones; ``?completo=1`` shows them all, each file under its
+    own message."""
+    from app.calls.models import CallStatusChange
+    from app.calls.views import THREAD_NEWEST
+
+    with db_ctx() as session:
+        call = session.get(ServiceCall, call_id)
+        author = session.get(PortalUser, desk.users[ATTENDANCE_OPERATOR])
+        for n in range(60):
+            message = f.pre_service_message(call, author, body=f"Mensagem número {n:03d}")
+            session.add(CallStatusChange(call_id=call_id, from_status="A", to_status="A", note=f"Nota {n:03d}",
+                                         changed_at=datetime(2026, 11, 2, 9) + timedelta(minutes=n)))
+        attachment = f.call_attachment(call, name="painel.pdf")
+        attachment.message_id = message.id
+        session.commit()
+    client = as_user(app, desk.users[ATTENDANCE_OPERATOR])
+    page = client.get(f"/chamados/show/{call_id}?aba=pre-atendimento").get_data(as_text=True)
+    shown = re.findall(r"Mensagem número (\d{3})", page)
+    assert shown == [f"{n:03d}" for n in range(60 - THREAD_NEWEST, 60)]
+    assert "Mostrar as 10 mensagens anteriores" in page and "Mostrar as 10 alterações anteriores" in page
+    assert re.search(r"Mensagem número 059</div></div>\s*<div class=\"panel-footer\">\s*<a [^>]*>"
+                     r"<i class=\"fa fa-paperclip\"></i> painel.pdf", page)
+    page = client.get(f"/chamados/show/{call_id}?aba=pre-atendimento&completo=1").get_data(as_text=True)
+    assert len(re.findall(r"Mensagem número \d{3}", page)) == 60 and len(re.findall(r"Nota \d{3}", page)) == 60
+    assert "anteriores" not in page

@@ -230,6 +230,15 @@ class CallDetail:
     messages: list = field(default_factory=list)
     attachments: list = field(default_factory=list)
 
+    @property
+    def files_by_message(self) -> dict[int, list]:
+        """Each pré atendimento message's attachments, grouped once (not filtered per message)."""
+        grouped: dict[int, list] = {}
+        for row in self.attachments:
+            if row.message_id is not None:
+                grouped.setdefault(row.message_id, []).append(row)
+        return grouped
+
 
 def _thread_rows(model, author, order):
     """A call's rows of ``model``, each with its author's first name (``author``)."""

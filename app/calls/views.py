@@ -43,6 +43,10 @@ TABS = ("detalhes", "pre-atendimento", "historico", "anexos")
 EQUIPMENT_RESULTS = 20
 
 
+# Entries of a call's pré atendimento thread and history shown at first (the newest).
+THREAD_NEWEST = 50
+
+
 class CallView(PortalBaseView):
     """Acompanhar chamados (§3.3.2.1) and the call's detail with its tabs."""
 
@@ -83,6 +87,10 @@ class CallView(PortalBaseView):
                 select(Technician.id, Technician.name).where(Technician.active.is_(True))
                 .order_by(Technician.name), Technician)).all()
         tab = request.args.get("aba")
+        # A long thread shows its newest entries; the rest on demand (?completo=1).
+        complete = request.args.get("completo") == "1"
+        messages = detail.messages if complete else detail.messages[-THREAD_NEWEST:]
+        history = detail.history if complete else detail.history[-THREAD_NEWEST:]
         parts_context = {}
         if self.appbuilder.sm.has_access("can_read", "PartsRequest"):
             parts_context = parts_views.call_parts_context(call.id)
@@ -99,6 +107,9 @@ class CallView(PortalBaseView):
             can_pre_service=can_pre_service,
             can_see_pre_service=self.appbuilder.sm.has_access("can_read", "PreService"),
             dealer_side=not principal.client_side,
+            messages=messages, history=history, files_by_message=detail.files_by_message,
+            earlier_messages=len(detail.messages) - len(messages), earlier_history=len(detail.history) - len(history),
+            can_revoke=not principal.client_side and self.appbuilder.sm.has_access("can_write", "PreService"),
             thread_state=services.thread_state(detail.messages),
             tab=tab if tab in TABS else "detalhes",
             resolved_note=services.RESOLVED_IN_PRE_SERVICE_NOTE)
