@@ -139,9 +139,8 @@ def test_the_qr_label_and_the_card_labels_have_their_own_classes(app, world):
     assert 'class="pws-label"' in cards
 
 
-# Pages outside the portal frame's naming: FAB's API explorer, and the password reset request
-# (its screens are the "auth" area's; they still show only the portal's name).
-UNNAMED = ("/swagger/", "/redefinir-senha/")
+# Pages outside the portal frame's naming: FAB's API explorer.
+UNNAMED = ("/swagger/",)
 
 
 def test_every_html_page_of_the_route_tables_names_itself(app, world):

@@ -38,9 +38,11 @@ class PasswordResetView(BaseView):
     def ask(self):
         form = ResetRequestForm()
         if form.validate_on_submit():
-            page = self.render_template("accounts/reset_sent.html", appbuilder=self.appbuilder)
+            page = self.render_template("accounts/reset_sent.html", appbuilder=self.appbuilder,
+                                        title=_("Esqueci minha senha"))
             return after_the_answer(make_response(page), form.email.data, request.remote_addr)
-        return self.render_template("accounts/reset_request.html", form=form, appbuilder=self.appbuilder)
+        return self.render_template("accounts/reset_request.html", form=form, appbuilder=self.appbuilder,
+                                    title=_("Esqueci minha senha"))
 
     @expose("/<token>", methods=["GET", "POST"])
     def choose(self, token):
@@ -56,10 +58,12 @@ class PasswordResetView(BaseView):
             db.session.commit()
             flash(_("Senha alterada. Entre com a nova senha."), "success")
             return redirect(self.appbuilder.get_url_for_login)
-        return self.render_template("accounts/reset_choose.html", form=form, appbuilder=self.appbuilder)
+        return self.render_template("accounts/reset_choose.html", form=form, appbuilder=self.appbuilder,
+                                    title=_("Escolher a senha"))
 
     def _dead_link(self):
-        return self.render_template("accounts/reset_invalid.html", appbuilder=self.appbuilder), 404
+        return self.render_template("accounts/reset_invalid.html", appbuilder=self.appbuilder,
+                                    title=_("Link inválido")), 404
 
 
 def too_many_requests(error):

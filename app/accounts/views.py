@@ -260,7 +260,8 @@ class PortalAuthView(AuthDBView):
         if request.method == "GET":
             if not getattr(g.user, "is_authenticated", False):
                 return redirect(self.appbuilder.get_url_for_login)
-            return self.render_template("accounts/logout_confirm.html", appbuilder=self.appbuilder)
+            return self.render_template("accounts/logout_confirm.html", appbuilder=self.appbuilder,
+                                        title=_("Sair"))
         return super().logout()
 
 

@@ -217,7 +217,7 @@ class BillingCorrectionView(PortalBaseView):
             "billing/correct.html", row=row, errors=errors, values=values, months=MONTH_CHOICES,
             removed_by=_name_of(row.removed_by_id), log_rows=download_log(file_id=row.id),
             replacement=db.session.get(BillingFile, row.replaced_by_id) if row.replaced_by_id else None,
-            ), 422 if errors else 200
+            title=_("Corrigir arquivo %(name)s", name=row.original_name)), 422 if errors else 200
 
     @expose("/quem-baixou/", methods=["GET"])
     @has_access
@@ -226,7 +226,7 @@ class BillingCorrectionView(PortalBaseView):
         user_id = _int(request.args.get("usuario")) or None
         rows = download_log(user_id=user_id, within=scoped(select(BillingFile.id), BillingFile))
         return self.render_template("billing/downloads.html", rows=rows, user_id=user_id,
-                                    user_name=_name_of(user_id))
+                                    user_name=_name_of(user_id), title=_("Quem baixou"))
 
 
 def _name_of(user_id: int | None) -> str:
