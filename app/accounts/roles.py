@@ -125,6 +125,7 @@ def grants_for_role(role_name: str) -> dict[str, tuple[str, ...]]:
 AREAS: tuple[tuple[object, tuple[str, ...]], ...] = (
     (_l("Chamados"), ("ServiceCall", "CallOpening", "SlaReport")),
     (_l("Pré atendimento"), ("PreService",)),
+    (_l("Peças solicitadas"), ("PartsRequest",)),
     (_l("Atendimentos técnicos"), ("Attendance", "TechnicianApp", "Survey")),
     (_l("Rastreamento de técnicos"), ("TechnicianTracking",)),
     (_l("Monitoramento"), ("Monitoring",)),
@@ -134,8 +135,9 @@ AREAS: tuple[tuple[object, tuple[str, ...]], ...] = (
     (_l("Contato"), ("ContactMessage", "ContactInbox")),
     (_l("Cadastros ILUX"), ("Client", "Contract", "Equipment", "EquipmentModel", "EquipmentLabel",
                             "Company", "Technician", "Carrier", "SupplyItem")),
-    (_l("Configurações"), ("PortalUserView", "ProfileMatrix", "DefectType", "BusinessCalendar", "Outbox", "SyncToken",
-                           "ConsentDocument", "ConsentDecision", "DataRequest", "ObjectChange")),
+    (_l("Configurações"), ("PortalUserView", "ProfileMatrix", "DefectType", "BusinessCalendar", "CallSettings",
+                           "Outbox", "SyncToken", "ConsentDocument", "ConsentDecision", "DataRequest",
+                           "ObjectChange")),
 )
 NONE, SEE, CHANGE = "", "ver", "alterar"
 EVERYONE_LABEL = _l("Todos os perfis têm o seu painel, Meus dados, a troca da própria senha e o "

@@ -28,7 +28,7 @@ class BillingFile(IdMixin, Model):
     # download log stays), with the reason, and possibly replaced by another file.
     removed_at = Column(DateTime)
     removed_by_id = Column(Integer, ForeignKey("ab_user.id"))
-    removal_reason = Column(Text)
+    removal_reason = Column(Text, info={"max_length": 2000})
     replaced_by_id = Column(Integer, ForeignKey("billing_file.id"))
     company = relationship("Company")
     client = relationship("Client")

@@ -165,7 +165,7 @@ def remove_billing_file(row: BillingFile, *, reason: str, actor: Principal,
         new = result.imported[0]
         db.session.flush()
     row.removed_at, row.removed_by_id = utcnow(), actor.user_id
-    row.removal_reason = reason[:2000]
+    row.removal_reason = reason
     row.replaced_by_id = new.id if new is not None else None
     told = _told_about(row)
     if told:

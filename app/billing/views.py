@@ -15,7 +15,7 @@ from app.billing.services import (
     import_billing_files, log_download, remove_billing_file,
 )
 from app.catalog.models import Client, Contract
-from app.core.bounds import raw_problems
+from app.core.bounds import raw_problems, whole_number
 from app.core.db import db, utcnow
 from app.core.files import discard, read_limited, send_stored
 from app.core.filters import FilteredInterface, FilterExact, FilterField, FilterFormMixin, related_text
@@ -192,14 +192,19 @@ class BillingCorrectionView(PortalBaseView):
             if upload is not None and upload.filename:
                 max_bytes = int(current_app.config["PWS_BILLING_MAX_MB"] * 1024 * 1024)
                 replacement = Upload(name=upload.filename, data=read_limited(upload.stream, max_bytes))
+            year, year_problem = (None, None)
+            if (request.form.get("ano") or "").strip():
+                year, year_problem = whole_number(BillingFile.year, request.form["ano"].strip())
+            errors = raw_problems(request.form, {"motivo": (BillingFile.removal_reason, _("Motivo da correção"))})
+            if year_problem:
+                errors.append(_("Ano do arquivo correto: %(reason)s", reason=year_problem))
             if not form.validate_on_submit():
                 errors = [_("Não foi possível enviar: recarregue a página e tente de novo.")]
-            else:
+            elif not errors:
                 try:
                     new = remove_billing_file(row, reason=request.form.get("motivo", ""),
                                               actor=current_principal(), replacement=replacement,
-                                              month=_int(request.form.get("mes")) or None,
-                                              year=_int(request.form.get("ano")) or None)
+                                              month=_int(request.form.get("mes")) or None, year=year)
                 except BillingError as error:
                     db.session.rollback()
                     errors = error.messages

@@ -211,7 +211,7 @@ class PartsRequest(IdMixin, TimestampMixin, Model):
     state = Column(String(10), nullable=False, default=REQUESTED)
     state_changed_at = Column(DateTime, nullable=False, default=utcnow)
     state_changed_by_id = Column(Integer, ForeignKey("ab_user.id"))
-    note = Column(Text)
+    note = Column(Text, info={"max_length": 4000})
     call = relationship("ServiceCall")
     technician = relationship("Technician")
     items = relationship("PartsRequestItem", back_populates="request", cascade="all, delete-orphan",

@@ -121,7 +121,7 @@ def request_parts(call: ServiceCall, wanted: list[RequestedPart], *, actor: Prin
         client_uid=uid or None, call_id=call.id, attendance_id=attendance_id,
         technician_id=call.technician_id or actor.technician_id, requested_by_id=actor.user_id,
         requested_at=now, state=PartsRequest.REQUESTED, state_changed_at=now,
-        state_changed_by_id=actor.user_id, note=(note or "").strip()[:4000] or None,
+        state_changed_by_id=actor.user_id, note=(note or "").strip() or None,
         items=_lines(call, wanted))
     db.session.add(request)
     db.session.flush()

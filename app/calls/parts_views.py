@@ -15,6 +15,7 @@ from app.calls import parts, queries
 from app.calls.models import CallStatus, PartsRequest, PartsRequestItem, ServiceCall
 from app.calls.services import TransitionForbidden
 from app.catalog.models import Equipment
+from app.core.bounds import raw_problems
 from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal, get_scoped, scoped
@@ -79,6 +80,7 @@ class PartsView(PortalBaseView):
         if request.method == "POST" and not errors:
             values = request.form
             wanted, errors = _typed_lines(request.form, offered)
+            errors += raw_problems(request.form, {"observacao": (PartsRequest.note, _("Observação"))})
             if not form.validate_on_submit():
                 errors.append(_("Não foi possível enviar: recarregue a página e tente de novo."))
             if not errors:
@@ -159,7 +161,7 @@ def _typed_lines(form, offered) -> tuple[list[parts.RequestedPart], list[str]]:
         raw = (raw or "").strip()
         if not raw or raw == "0":
             return None
-        if not raw.isdigit() or not 1 <= int(raw) <= parts.MAX_QUANTITY:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= parts.MAX_QUANTITY:
             errors.append(_("Quantidade inválida para %(item)s.", item=what))
             return None
         return int(raw)
@@ -170,9 +172,11 @@ def _typed_lines(form, offered) -> tuple[list[parts.RequestedPart], list[str]]:
             wanted.append(parts.RequestedPart(part_id=part.id, quantity=amount))
     for n in range(1, FREE_LINES + 1):
         description = (form.get(f"descricao_{n}") or "").strip()
+        amount = quantity(form.get(f"qtd_{n}"), description or _("a linha %(n)s", n=n))
         if description:  # a described part without a quantity is one of it
-            amount = quantity(form.get(f"qtd_{n}"), description)
             wanted.append(parts.RequestedPart(description=description, quantity=amount or 1))
+        elif amount:
+            errors.append(_("Descreva a peça da linha %(n)s.", n=n))
     return wanted, errors
 
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from app.calls.models import PartsRequest
 from app.core.bounds import bounds
 from app.core.db import utcnow
 from app.core.i18n import lazy_gettext as _l
@@ -198,7 +199,7 @@ class PartsRequestSchema(PortalSchema):
                                    metadata={"description": "Atendimento em que a falta foi vista (opcional)"})
     items = fields.List(fields.Nested(RequestedPartSchema), required=True, validate=validate.Length(
         1, 50, error=_l("De {min} a {max} peças por solicitação.")), error_messages=_messages())
-    note = text(4000, "Observação")
+    note = text(PartsRequest.note, "Observação")
 
 
 class UploadSchema(PortalSchema):
