@@ -21,6 +21,7 @@ from app.supplies.models import SupplyRequest
 from tests import factories as f
 from tests.calls_desk import ATTENDANCE_OPERATOR, CALLS_OPERATOR, CLIENT, SUPPLIES_OPERATOR, as_user, make_desk
 from tests.conftest import form_fields, hidden_value, login_as
+from tests.live import mariadb_pass_only
 
 CHANGED = "acabou de ser alterado por outra pessoa e agora está em"
 STALE = "Outra pessoa alterou este registro enquanto você o editava. Nada foi salvo"
@@ -248,6 +249,25 @@ def test_three_posts_of_one_abrir_chamado_form_open_one_call(app, db_ctx):
     assert again["pws_form_token"] != data["pws_form_token"]
     client.post(url, data=again)
     assert count(db_ctx, select(func.count()).select_from(ServiceCall)) == 2
+
+
+def test_two_calls_opened_at_once_for_one_unknown_contact_send_one_confirmation(app, db_ctx):
+    """Two forms (two tokens) naming the same address nobody confirmed yet: both calls open and
+    the address is asked to confirm once (the contact_address row is one, not a 500). MariaDB:
+    SQLite lets one writer at a time, so two openings cannot meet there."""
+    mariadb_pass_only()
+    with db_ctx():
+        desk = make_desk()
+    clients = [as_user(app, desk.users[CLIENT]), as_user(app, desk.users[ATTENDANCE_OPERATOR])]
+    url = f"/chamados/abrir/?equipamento={desk.equipment}"
+    posts = [poster(client, url, {**form_fields(client, url, "pws_form_token"), "defect_type": desk.defect,
+                                  "description": "Sem toner", "contact_name": "Rita Quintana",
+                                  "contact_phone": "(48) 3028-1349", "contact_email": "rita@novo-contato.com.br"})
+             for client in clients]
+    answers = together(*posts)
+    assert [r.status_code for r in answers] == [302, 302]
+    assert count(db_ctx, select(func.count()).select_from(ServiceCall)) == 2
+    assert emails(db_ctx, "contact_confirmation") == 1
 
 
 def test_three_posts_of_one_supply_request_form_make_one_request(app, db_ctx):

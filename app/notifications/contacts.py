@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import PortalUser, user_client
 from app.catalog.models import Client
@@ -60,12 +61,18 @@ def ask_confirmation(call, opener_id: int | None) -> str:
         return LIMITED
     row = db.session.execute(select(ContactAddress).where(
         ContactAddress.client_id == call.client_id, ContactAddress.email == address)).scalar_one_or_none()
-    if row is None:
+    fresh = row is None
+    if fresh:
         row = ContactAddress(client_id=call.client_id, email=address)
-        db.session.add(row)
     token, row.token_hash = tokens.new_token()
     row.requested_by_id, row.requested_at = opener_id, now
     row.expires_at = now + timedelta(days=LINK_DAYS)
+    if fresh:
+        try:
+            with db.session.begin_nested():  # two openings naming the address at once: one row
+                db.session.add(row)
+        except IntegrityError:
+            return LIMITED  # the other opening's confirmation e-mail is the one that goes
     client = db.session.get(Client, call.client_id)
     queue_email("contact_confirmation", [Recipient(address, None, {"for_contact": True})], {
         "call": call, "client_name": client.display_name if client else "", "days": LINK_DAYS,
