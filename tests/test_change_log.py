@@ -85,6 +85,21 @@ def test_defect_calendar_and_holidays(admin, db_ctx):
     ]
 
 
+def test_the_call_settings(admin, db_ctx):
+    """Parâmetros de chamados (a setting per company): created on its first save, then updated."""
+    from app.calls.models import CallSettings
+
+    client, ids = admin
+    mark = _mark(db_ctx)
+    _post(client, f"/parametros-chamados/{ids['company']}", {"abertura": "E", "pecas": "L"})
+    _post(client, f"/parametros-chamados/{ids['company']}", {"abertura": "A", "pecas": "P"})
+    assert [(action, user, changes) for action, user, changes in _entries(db_ctx, CallSettings, after=mark)] == [
+        ("create", ids["admin"], {"company_id": [None, ids["company"]], "opening_status": [None, "E"],
+                                  "parts_request_status": [None, "L"]}),
+        ("update", ids["admin"], {"opening_status": ["E", "A"], "parts_request_status": ["L", "P"]}),
+    ]
+
+
 def test_users_lgpd_documents_billing_files_and_sync_tokens(admin, db_ctx):
     client, ids = admin
     with db_ctx():

@@ -182,6 +182,7 @@ class CallSettings(IdMixin, Model):
     the status a parts request moves the call to. A company without a row uses the defaults."""
 
     __tablename__ = "call_settings"
+    __changelog__ = Tracked(label=_l("Parâmetros de chamados"))
     __scope__ = Scope(company="company_id", dealer_only=True)
     OPENING_CHOICES = (CallStatus.OPEN, CallStatus.DISPATCHED, CallStatus.PENDING,
                        CallStatus.LOGISTICS, CallStatus.STOCK)
