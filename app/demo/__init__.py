@@ -22,7 +22,7 @@ from app.sync.services import create_token
 
 # The synchronizer the demo dealer runs next to its ERP: its token has just been used, so the
 # monitoring is green until PWS_SYNC_STALE_MINUTES pass without a real agent using it.
-DEMO_SYNC_TOKEN = "ILUX matriz (demonstração)"
+DEMO_SYNC_TOKEN = "ILUX matriz (demonstração)"  # nosec B105  # the token's name in the list, not a secret
 DEMO_SYNC_AGENT = ("pws-sync-agent", "1.0")
 
 # Above this many calls + supply requests a progress bar shows how far the load is.
