@@ -125,8 +125,8 @@ def grants_for_role(role_name: str) -> dict[str, tuple[str, ...]]:
 AREAS: tuple[tuple[object, tuple[str, ...]], ...] = (
     (_l("Chamados"), ("ServiceCall", "CallOpening", "SlaReport")),
     (_l("Pré atendimento"), ("PreService",)),
-    (_l("Peças solicitadas"), ("PartsRequest",)),
     (_l("Atendimentos técnicos"), ("Attendance", "TechnicianApp", "Survey")),
+    (_l("Peças solicitadas"), ("PartsRequest",)),
     (_l("Rastreamento de técnicos"), ("TechnicianTracking",)),
     (_l("Monitoramento"), ("Monitoring",)),
     (_l("Suprimentos"), ("SupplyRequest", "SupplyOpening")),
