@@ -136,44 +136,11 @@ def lean_session(base: str, email: str, user_ids: dict):
     return session
 
 
-def drive(base: str, sessions: list, mix: tuple, seconds: float) -> dict:
-    """Each session in its own thread, requesting the mix in turn until the time is up."""
-    latencies, errors = [], [0]
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
-
-    def client(index, session):
-        n = index
-        mine, failed = [], 0
-        while time.monotonic() < stop_at:
-            path = mix[n % len(mix)]
-            n += 1
-            started = time.perf_counter()
-            try:
-                with session.open(base + path, timeout=30) as response:
-                    response.read()
-                mine.append((time.perf_counter() - started) * 1000)
-            except (urllib.error.URLError, OSError):
-                failed += 1
-        with lock:
-            latencies.extend(mine)
-            errors[0] += failed
-
-    began = time.monotonic()
-    threads = [threading.Thread(target=client, args=(i, s)) for i, s in enumerate(sessions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - began
-    ordered = sorted(latencies) or [0.0]
-    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "median": statistics.median(ordered),
-            "p95": ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)], "errors": errors[0]}
-
-
-def drive_mixed(base: str, sessions: list, writers: dict, seconds: float) -> dict:
-    """Writers (client sessions, by index: their equipment) open a call, read it and the list;
-    the others read the mix. Latency counts every request, the opening's GET and POST included."""
+def drive(base: str, sessions: list, mix: tuple, seconds: float, writers: dict | None = None) -> dict:
+    """Each session in its own thread until the time is up: it requests the mix in turn, or, for
+    a writer (``writers``: session index → its equipment), opens a call and reads it and the
+    list. Latency counts every request, the opening's GET and POST included."""
+    writers = writers or {}
     latencies, errors, opened = [], [0], []
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
@@ -183,26 +150,27 @@ def drive_mixed(base: str, sessions: list, writers: dict, seconds: float) -> dic
         result = call()
         return result, (time.perf_counter() - started) * 1000
 
+    def read(session, path):
+        with session.open(base + path, timeout=30) as response:
+            response.read()
+
     def client(index, session):
         n, mine, failed, calls = index, [], 0, []
         while time.monotonic() < stop_at:
             try:
                 if index in writers:
                     number, ms = timed(lambda: open_call(base, session, writers[index]))
-                    mine.append(ms / 2)  # two requests: the form and its POST
-                    mine.append(ms / 2)
+                    mine += [ms / 2, ms / 2]  # two requests: the form and its POST
                     if number is None:
                         failed += 1
                         continue
                     calls.append(number)
-                    for path in (f"/chamados/show/{number}", "/chamados/list/"):
-                        _, ms = timed(lambda p=path: session.open(base + p, timeout=30).read())
-                        mine.append(ms)
+                    paths = (f"/chamados/show/{number}", "/chamados/list/")
                 else:
-                    path = PWS_MIX[n % len(PWS_MIX)]
+                    paths = (mix[n % len(mix)],)
                     n += 1
-                    _, ms = timed(lambda p=path: session.open(base + p, timeout=30).read())
-                    mine.append(ms)
+                for path in paths:
+                    mine.append(timed(lambda p=path: read(session, p))[1])
             except (urllib.error.URLError, OSError):
                 failed += 1
         with lock:
@@ -260,7 +228,7 @@ def mixed(args, url: str, env: dict) -> None:
         sessions = [pws_session(base, LOGINS[i % len(LOGINS)]) for i in range(args.clients)]
         writers = {i: equipment for i in range(args.clients) if i % len(LOGINS) == 2}
         drive(base, sessions, PWS_MIX, WARM_UP)
-        result = drive_mixed(base, sessions, writers, args.seconds)
+        result = drive(base, sessions, PWS_MIX, args.seconds, writers)
     finally:
         stop(process)
     print(f"\ngunicorn {WORKERS} sync workers, {args.clients} sessions ({len(writers)} opening calls), "
