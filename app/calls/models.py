@@ -62,6 +62,9 @@ class ServiceCall(IdMixin, TimestampMixin, Versioned, Model):
     defect_type = relationship("DefectType")
     technician = relationship("Technician")
     __property_columns__ = {"display_number": ("id", "erp_id")}
+    # Not stored: what opening the call decided for its contact (app.notifications.contacts:
+    # known, sent, limited), for the opener's screen.
+    contact_confirmation = None
 
     @property
     def display_number(self) -> str:

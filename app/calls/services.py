@@ -31,7 +31,7 @@ from app.core.db import db, utcnow
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import Principal, check_references, get_scoped
 from app.feed.changes import record_change
-from app.notifications.contacts import ask_confirmation, is_known
+from app.notifications.contacts import ask_confirmation, normalized
 from app.notifications.outbox import Recipient, queue_email
 from app.notifications.recipients import account_holders, contact_copy, readers
 
@@ -295,7 +295,7 @@ def open_call(*, equipment: Equipment | None, defect_type_id: int | None, descri
     call = ServiceCall(
         company_id=owner.company_id, client_id=owner.client_id, equipment=equipment,
         contract_id=contract.id if contract is not None else None,
-        service_address=(service_address or "").strip()[:200] or None,
+        service_address=(service_address or "").strip() or None,
         defect_type=defect, opened_by_id=opener_id, status=status, opened_at=now,
         sla_paused_at=now if status in CallStatus.PAUSED else None,
         sla_hours=sla_hours, sla_paused_seconds=0, description=description,
@@ -312,7 +312,7 @@ def open_call(*, equipment: Equipment | None, defect_type_id: int | None, descri
     record_change("service_order", "create", web_id=call.id, company_id=call.company_id,
                   data=call_feed_data(call))
     tell_call_opened(call)
-    ask_confirmation(call, opener_id)
+    call.contact_confirmation = ask_confirmation(call, opener_id)
     return call
 
 
@@ -520,14 +520,16 @@ def post_pre_service_message(call: ServiceCall, *, author: Principal | None, bod
         queue_email("pre_service_answer", readers("pre_service_answer", call, context=thread), context)
         return message
     recipients = readers("pre_service_message", call, context=thread)
-    contact = (call.contact_email or "").strip().lower()
-    if contact and contact not in {r.address.lower() for r in recipients} and is_known(call.client_id, contact):
+    contact = normalized(call.contact_email)
+    copy = [] if contact in {r.address.lower() for r in recipients} else contact_copy(
+        "pre_service_message", call, {"for_contact": True}, address=contact)
+    if copy:
         # The contact may have no login: his link opens this call's thread alone, for a while.
         token, message.link_token_hash = tokens.new_token()
         message.link_email = contact
         message.link_expires_at = now + timedelta(days=current_app.config["PWS_PRE_SERVICE_LINK_DAYS"])
-        recipients += contact_copy("pre_service_message", call,
-                                   {"url": contact_thread_url(token), "for_contact": True}, address=contact)
+        copy[0].context["url"] = contact_thread_url(token)
+        recipients += copy
     queue_email("pre_service_message", recipients, context)
     return message
 

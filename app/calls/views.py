@@ -36,7 +36,7 @@ from app.core.search import starts_with
 from app.core.tokens import TokenGone
 from app.core.errors import Refused
 from app.core.views import PortalBaseView, PortalModelView, ScopedInterface, max_page_size
-from app.notifications.contacts import is_known
+from app.notifications import contacts
 
 READ_WRITE = ["can_read", "can_write"]
 TABS = ("detalhes", "pre-atendimento", "historico", "anexos")
@@ -223,7 +223,7 @@ class CallOpenView(PortalBaseView):
                     url_for("CallView.show", pk=call.id) if shown else url_for(".open"))
                 db.session.commit()
                 flash(_("Chamado Nº %(number)s aberto com sucesso.", number=call.id), "success")
-                if call.contact_email and not is_known(call.client_id, call.contact_email):
+                if call.contact_confirmation != contacts.KNOWN:
                     flash(_("O e-mail do contato não é conhecido para este cliente: enviamos a ele um pedido "
                             "de confirmação, e ele passa a receber os e-mails do chamado depois de "
                             "confirmar."), "info")
