@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.roles import ADMIN, LOGISTICS_OPERATOR, TECHNICIAN
 from app.calls.models import CallStatus, PartsRequest, PartsRequestItem, ServiceCall
@@ -67,9 +68,12 @@ def parts_for(call: ServiceCall) -> list[Part]:
 
 
 def requests_of(call_id: int) -> list[PartsRequest]:
+    """A call's parts requests, newest first, with their items and technician (one page, the
+    app's answer and the call page read them whole)."""
     return list(db.session.execute(
         select(PartsRequest).where(PartsRequest.call_id == call_id)
-        .order_by(PartsRequest.requested_at.desc(), PartsRequest.id.desc())).scalars())
+        .options(selectinload(PartsRequest.items), joinedload(PartsRequest.technician))
+        .order_by(PartsRequest.requested_at.desc(), PartsRequest.id.desc())).unique().scalars())
 
 
 def _lines(call: ServiceCall, wanted: list[RequestedPart]) -> list[PartsRequestItem]:

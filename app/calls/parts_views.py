@@ -142,10 +142,7 @@ def _user_names(rows) -> dict[int, str]:
 
 def call_parts_context(call_id: int) -> dict:
     """What the call page shows of its parts requests (section Peças solicitadas)."""
-    rows = db.session.execute(
-        select(PartsRequest).where(PartsRequest.call_id == call_id)
-        .options(selectinload(PartsRequest.items), joinedload(PartsRequest.technician))
-        .order_by(PartsRequest.requested_at.desc(), PartsRequest.id.desc())).unique().scalars().all()
+    rows = parts.requests_of(call_id)
     principal = current_principal()
     return {"parts_requests": rows, "parts_names": _user_names(rows),
             "can_request_parts": principal.profile in parts.REQUESTERS,
