@@ -12,16 +12,13 @@ from markupsafe import escape
 from app.catalog.models import Equipment
 from app.core.db import db
 from app.core.scoping import current_principal, get_scoped
+from app.core.numbers import format_integer
 from app.core.timefmt import format_date, format_datetime
 from app.core.views import PortalBaseView
 from app.supplies.models import MeterReading
 from app.supplies.services import MAX_COUNTER, SupplyError, client_reading, readings_of
 
 WIDTH, HEIGHT, PAD = 480, 140, 28
-
-
-def _number(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
 
 
 def chart_svg(readings: list[MeterReading]) -> str:
@@ -46,7 +43,7 @@ def chart_svg(readings: list[MeterReading]) -> str:
     points = " ".join(point(t, v) for t, v in zip(times, values))
     dots = "".join(
         f'<circle cx="{p.split(",")[0]}" cy="{p.split(",")[1]}" r="3" fill="#1d4f91">'
-        f"<title>{escape(format_datetime(r.read_at))}: {_number(r.counter)} "
+        f"<title>{escape(format_datetime(r.read_at))}: {format_integer(r.counter)} "
         f"({escape(str(MeterReading.SOURCE_LABELS.get(r.source, r.source)))})</title></circle>"
         for p, r in zip(points.split(" "), readings))
     first, last = readings[0], readings[-1]
@@ -54,9 +51,9 @@ def chart_svg(readings: list[MeterReading]) -> str:
             f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" stroke="#ccc"/>'
             f'<polyline points="{points}" fill="none" stroke="#1d4f91" stroke-width="2"/>{dots}'
             f'<text x="{PAD}" y="{HEIGHT - 8}" fill="#555">{escape(format_date(first.read_at))}: '
-            f"{_number(first.counter)}</text>"
+            f"{format_integer(first.counter)}</text>"
             f'<text x="{WIDTH - PAD}" y="{PAD - 10}" text-anchor="end" fill="#555">'
-            f"{escape(format_date(last.read_at))}: {_number(last.counter)}</text></svg>")
+            f"{escape(format_date(last.read_at))}: {format_integer(last.counter)}</text></svg>")
 
 
 class MeterChartView(PortalBaseView):
@@ -105,7 +102,7 @@ class MeterReadingView(PortalBaseView):
                 flash(str(error), "danger")
             else:
                 db.session.commit()
-                flash(_("Contador %(counter)s registrado.", counter=_number(int(raw))), "success")
+                flash(_("Contador %(counter)s registrado.", counter=format_integer(int(raw))), "success")
         return redirect(url_for("EquipmentView.show", pk=equipment.id))
 
 
