@@ -90,32 +90,40 @@ def test_period_uses_sao_paulo_dates(app, db_ctx, desk):
     assert links(listing(client, de="2026-11-11")) == []
 
 
-def test_sort_by_status_and_dates(app, db_ctx, desk):
+def test_sorts_by_dates_and_deadline(app, db_ctx, desk):
     with db_ctx() as session:
         ours = session.get(Client, desk.client)
         made = {status: f.call(ours, status=status, opened_at=datetime(2026, 11, 1 + i, 12),
                                priority_due=datetime(2026, 11, 20 - i, 12)).id
                 for i, status in enumerate(["O", "A", "P", "E"])}
     client = as_user(app, desk.users[CALLS_OPERATOR])
-    assert links(listing(client, ordem="status")) == [made[s] for s in "AEPO"]
-    assert links(listing(client, ordem="-status")) == [made[s] for s in "OPEA"]
     assert links(listing(client, ordem="abertura")) == [made[s] for s in "OAPE"]
     assert links(listing(client)) == [made[s] for s in "EPAO"]
-    assert links(listing(client, ordem="prazo")) == [made[s] for s in "EPAO"]
+    assert links(listing(client, ordem="prazo")) == [made[s] for s in "EPA"]
+    assert links(listing(client, ordem="prazo", status="O")) == [made["O"]]
 
 
-def test_nearest_deadlines_leave_closed_calls_and_calls_without_deadline_last(app, db_ctx, desk):
+def test_status_order_is_not_offered_the_status_filter_is(app, db_ctx, desk):
+    """No index serves "status then date" across every company at a million calls: the list
+    offers the status filter with the date order instead, and says so."""
+    client = as_user(app, desk.users[CALLS_OPERATOR])
+    assert client.get("/chamados/list/?ordem=status").status_code == 400
+    page = listing(client)
+    assert "ordem=status" not in page and "ordem=-status" not in page
+    assert "escolha-o no filtro" in page
+
+
+def test_by_deadline_only_calls_with_one_in_an_open_status(app, db_ctx, desk):
     with db_ctx() as session:
         ours = session.get(Client, desk.client)
         made = {status: f.call(ours, status=status, opened_at=datetime(2026, 11, 1, 12),
                                priority_due=datetime(2026, 11, 10 + i, 12)).id
                 for i, status in enumerate(["O", "C", "T", "A", "E"])}
-        no_deadline = f.call(ours, status="M", opened_at=datetime(2026, 11, 1, 12)).id
+        f.call(ours, status="M", opened_at=datetime(2026, 11, 1, 12))  # no deadline
     client = as_user(app, desk.users[CALLS_OPERATOR])
-    assert links(listing(client, ordem="prazo")) == [made["A"], made["E"], no_deadline,
-                                                     made["O"], made["C"], made["T"]]
-    assert links(listing(client, ordem="-prazo")) == [made["E"], made["A"], no_deadline,
-                                                      made["T"], made["C"], made["O"]]
+    assert links(listing(client, ordem="prazo")) == [made["A"], made["E"]]
+    assert links(listing(client, ordem="-prazo")) == [made["E"], made["A"]]
+    assert links(listing(client, ordem="-prazo", status="C")) == [made["C"]]
 
 
 def test_pagination_text(app, db_ctx, desk):

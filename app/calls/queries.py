@@ -22,12 +22,21 @@ from app.core.search import starts_with
 from app.core.timefmt import local_midnight_utc
 from app.core.views import page_number
 
-# Sort by status in the order of the flow, not alphabetically.
-STATUS_ORDER = {status: index for index, status in enumerate(
-    (CallStatus.OPEN, CallStatus.DISPATCHED, CallStatus.MAINTENANCE, CallStatus.PENDING,
-     CallStatus.LOGISTICS, CallStatus.STOCK, CallStatus.ATTENDED, CallStatus.CONCLUDED,
-     CallStatus.CANCELLED))}
-SORTS = ("-abertura", "abertura", "status", "-status", "prazo", "-prazo")
+# Every order the list offers is one an index serves within the filters (docs/performance.md):
+# the date of opening, and the deadline of the calls that have one in a status (the chosen one,
+# else the open ones). "Status then date" across every company is not offered: at a million
+# calls no index serves it; the status filter with the date order shows the same rows.
+SORTS = ("-abertura", "abertura", "prazo", "-prazo")
+SORT_COLUMNS = {"abertura": ServiceCall.opened_at, "prazo": ServiceCall.priority_due}
+OPEN_STATUSES = tuple(status for status in CallStatus.ALL if status not in CallStatus.CLOSED)
+# Prefix filters: the searched table's index finds its few rows first, then the calls of those
+# rows through the call's (column, opened_at) index; never a scan of the calls ordered by date.
+PREFIX_FILTERS = {
+    "serie": (Equipment, ("serial", "asset_tag"), ServiceCall.equipment_id),
+    "contrato": (Contract, ("number",), ServiceCall.contract_id),
+    "tecnico": (Technician, ("name",), ServiceCall.technician_id),
+    "cliente": (Client, ("name", "trade_name"), ServiceCall.client_id),
+}
 
 
 @dataclass
@@ -141,39 +150,32 @@ def shown_call(pk: int):
     return db.session.execute(scoped(_SHOWN_CALL, ServiceCall), {"call_id": pk}).first()
 
 
-def _counted_calls(search: CallSearch):
-    """The ids of the matching calls: only the relations a filter names are joined."""
-    stmt = select(ServiceCall.id)
-    if search.serie:
-        stmt = stmt.join(ServiceCall.equipment)
-    if search.contrato:
-        stmt = stmt.join(ServiceCall.contract)
-    if search.tecnico:
-        stmt = stmt.join(ServiceCall.technician)
-    if search.cliente:
-        stmt = stmt.join(ServiceCall.client)
-    return stmt
+def _matching_keys(search: CallSearch) -> list:
+    """For each prefix filter typed, the call column IN the ids its searched table's index finds
+    (one statement each): no join, so the calls' own indexes serve the order."""
+    conditions = []
+    for name, (model, columns, call_column) in PREFIX_FILTERS.items():
+        value = getattr(search, name)
+        if value:
+            ids = db.session.execute(select(model.id).where(
+                or_(*(starts_with(getattr(model, column), value) for column in columns)))).scalars().all()
+            conditions.append(call_column.in_(ids))
+    return conditions
 
 
 def _conditions(search: CallSearch) -> list:
-    conditions = []
+    conditions = _matching_keys(search)
     if search.numero:
         by_number = [ServiceCall.erp_id == search.numero]
         if search.numero.isdigit() and len(search.numero) < 10:
             by_number.append(ServiceCall.id == int(search.numero))
         conditions.append(or_(*by_number))
-    if search.serie:
-        conditions.append(or_(starts_with(Equipment.serial, search.serie),
-                              starts_with(Equipment.asset_tag, search.serie)))
-    if search.contrato:
-        conditions.append(starts_with(Contract.number, search.contrato))
-    if search.tecnico:
-        conditions.append(starts_with(Technician.name, search.tecnico))
-    if search.cliente:
-        conditions.append(or_(starts_with(Client.name, search.cliente),
-                              starts_with(Client.trade_name, search.cliente)))
     if search.status:
         conditions.append(ServiceCall.status == search.status)
+    elif search.ordem.lstrip("-") == "prazo":
+        conditions.append(ServiceCall.status.in_(OPEN_STATUSES))
+    if search.ordem.lstrip("-") == "prazo":
+        conditions.append(ServiceCall.priority_due.is_not(None))
     if search.de:
         conditions.append(ServiceCall.opened_at >= local_midnight_utc(search.de))
     if search.ate:
@@ -182,19 +184,11 @@ def _conditions(search: CallSearch) -> list:
 
 
 def _ordering(sort: str) -> list:
-    """The sort; by prazo (either way) the open calls with a deadline come first, then those
-    without one, and closed calls last: their deadline no longer needs anyone."""
-    status_rank = case(STATUS_ORDER, value=ServiceCall.status)
-    columns = {"abertura": [ServiceCall.opened_at], "status": [status_rank, ServiceCall.opened_at],
-               "prazo": [ServiceCall.priority_due]}
+    """The sort column, then the id: equal dates keep one order from page to page. By prazo the
+    list holds the calls with a deadline in the chosen status (else the open ones)."""
     descending = sort.startswith("-")
-    chosen = columns[sort.lstrip("-")] + [ServiceCall.id]
-    ordering = [column.desc() if descending else column.asc() for column in chosen]
-    if sort.lstrip("-") == "prazo":
-        closed_last = case((ServiceCall.status.in_(CallStatus.CLOSED), 2),
-                           (ServiceCall.priority_due.is_(None), 1), else_=0)
-        ordering.insert(0, closed_last.asc())
-    return ordering
+    return [column.desc() if descending else column.asc()
+            for column in (SORT_COLUMNS[sort.lstrip("-")], ServiceCall.id)]
 
 
 def search_calls(search: CallSearch, page_size: int) -> Page:
@@ -204,7 +198,7 @@ def search_calls(search: CallSearch, page_size: int) -> Page:
     then joins what the page shows: a filter matching tens of thousands of calls (a
     technician's name, a série prefix) sorts narrow rows, not every joined column.
     """
-    matching = scoped(_counted_calls(search).where(*_conditions(search)), ServiceCall)
+    matching = scoped(select(ServiceCall.id).where(*_conditions(search)), ServiceCall)
     cap = current_app.config["PWS_COUNT_CAP"]
     keys = matching.limit(cap + 1).subquery()
     total = db.session.execute(select(func.count()).select_from(keys)).scalar_one()

@@ -44,7 +44,7 @@ class CompanyView(MasterDataView):
 
 class ClientView(MasterDataView):
     route_base = "/clientes"
-    datamodel = ScopedInterface(Client)
+    datamodel = ScopedInterface(Client, page_by_keys=True)
     class_permission_name = "Client"
     list_title = show_title = _l("Clientes")
     list_columns = ["erp_id", "trade_name", "name", "cnpj_cpf", "city", "state", "company", "active"]
@@ -90,7 +90,7 @@ def label_link(equipment_id) -> Markup | str:
 
 class EquipmentView(MasterDataView):
     route_base = "/equipamentos"
-    datamodel = ScopedInterface(Equipment)
+    datamodel = ScopedInterface(Equipment, page_by_keys=True)
     class_permission_name = "Equipment"
     list_title = show_title = _l("Equipamentos")
     show_template = "catalog/equipment_show.html"

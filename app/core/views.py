@@ -134,7 +134,7 @@ class ScopedInterface(SQLAInterface):
                                  select_columns, outer_default_load)
         total = select(func.count()).select_from(
             self._capped_keys(self.session.query(self.obj), filters)).scalar_subquery()
-        if self.page_by_keys and self.listed_rows is not None and "." not in order_column:
+        if self.page_by_keys and "." not in order_column:
             return self._page_by_keys(filters, order_column, order_direction, page, page_size, total)
         if self.listed_rows is None:
             rows = self.apply_all(self.session.query(self.obj), filters, order_column, order_direction,
@@ -150,16 +150,37 @@ class ScopedInterface(SQLAInterface):
 
     def _page_by_keys(self, filters, order_column, order_direction, page, page_size, total):
         """The page's primary keys (with the capped count), then their listed columns: a deep
-        page walks a narrow index instead of whole rows (an outbox row carries its bodies)."""
+        page walks a narrow index instead of whole rows (an outbox row carries its bodies).
+
+        Offsets never pass the count cap (the list shows no page beyond it). The last page of
+        a capped list ("última", past the cap) is the first page of the reverse order: the
+        oldest rows, read from the other end of the same index, shown in the list's order."""
         pk = self.obj.__mapper__.primary_key[0]
+        reverse = self._past_the_cap(filters, page, page_size)
+        if reverse:
+            page, order_direction = 0, "asc" if order_direction == "desc" else "desc"
+            order_column = order_column or pk.key
         keys = self._apply_inner_all(self.session.query(pk), filters, order_column, order_direction,
                                      page, page_size, aliases_mapping={}).add_columns(total).all()
+        if reverse:
+            keys.reverse()
         if not keys:
             return self.query_count(self.session.query(self.obj), filters), []
         position = {row[0]: n for n, row in enumerate(keys)}
-        rows = self.listed_rows.query(self.session).filter(pk.in_(position)).all()
-        items = sorted(self.listed_rows.items(rows), key=lambda item: position[getattr(item, pk.key)])
+        if self.listed_rows is None:
+            items = self.apply_all(self.session.query(self.obj)).filter(pk.in_(position)).all()
+        else:
+            items = self.listed_rows.items(self.listed_rows.query(self.session).filter(pk.in_(position)).all())
+        items.sort(key=lambda item: position[getattr(item, pk.key)])
         return keys[0][-1], items
+
+    def _past_the_cap(self, filters, page, page_size) -> bool:
+        """Whether this page starts at or past PWS_COUNT_CAP rows of a list holding more: the
+        capped count (one statement more) is read only for such a page."""
+        cap = current_app.config["PWS_COUNT_CAP"]
+        if not page or not page_size or page * page_size < cap:
+            return False
+        return self.query_count(self.session.query(self.obj), filters) > cap
 
     def apply_all(self, query, *args, **kwargs):
         query = super().apply_all(query, *args, **kwargs)

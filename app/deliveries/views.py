@@ -75,7 +75,7 @@ class DeliveryView(FilterFormMixin, PortalModelView):
         "client": [related_text("client_id", Client, "name", "trade_name", name=_l("Cliente")),
                    related_text("client_id", Client, "city", name=_l("Cidade"))],
         "issued_at": [FilterLocalDateFrom, FilterLocalDateUntil],
-    })
+    }, page_by_keys=True)
     class_permission_name = "Delivery"
     base_permissions = ["can_read", "can_write"]
     method_permission_name = {**PortalModelView.method_permission_name, "confirm": "write",

@@ -75,7 +75,7 @@ class AttendanceView(PortalModelView):
     """Atendimentos – APP: the list with the manual's filters, Ver, Imprimir, Compartilhar."""
 
     route_base = "/atendimentos"
-    datamodel = AttendanceInterface(Attendance)
+    datamodel = AttendanceInterface(Attendance, page_by_keys=True)
     class_permission_name = "Attendance"
     base_permissions = ["can_read", "can_write"]
     method_permission_name = {**READ_WRITE_METHODS, "imprimir": "read", "foto": "read",

@@ -70,7 +70,7 @@ class SupplyRequestView(FilterFormMixin, PortalModelView):
         "client": [related_text("client_id", Client, "name", "trade_name", name=_l("Cliente")),
                    related_text("client_id", Client, "city", name=_l("Cidade"))],
         "requested_at": [FilterLocalDateFrom, FilterLocalDateUntil],
-    })
+    }, page_by_keys=True)
     class_permission_name = "SupplyRequest"
     base_permissions = ["can_read", "can_write"]
     exclude_route_methods = PortalModelView.exclude_route_methods | {

@@ -58,7 +58,7 @@ def build(ids, users):
 
 ROUTES = {
     ("GET", "/chamados/list/"): allow(*CALL_READERS),
-    ("GET", "/chamados/list/?status=L&ordem=status"): allow(*CALL_READERS),
+    ("GET", "/chamados/list/?status=L&ordem=prazo"): allow(*CALL_READERS),
     ("GET", "/chamados/show/{call}"): allow(*CALL_READERS),
     ("GET", "/chamados/show/{call_open}?aba=pre-atendimento"): allow(
         *OPENERS, **{LOGISTICS_OPERATOR: 404}),  # a call in A is outside his scope
