@@ -13,7 +13,7 @@ class BillingFile(IdMixin, Model):
     __tablename__ = "billing_file"
     __changelog__ = Tracked(label=_l("Arquivo de faturamento"))
     __scope__ = Scope(company="company_id", client="client_id", withdrawn="removed_at")
-    company_id = Column(Integer, ForeignKey("company.id"), nullable=False, index=True)
+    company_id = Column(Integer, ForeignKey("company.id"), nullable=False)
     client_id = Column(Integer, ForeignKey("client.id"), nullable=False)
     contract_id = Column(Integer, ForeignKey("contract.id"))
     month = Column(SmallInteger, nullable=False)
@@ -43,6 +43,9 @@ Index("ix_billing_file_company_uploaded", BillingFile.company_id, BillingFile.up
 Index("ix_billing_file_client_uploaded", BillingFile.client_id, BillingFile.company_id, BillingFile.uploaded_at)
 Index("ix_billing_file_period", BillingFile.year, BillingFile.month, BillingFile.uploaded_at)
 Index("ix_billing_file_name", BillingFile.original_name)
+Index("ix_billing_file_company_period", BillingFile.company_id, BillingFile.year, BillingFile.month)
+Index("ix_billing_file_company_name", BillingFile.company_id, BillingFile.original_name)
+Index("ix_billing_file_client_name", BillingFile.client_id, BillingFile.original_name)
 
 
 class BillingDownload(IdMixin, Model):

@@ -35,8 +35,8 @@ class ServiceCall(IdMixin, TimestampMixin, Versioned, Model):
     erp_id = Column(exact_string(40), unique=True)
     company_id = Column(Integer, ForeignKey("company.id"), nullable=False)
     client_id = Column(Integer, ForeignKey("client.id"), nullable=False)
-    equipment_id = Column(Integer, ForeignKey("equipment.id"), index=True)
-    contract_id = Column(Integer, ForeignKey("contract.id"), index=True)
+    equipment_id = Column(Integer, ForeignKey("equipment.id"))
+    contract_id = Column(Integer, ForeignKey("contract.id"))
     defect_type_id = Column(Integer, ForeignKey("defect_type.id"))
     technician_id = Column(Integer, ForeignKey("technician.id"))
     opened_by_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
@@ -83,6 +83,15 @@ Index("ix_service_call_technician_opened", ServiceCall.technician_id, ServiceCal
 # Staff who see every company (or all of several) read the newest calls without a scope column.
 Index("ix_service_call_opened", ServiceCall.opened_at)
 # "Técnico começa com" for staff of several companies: the scope is checked in the index.
+# The calls of the few equipment or contracts a série / contrato prefix finds, newest first.
+Index("ix_service_call_equipment_opened", ServiceCall.equipment_id, ServiceCall.opened_at)
+Index("ix_service_call_contract_opened", ServiceCall.contract_id, ServiceCall.opened_at)
+# By prazo: the calls of a status (or of the open ones) by deadline.
+Index("ix_service_call_status_due", ServiceCall.status, ServiceCall.priority_due)
+Index("ix_service_call_company_status_due", ServiceCall.company_id, ServiceCall.status, ServiceCall.priority_due)
+Index("ix_service_call_client_status_due", ServiceCall.client_id, ServiceCall.status, ServiceCall.priority_due)
+Index("ix_service_call_technician_status_due", ServiceCall.technician_id, ServiceCall.status,
+      ServiceCall.priority_due)
 Index("ix_service_call_technician_company_opened", ServiceCall.technician_id, ServiceCall.company_id,
       ServiceCall.opened_at)
 

@@ -163,6 +163,18 @@ def _matching_keys(search: CallSearch) -> list:
     return conditions
 
 
+def sort_plans() -> dict[str, dict[str, dict[str, str | None]]]:
+    """Each order the list offers, alone and under each prefix filter, with the index serving
+    it per scope column (app.core.views.sort_plan); a test requires one everywhere."""
+    from app.core.views import sort_plan
+
+    always = {"abertura": (), "prazo": ("status",)}
+    return {sort: {filter_name: sort_plan(ServiceCall, column.key, leading=(*always[sort], *extra))
+                   for filter_name, extra in [("", ())] + [
+                       (name, (call_column.key,)) for name, (_m, _c, call_column) in PREFIX_FILTERS.items()]}
+            for sort, column in SORT_COLUMNS.items()}
+
+
 def _conditions(search: CallSearch) -> list:
     conditions = _matching_keys(search)
     if search.numero:

@@ -40,7 +40,7 @@ class Client(IdMixin, ErpMixin, TimestampMixin, Model):
 
     __tablename__ = "client"
     __scope__ = Scope(company="company_id", client="id")
-    company_id = Column(Integer, ForeignKey("company.id"), nullable=False, index=True)
+    company_id = Column(Integer, ForeignKey("company.id"), nullable=False)
     parent_id = Column(Integer, ForeignKey("client.id"), index=True)
     name = Column(String(150), nullable=False, index=True)
     trade_name = Column(String(150), index=True)
@@ -143,7 +143,7 @@ class Equipment(IdMixin, ErpMixin, TimestampMixin, Model):
     serial = Column(String(60), nullable=False, index=True)
     asset_tag = Column(String(60), index=True)
     model_id = Column(Integer, ForeignKey("equipment_model.id"), nullable=False, index=True)
-    company_id = Column(Integer, ForeignKey("company.id"), nullable=False, index=True)
+    company_id = Column(Integer, ForeignKey("company.id"), nullable=False)
     client_id = Column(Integer, ForeignKey("client.id"), nullable=False, index=True)
     contract_id = Column(Integer, ForeignKey("contract.id"), index=True)
     department = Column(String(120))
@@ -204,4 +204,8 @@ class Carrier(IdMixin, ErpMixin, TimestampMixin, Model):
         return self.name
 
 
+# Each list sort within each scope column (app.core.views.sort_plan).
+Index("ix_client_company_name", Client.company_id, Client.name)
+Index("ix_client_company_trade_name", Client.company_id, Client.trade_name)
 Index("ix_equipment_client_serial", Equipment.client_id, Equipment.serial)
+Index("ix_equipment_company_serial", Equipment.company_id, Equipment.serial)

@@ -51,6 +51,7 @@ class ClientView(MasterDataView):
     show_columns = ["erp_id", "name", "trade_name", "cnpj_cpf", "company", "parent", "address",
                     "district", "zip", "city", "state", "contact_name", "phone", "email", "active"]
     search_columns = ["erp_id", "name", "trade_name", "cnpj_cpf", "city", "state"]
+    order_columns = ["name", "trade_name"]
     base_order = ("name", "asc")
     label_columns = {**COMMON_LABELS, "cnpj_cpf": _l("CNPJ/CPF"), "parent": _l("Matriz"),
                      "address": _l("Endereço"), "district": _l("Bairro"), "zip": _l("CEP"),
@@ -99,6 +100,8 @@ class EquipmentView(MasterDataView):
     show_columns = ["serial", "asset_tag", "model", "client", "company", "contract", "department",
                     "location", "city", "state", "erp_id", "active"]
     search_columns = ["serial", "asset_tag", "department", "location", "city", "state"]
+    order_columns = ["serial"]
+    base_order = ("serial", "asc")
     label_columns = {**COMMON_LABELS, "serial": _l("Série"), "asset_tag": _l("Patrimônio"),
                      "department": _l("Departamento"), "location": _l("Local de Instalação"),
                      "id": _l("Etiqueta")}

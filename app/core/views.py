@@ -175,10 +175,10 @@ class ScopedInterface(SQLAInterface):
         return keys[0][-1], items
 
     def _past_the_cap(self, filters, page, page_size) -> bool:
-        """Whether this page starts at or past PWS_COUNT_CAP rows of a list holding more: the
-        capped count (one statement more) is read only for such a page."""
+        """Whether this page ends past PWS_COUNT_CAP rows of a list holding more (the last page
+        the capped count offers): the count (one statement more) is read only for such a page."""
         cap = current_app.config["PWS_COUNT_CAP"]
-        if not page or not page_size or page * page_size < cap:
+        if not page or not page_size or (page + 1) * page_size <= cap:
             return False
         return self.query_count(self.session.query(self.obj), filters) > cap
 
@@ -250,6 +250,57 @@ def _value_reader(column: str):
         return value.value if isinstance(value, enum.Enum) else value
 
     return read
+
+
+# The scope columns that narrow a list to one value per user (or a few): each sort a big list
+# offers needs an index led by each of them, and one for the users who see every row.
+SORT_SCOPES = ("company", "client", "technician", "carrier")
+
+
+def sort_plan(model, column: str, leading: tuple[str, ...] = ()) -> dict[str, str | None]:
+    """Which index serves a list of ``model`` ordered by ``column`` for each way its scope
+    narrows it: ``""`` (every row: the sort column first) and each scope column of SORT_SCOPES
+    the model declares (that column first). Columns in ``leading`` (a filter the list always
+    has, as the calls by prazo have their status) and other scope columns may come before the
+    sort column. None where no index serves the order (then MariaDB sorts the scope's rows).
+    A sort by the primary key is served by any index led by the scope column (InnoDB ends every
+    index with the primary key); narrowed to its own primary key (a client user's clients) a
+    list holds a few rows and needs no index."""
+    scope = model.__scope__
+    scope_columns = {getattr(scope, name) for name in SORT_SCOPES if getattr(scope, name)}
+    pk = model.__mapper__.primary_key[0].key
+    indexes = [(index.name, [c.key for c in index.columns]) for index in model.__table__.indexes
+               if index.dialect_options["mysql"].get("prefix") != "FULLTEXT"]
+    indexes.append(("PRIMARY", [pk]))
+
+    def served(first: str | None) -> str | None:
+        """The index led by ``first`` (any, for None) serving the order, the one using the most
+        of the list's equalities first."""
+        if first == pk:
+            return "PRIMARY"
+        found = []
+        for name, columns in indexes:
+            if first is not None and columns[0] != first:
+                continue
+            head = columns[1:] if first is not None else columns
+            if column == pk and first is not None:
+                return name
+            before = (scope_columns if first is not None else set()) | set(leading)
+            if column in head and set(head[:head.index(column)]) <= before:
+                found.append((-head.index(column), name))
+        return min(found)[1] if found else None
+
+    plan = {"": served(None)}
+    for name in SORT_SCOPES:
+        if getattr(scope, name):
+            plan[name] = served(getattr(scope, name))
+    return plan
+
+
+def list_sort_plans(view) -> dict[str, dict[str, str | None]]:
+    """A generated list's sorts (its order columns and its default order) and their plans."""
+    columns = [*(view.order_columns or ()), *((view.base_order or ())[:1])]
+    return {column: sort_plan(view.datamodel.obj, column) for column in dict.fromkeys(columns)}
 
 
 class PortalListWidget(ListWidget):

@@ -89,7 +89,7 @@ class DeliveryView(FilterFormMixin, PortalModelView):
     show_title = _l("Entrega da NF")
     list_columns = ["id", "number", "series", "issued_at", "client.display_name", "client.address",
                     "client.district", "client.city_uf", "carrier.name", "total", "delivery"]
-    order_columns = ["issued_at", "number"]
+    order_columns = ["issued_at"]
     base_order = ("issued_at", "asc")
     label_columns = {"issued_at": _l("Emissão"), "number": _l("Nº NF")}
     filter_fields = (

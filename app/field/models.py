@@ -16,7 +16,7 @@ class Attendance(IdMixin, TimestampMixin, Model):
     IN_PROGRESS, CONCLUDED, CANCELLED = "in_progress", "concluded", "cancelled"
     client_uid = Column(exact_string(64), unique=True, nullable=False)
     call_id = Column(Integer, ForeignKey("service_call.id"), nullable=False, index=True)
-    technician_id = Column(Integer, ForeignKey("technician.id"), nullable=False, index=True)
+    technician_id = Column(Integer, ForeignKey("technician.id"), nullable=False)
     status = Column(String(20), nullable=False, default=IN_PROGRESS)
     started_at = Column(DateTime, nullable=False, default=utcnow, index=True)
     finished_at = Column(DateTime)
@@ -47,6 +47,10 @@ class Attendance(IdMixin, TimestampMixin, Model):
             counters = [{"name": name, "value": value} for name, value in counters.items()]
         return [{"name": str(c.get("name") or ""), "value": int(c["value"])}
                 for c in counters if isinstance(c, dict) and isinstance(c.get("value"), (int, float))]
+
+
+# A technician's attendances, newest first (app.core.views.sort_plan).
+Index("ix_attendance_technician_started", Attendance.technician_id, Attendance.started_at)
 
 
 class AttendanceEvent(IdMixin, Model):

@@ -88,7 +88,7 @@ class AttendanceView(PortalModelView):
     show_title = _l("Atendimento")
     list_columns = ["technician.name", "status", "call.client.display_name", "call.display_number",
                     "started_at"]
-    order_columns = ["status", "started_at"]
+    order_columns = ["started_at"]
     search_columns = ["services", "notes"]
     base_order = ("started_at", "desc")
     formatters_columns = STATUS_FORMATTER
