@@ -13,6 +13,10 @@ p95 latency, SQL statements per request, the ratio PWS / lean.
 The sync rows create a token named ``benchmark-pages-…`` and push 100 clients with erp_id
 ``BENCH-…``; both are removed at the end.
 
+``--controls`` measures every control of every list instead (benchmarks/controls.py): each
+sort, filter and first/middle/last page, as each profile that sees the list, and prints the
+slowest 20 with the EXPLAIN of their slowest statement.
+
 ``--heavy`` measures the pages of the heavy shapes that ``benchmarks/heavy.py`` adds (E-mails
 enviados, deep billing pages, the long-thread call) instead of the usual ones; when the change
 feed has entries waiting for their number, it first reads the whole backlog as the ERP would
@@ -36,7 +40,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from sqlalchemy import event, text  # noqa: E402
 
+import controls  # noqa: E402
 import lean  # noqa: E402
+from controls import percentile  # noqa: E402
 from app import create_app  # noqa: E402
 from app.core.db import db  # noqa: E402
 
@@ -51,11 +57,6 @@ LOGINS = {
     "faturamento": "faturamento@alimentosboavista.example",
 }
 BATCH_SIZE = 100
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 class Counter:
@@ -205,10 +206,17 @@ def main():
     parser.add_argument("--heavy", action="store_true", help="the heavy shapes of benchmarks/heavy.py")
     parser.add_argument("--common-words", action="store_true",
                         help="with --heavy: also search the outbox for words in many rows (slow)")
+    parser.add_argument("--controls", action="store_true",
+                        help="every list x sort x filter x page x profile (benchmarks/controls.py)")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
     app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     logging.getLogger("flask_appbuilder").setLevel(logging.ERROR)
+    if args.controls:
+        with app.app_context():
+            engine = db.engine
+        controls.run(app, engine, args.runs, args.only)
+        return
     lean_app = lean.create_lean_app(url, static_folder=str(ROOT / "app" / "static"))
     lean_engine = lean_app.extensions["lean_engine"]
     with app.app_context():

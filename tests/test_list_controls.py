@@ -1,6 +1,7 @@
 """Every sort a list offers has an index within each scope column, and deep pages of the big
 generated lists: page keys read alone, the last page of a capped list from the reverse order."""
 import re
+import sys
 
 import pytest
 
@@ -90,3 +91,37 @@ def test_deep_pages_keep_the_scope(app, clients_list):
     seen = page_rows(client) + page_rows(client, 1) + page_rows(client, 2)
     assert seen == ["T1", "T2", "T3", "T4", "T6", "T5"]
     assert "T9" not in seen
+
+
+def _controls_module():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "controls.py"
+    spec = importlib.util.spec_from_file_location("benchmark_controls", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_controls_benchmark_enumerates_every_list_sort_filter_and_reader(app):
+    """``benchmarks/pages.py --controls`` reads the views: every generated list, each of its sorts
+    both ways on three pages, each filter of its form, as each profile that may read it."""
+    controls = _controls_module()
+    enumerated = controls.enumerate_controls(app)
+    seen = {(c.list, c.control, c.profile, c.page) for c in enumerated}
+    for view in controls.generated_lists(app):
+        name = type(view).__name__
+        for profile in controls.readers(view.class_permission_name):
+            for column in list_sort_plans(view):
+                for page in ("first", "middle", "last"):
+                    assert (name, f"sort {column} desc", profile, page) in seen
+            assert sum(1 for c in seen if c[0] == name and c[1].startswith("filter ") and c[2] == profile) \
+                == len(controls._filter_args(view, {}))
+    assert {type(view).__name__ for view in controls.generated_lists(app)} >= BIG_LISTS
+    from app.calls.queries import PREFIX_FILTERS, SORTS
+
+    calls = {c.control for c in enumerated if c.list == "CallView"}
+    assert {f"sort {sort}" for sort in SORTS} <= calls
+    assert all(any(control.startswith(f"filter {name}=") for control in calls) for name in PREFIX_FILTERS)
