@@ -260,7 +260,7 @@ def run(app, engine, runs: int, only: str | None = None, slowest: int = 20) -> N
     for median, p95, count, c in rows[:slowest]:
         print(f"| {c.list} | {c.control} | {c.profile} | {c.page} | {median:.1f} | {p95:.1f} | {count} |")
     with engine.connect() as conn:
-        for _median, _p95, _count, c in rows[:slowest]:
+        for _median, _p95, _count, c in rows[:20]:
             _response, seen = statements.record(get, c.profile, c.url)
             elapsed, sql = max(seen, key=lambda item: item[0])
             print(f"\n-- {c.list} / {c.control} / {c.profile} / {c.page}: slowest statement {elapsed:.1f} ms\n{sql}")

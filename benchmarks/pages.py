@@ -208,6 +208,7 @@ def main():
                         help="with --heavy: also search the outbox for words in many rows (slow)")
     parser.add_argument("--controls", action="store_true",
                         help="every list x sort x filter x page x profile (benchmarks/controls.py)")
+    parser.add_argument("--slowest", type=int, default=20, help="with --controls: how many to print")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
     app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
@@ -215,7 +216,7 @@ def main():
     if args.controls:
         with app.app_context():
             engine = db.engine
-        controls.run(app, engine, args.runs, args.only)
+        controls.run(app, engine, args.runs, args.only, args.slowest)
         return
     lean_app = lean.create_lean_app(url, static_folder=str(ROOT / "app" / "static"))
     lean_engine = lean_app.extensions["lean_engine"]

@@ -77,15 +77,20 @@ class ServiceCall(IdMixin, TimestampMixin, Versioned, Model):
 
 # Scope column first, sort column last: every list is "my companies, newest first".
 Index("ix_service_call_company_opened", ServiceCall.company_id, ServiceCall.opened_at)
-Index("ix_service_call_client_opened", ServiceCall.client_id, ServiceCall.opened_at)
 Index("ix_service_call_status_opened", ServiceCall.status, ServiceCall.opened_at)
 Index("ix_service_call_technician_opened", ServiceCall.technician_id, ServiceCall.opened_at)
 # Staff who see every company (or all of several) read the newest calls without a scope column.
 Index("ix_service_call_opened", ServiceCall.opened_at)
 # "Técnico começa com" for staff of several companies: the scope is checked in the index.
-# The calls of the few equipment or contracts a série / contrato prefix finds, newest first.
-Index("ix_service_call_equipment_opened", ServiceCall.equipment_id, ServiceCall.opened_at)
-Index("ix_service_call_contract_opened", ServiceCall.contract_id, ServiceCall.opened_at)
+# The calls of the clients, equipment or contracts a prefix finds (app.calls.queries), with the
+# company scope checked in the index: thousands of matching calls are sorted from the index
+# alone, never read row by row (3 s against 20 ms for "CONSTRUTORA" at 1M calls).
+Index("ix_service_call_client_company_opened", ServiceCall.client_id, ServiceCall.company_id,
+      ServiceCall.opened_at)
+Index("ix_service_call_equipment_company_opened", ServiceCall.equipment_id, ServiceCall.company_id,
+      ServiceCall.opened_at)
+Index("ix_service_call_contract_company_opened", ServiceCall.contract_id, ServiceCall.company_id,
+      ServiceCall.opened_at)
 # By prazo: the calls of a status (or of the open ones) by deadline.
 Index("ix_service_call_status_due", ServiceCall.status, ServiceCall.priority_due)
 Index("ix_service_call_company_status_due", ServiceCall.company_id, ServiceCall.status, ServiceCall.priority_due)

@@ -13,8 +13,9 @@ depends_on = None
 
 # (table, index, columns); each replaced single-column index is led by the same column.
 CREATED = (
-    ("service_call", "ix_service_call_equipment_opened", ["equipment_id", "opened_at"]),
-    ("service_call", "ix_service_call_contract_opened", ["contract_id", "opened_at"]),
+    ("service_call", "ix_service_call_client_company_opened", ["client_id", "company_id", "opened_at"]),
+    ("service_call", "ix_service_call_equipment_company_opened", ["equipment_id", "company_id", "opened_at"]),
+    ("service_call", "ix_service_call_contract_company_opened", ["contract_id", "company_id", "opened_at"]),
     ("service_call", "ix_service_call_status_due", ["status", "priority_due"]),
     ("service_call", "ix_service_call_company_status_due", ["company_id", "status", "priority_due"]),
     ("service_call", "ix_service_call_client_status_due", ["client_id", "status", "priority_due"]),
@@ -31,6 +32,7 @@ CREATED = (
     ("billing_file", "ix_billing_file_client_name", ["client_id", "original_name"]),
 )
 REPLACED = (
+    ("service_call", "ix_service_call_client_opened", ["client_id", "opened_at"]),
     ("service_call", "ix_service_call_equipment_id", ["equipment_id"]),
     ("service_call", "ix_service_call_contract_id", ["contract_id"]),
     ("client", "ix_client_company_id", ["company_id"]),
