@@ -12,7 +12,7 @@ from tests import factories as f
 from tests.conftest import login
 
 
-CONTAINS = 2  # FAB's filters of a text column: Começa com, Termina com, Contém, …
+CONTAINS = 1  # a big list's text filters: Começa com, Contém (FULLTEXT), Igual a
 
 
 def _admin(app, db_ctx):

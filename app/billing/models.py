@@ -43,7 +43,6 @@ Index("ix_billing_file_company_uploaded", BillingFile.company_id, BillingFile.up
 Index("ix_billing_file_client_uploaded", BillingFile.client_id, BillingFile.company_id, BillingFile.uploaded_at)
 Index("ix_billing_file_period", BillingFile.year, BillingFile.month, BillingFile.uploaded_at)
 Index("ix_billing_file_name", BillingFile.original_name)
-Index("ix_billing_file_company_period", BillingFile.company_id, BillingFile.year, BillingFile.month)
 Index("ix_billing_file_company_name", BillingFile.company_id, BillingFile.original_name)
 Index("ix_billing_file_client_name", BillingFile.client_id, BillingFile.original_name)
 

@@ -57,7 +57,7 @@ class BillingFileView(FilterFormMixin, PortalModelView):
     list_columns = ["id", "original_name", "month", "year", "client.display_name", "contract.number",
                     "note", "uploaded_at", "size", "removed_at"]
     show_columns = ["original_name", "month", "year", "client", "contract", "note", "uploaded_at", "size"]
-    order_columns = ["uploaded_at", "year", "original_name"]
+    order_columns = ["uploaded_at", "original_name"]  # by year: the period filter
     base_order = ("uploaded_at", "desc")
     label_columns = {"original_name": _l("Arquivo"), "month": _l("Mês"), "year": _l("Ano"),
                      "client": _l("Cliente"), "contract": _l("Contrato"), "note": _l("Observação"),

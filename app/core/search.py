@@ -14,7 +14,7 @@ import re
 
 from flask_appbuilder.models.filters import Filters
 from flask_appbuilder.models.sqla.filters import (
-    FilterContains, FilterStartsWith, SQLAFilterConverter, get_field_setup_query,
+    FilterContains, FilterEqual, FilterStartsWith, SQLAFilterConverter, get_field_setup_query,
 )
 from sqlalchemy import and_
 
@@ -71,6 +71,11 @@ class FilterStartsWithIndexed(FilterStartsWith):
         return query.filter(starts_with(field, value))
 
 
+# What a text column of a list of hundreds of thousands of rows offers: what an index serves
+# ("Termina com", "Diferente de", "Não contém"… read every row: 2–10 s on 500,000 e-mails).
+INDEXED_TEXT_FILTERS = (FilterStartsWithIndexed, FilterContainsWords, FilterEqual)
+
+
 class IndexedFilterConverter(SQLAFilterConverter):
     conversion_table = tuple(
         (kind, [FilterStartsWithIndexed if f is FilterStartsWith else f for f in filters])
@@ -87,6 +92,9 @@ class IndexedFilterConverter(SQLAFilterConverter):
             if made[col_name] and has_fulltext(self.datamodel.obj, col_name):
                 made[col_name] = [FilterContainsWords(col_name, self.datamodel) if type(f) is FilterContains
                                   else f for f in made[col_name]]
+            if made[col_name] and getattr(self.datamodel, "page_by_keys", False) \
+                    and self.datamodel.is_string(col_name):
+                made[col_name] = [f for f in made[col_name] if type(f) in INDEXED_TEXT_FILTERS]
         filters = made[col_name]
         return list(filters) if filters else filters
 

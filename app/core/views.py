@@ -262,7 +262,8 @@ def sort_plan(model, column: str, leading: tuple[str, ...] = ()) -> dict[str, st
     narrows it: ``""`` (every row: the sort column first) and each scope column of SORT_SCOPES
     the model declares (that column first). Columns in ``leading`` (a filter the list always
     has, as the calls by prazo have their status) and other scope columns may come before the
-    sort column. None where no index serves the order (then MariaDB sorts the scope's rows).
+    sort column, nothing after it: the list orders by (column, primary key), and InnoDB ends
+    every index with the primary key. None where no index serves the order (then MariaDB sorts the scope's rows).
     A sort by the primary key is served by any index led by the scope column (InnoDB ends every
     index with the primary key); narrowed to its own primary key (a client user's clients) a
     list holds a few rows and needs no index."""
@@ -286,8 +287,8 @@ def sort_plan(model, column: str, leading: tuple[str, ...] = ()) -> dict[str, st
             if column == pk and first is not None:
                 return name
             before = (scope_columns if first is not None else set()) | set(leading)
-            if column in head and set(head[:head.index(column)]) <= before:
-                found.append((-head.index(column), name))
+            if head and head[-1] == column and set(head[:-1]) <= before:
+                found.append((-len(head), name))
         return min(found)[1] if found else None
 
     plan = {"": served(None)}

@@ -55,7 +55,7 @@ class OutboxView(PortalModelView):
     show_columns = ["id", "kind", "recipients", "subject", "status", "attempts", "last_error",
                     "created_at", "next_attempt_at", "locked_at", "sent_at", "body_text"]
     search_columns = ["recipients", "subject"]
-    order_columns = ["id", "created_at", "status", "attempts", "sent_at"]
+    order_columns = ["id", "created_at", "attempts", "sent_at"]  # by status: the Situação filter
     base_order = ("created_at", "desc")  # newest first, from ix_outbox_created alone
     label_columns = {
         "id": _l("Nº"), "kind": _l("Tipo"), "recipients": _l("Destinatário"),

@@ -27,7 +27,6 @@ CREATED = (
     ("invoice", "ix_invoice_company_issued", ["company_id", "issued_at"]),
     ("invoice", "ix_invoice_client_issued", ["client_id", "issued_at"]),
     ("attendance", "ix_attendance_technician_started", ["technician_id", "started_at"]),
-    ("billing_file", "ix_billing_file_company_period", ["company_id", "year", "month"]),
     ("billing_file", "ix_billing_file_company_name", ["company_id", "original_name"]),
     ("billing_file", "ix_billing_file_client_name", ["client_id", "original_name"]),
 )
