@@ -12,7 +12,7 @@ from tests import factories as f
 from tests.conftest import login
 
 
-CONTAINS = 1  # a big list's text filters: Começa com, Contém (FULLTEXT), Igual a
+CONTAINS = 0  # a FULLTEXT column of a big list offers only Contém (app.core.search)
 
 
 def _admin(app, db_ctx):

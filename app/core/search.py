@@ -94,7 +94,9 @@ class IndexedFilterConverter(SQLAFilterConverter):
                                   else f for f in made[col_name]]
             if made[col_name] and getattr(self.datamodel, "page_by_keys", False) \
                     and self.datamodel.is_string(col_name):
-                made[col_name] = [f for f in made[col_name] if type(f) in INDEXED_TEXT_FILTERS]
+                # A FULLTEXT column (no B-tree index) is searched by its words only.
+                kept = (FilterContainsWords,) if has_fulltext(self.datamodel.obj, col_name) else INDEXED_TEXT_FILTERS
+                made[col_name] = [f for f in made[col_name] if type(f) in kept]
         filters = made[col_name]
         return list(filters) if filters else filters
 
