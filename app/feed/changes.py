@@ -18,7 +18,7 @@ from sqlalchemy import (Integer, bindparam, case, delete, event, exists, func, i
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.core.db import db, utcnow
+from app.core.db import db, retry_on_conflict, utcnow
 from app.core.timefmt import isoformat_local
 from app.feed.models import ChangeFeedEntry, SyncFeedState
 
@@ -75,6 +75,10 @@ def _after_rollback(session, _previous_transaction):
 def sequence_committed(limit: int | None = None, *, chunk: int = SEQUENCE_CHUNK) -> int:
     """Number the committed entries that have no seq yet, in insert order; returns how many.
 
+    Two sequencers meet on the state row: on one server the second waits for the first's lock;
+    with writes on several Galera nodes the one that commits second fails certification and its
+    chunk is numbered again from the start (``retry_on_conflict``), after the winner's.
+
     Each chunk is one set-based UPDATE committed with the state row, so a sequencer killed
     midway leaves whole chunks numbered and the rest waiting: nothing lost, nothing numbered
     twice. ``limit`` bounds the work (a request numbers at most ``REQUEST_BATCH``; the worker
@@ -84,7 +88,7 @@ def sequence_committed(limit: int | None = None, *, chunk: int = SEQUENCE_CHUNK)
     with db.engine.connect() as conn:
         while limit is None or total < limit:
             size = chunk if limit is None else min(chunk, limit - total)
-            numbered = _sequence_chunk(conn, size)
+            numbered = retry_on_conflict(lambda size=size: _sequence_chunk(conn, size), rollback=conn.rollback)
             total += numbered
             if numbered < size:
                 break
