@@ -260,7 +260,10 @@ class CallOutcome(Model):
     status = Column(String(1), nullable=False)
     opened_at = Column(DateTime, nullable=False)
     closed_at = Column(DateTime)
-    # First day of the local (America/Sao_Paulo) month the call was closed in.
+    # Local (America/Sao_Paulo) periods, for grouping without date functions of each database:
+    # the Monday of the week the call was opened and closed in, the first day of its month.
+    opened_week = Column(Date, nullable=False)
+    closed_week = Column(Date)
     closed_month = Column(Date)
     due_at = Column(DateTime)
     # met / missed for calls closed as Concluído or Atendido with a deadline; else empty.

@@ -9,7 +9,7 @@ History (and bulk-loaded data such as the demo) is rebuilt in batches by :func:`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, delete, event, func, insert, inspect, select, tuple_
 from sqlalchemy.orm import Session
@@ -70,6 +70,14 @@ def month_of(moment: datetime | None) -> date | None:
     return to_local(moment).date().replace(day=1) if moment is not None else None
 
 
+def week_of(moment: datetime | None) -> date | None:
+    """Monday of the local week of a stored (naive UTC) moment."""
+    if moment is None:
+        return None
+    day = to_local(moment).date()
+    return day - timedelta(days=day.weekday())
+
+
 def _seconds(value) -> int:
     return int(value.total_seconds())
 
@@ -91,7 +99,8 @@ def _outcome(row, calendar: sla.Calendar) -> dict:
         "contract_id": row.contract_id, "equipment_id": row.equipment_id, "model_id": row.model_id,
         "technician_id": row.technician_id, "defect_type_id": row.defect_type_id,
         "opened_by_id": row.opened_by_id, "status": row.status, "opened_at": row.opened_at,
-        "closed_at": closed, "closed_month": month_of(closed), "due_at": row.priority_due,
+        "closed_at": closed, "opened_week": week_of(row.opened_at), "closed_week": week_of(closed),
+        "closed_month": month_of(closed), "due_at": row.priority_due,
         "outcome": outcome, "first_attendance_at": row.first_attendance_at,
         "response_seconds": response, "repair_seconds": repair, "visits": row.visits or 0,
         "resolved_in_pre_service": bool(row.resolved_in_pre_service),

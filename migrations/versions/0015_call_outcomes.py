@@ -29,6 +29,8 @@ def upgrade():
         sa.Column("status", sa.String(length=1), nullable=False),
         sa.Column("opened_at", sa.DateTime(), nullable=False),
         sa.Column("closed_at", sa.DateTime(), nullable=True),
+        sa.Column("opened_week", sa.Date(), nullable=False),
+        sa.Column("closed_week", sa.Date(), nullable=True),
         sa.Column("closed_month", sa.Date(), nullable=True),
         sa.Column("due_at", sa.DateTime(), nullable=True),
         sa.Column("outcome", sa.String(length=6), nullable=True),
