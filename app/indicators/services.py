@@ -223,7 +223,7 @@ def sla_by_contract(filters: Filters) -> Table:
     names.update(_contracts({row.contract_id for row in missed} - set(names)))
     breached = Table("fora_do_prazo", _l("Chamados encerrados fora do prazo (os 100 mais recentes)"),
                      [_l("Chamado"), _l("Contrato"), _l("Abertura"), _l("Prazo"), _l("Encerramento")],
-                     [(row.call_id, names.get(row.contract_id, ("", ""))[0], row.opened_at, row.due_at,
+                     [(str(row.call_id), names.get(row.contract_id, ("", ""))[0], row.opened_at, row.due_at,
                        row.closed_at) for row in missed], chart=None)
     return Table("sla", _l("Cumprimento do SLA por contrato e mês"),
                  [_l("Contrato"), _l("Cliente"), _l("Mês"), _l("Encerrados"), _l("No prazo"),
@@ -285,8 +285,8 @@ def times(filters: Filters) -> list[Table]:
                 repair.append(row.repair_seconds)
         biggest = sorted(groups, key=lambda pk: (-len(groups[pk][1]), pk))[:TOP]
         entity = name_column.class_
-        names = dict(db.session.execute(select(entity.id, name_column).where(entity.id.in_(biggest)))) \
-            if biggest else {}
+        names = dict(db.session.execute(
+            select(entity.id, name_column).where(entity.id.in_(biggest))).all()) if biggest else {}
         table = [(names.get(pk, pk), len(groups[pk][1]), *_hours(groups[pk][0]), *_hours(groups[pk][1]))
                  for pk in biggest]
         tables.append(Table(f"tempos_{key}", title, [
