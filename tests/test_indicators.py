@@ -21,6 +21,7 @@ import re
 from datetime import datetime
 
 import pytest
+from pypdf import PdfReader
 import time_machine
 from sqlalchemy import delete, select
 
@@ -199,3 +200,12 @@ def test_rebuild_makes_the_same_outcomes(app, world, db_ctx):
     with db_ctx() as session:
         assert sorted(tuple(r) for r in session.execute(select(CallOutcome.__table__)).all()) == kept
         assert sorted(tuple(r) for r in session.execute(select(ContractMonth.__table__)).all()) == months
+
+
+def test_the_pdf_has_the_client_s_figures(app, world):
+    response = page(app, world["manager"], "/indicadores/pdf?de=2026-11-01&ate=2026-11-30")
+    assert response.mimetype == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Indicadores de 01/11/2026 a 30/11/2026" in text
+    assert world["ca"] in text and "50,0%" in text and "66,7%" in text  # first visit: 2 of 3
+    assert world["cb"] not in text and "BETA" not in text

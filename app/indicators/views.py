@@ -12,6 +12,7 @@ from app.core.scoping import current_principal
 from app.core.timefmt import to_local
 from app.core.views import PortalBaseView
 from app.indicators import services
+from app.indicators.pdf import build_pdf
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -33,7 +34,7 @@ class IndicatorsView(PortalBaseView):
     route_base = "/indicadores"
     class_permission_name = "Indicators"
     base_permissions = ["can_read"]
-    method_permission_name = {"index": "read", "download": "read"}
+    method_permission_name = {"index": "read", "download": "read", "pdf": "read"}
     default_view = "index"
 
     @staticmethod
@@ -58,6 +59,15 @@ class IndicatorsView(PortalBaseView):
             abort(404)
         filename = f"indicadores-{name}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"
         return Response("\ufeff" + csv_text(table), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+    @expose("/pdf")
+    @has_access
+    def pdf(self):
+        filters = self._filters()
+        body = build_pdf(filters, services.indicators(filters))
+        filename = f"indicadores-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.pdf"
+        return Response(body, mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

@@ -76,6 +76,7 @@ ROUTES = {
     ("GET", "/chamados/sla/"): allow(*DEALER_DESK),
     ("GET", "/indicadores/"): allow(*DEALER_DESK, CLIENT),
     ("GET", "/indicadores/csv/sla"): allow(*DEALER_DESK, CLIENT),
+    ("GET", "/indicadores/pdf"): allow(*DEALER_DESK, CLIENT),
     ("GET", "/indicadores/csv/inexistente"): allow(*DEALER_DESK, CLIENT, ok=404),
     ("GET", "/chamados/pre-atendimento/{pre_service_token}"): allow(*PRE_SERVICE, ok=302),
     ("POST", "/chamados/pre-atendimento/{call_open}/mensagem#body=Segue a foto"): allow(*PRE_SERVICE, ok=302),
