@@ -26,6 +26,7 @@ import time_machine
 from sqlalchemy import delete, select
 
 from app.accounts.roles import ADMIN, CLIENT
+from app.accounts.models import PortalUser
 from app.calls.models import CallOutcome, ContractMonth, ServiceCall
 from app.core.db import db
 from tests import factories as f
@@ -209,3 +210,27 @@ def test_the_pdf_has_the_client_s_figures(app, world):
     assert "Indicadores de 01/11/2026 a 30/11/2026" in text
     assert world["ca"] in text and "50,0%" in text and "66,7%" in text  # first visit: 2 of 3
     assert world["cb"] not in text and "BETA" not in text
+
+
+def test_the_gestor_who_chose_it_gets_the_month_s_pdf_link_once(app, world, db_ctx):
+    from app.indicators.monthly import send_monthly_indicators
+    from app.notifications.models import OutboxMessage
+
+    with db_ctx() as session:
+        manager = session.get(PortalUser, world["manager"])
+        manager.email_indicators = True
+        client = manager.clients[0]
+        f.user(CLIENT, companies=[client.company], clients=[client], email_indicators=True)  # not gestor
+        session.commit()
+        OutboxMessage.query.delete()
+        session.commit()
+        with time_machine.travel(datetime(2026, 11, 30, 15, 0), tick=False):
+            assert send_monthly_indicators() == 0  # November's first working day was weeks ago
+        with time_machine.travel(datetime(2026, 12, 1, 15, 0), tick=False):  # Tuesday 01/12
+            assert send_monthly_indicators() == 1
+            assert send_monthly_indicators() == 0
+        sent = [(m.kind, m.user_id, m.subject, m.body_text) for m in OutboxMessage.query]
+    assert [row[:3] for row in sent] == [("monthly_indicators", world["manager"], "Indicadores de novembro/2026")]
+    link = re.search(r"https?://\S+(/indicadores/pdf\?de=2026-11-01&ate=2026-11-30)", sent[0][3])
+    response = page(app, world["manager"], link.group(1))
+    assert response.mimetype == "application/pdf"

@@ -10,6 +10,7 @@ from rq.serializers import JSONSerializer
 from app.core.connections import redis_connection
 from app.core.db import db
 from app.feed.changes import sequence_committed
+from app.indicators.monthly import send_monthly_indicators
 from app.notifications.delivery import sweep
 from app.notifications.queue import mail_queue
 
@@ -18,10 +19,13 @@ log = logging.getLogger(__name__)
 
 def sweep_job() -> dict:
     """rq job run by every worker each PWS_MAIL_SWEEP_SECONDS (see OutboxWorker). It also numbers
-    the change feed's backlog, chunk by chunk, so the ERP's reads never have to."""
+    the change feed's backlog, chunk by chunk, so the ERP's reads never have to, and queues the
+    monthly indicators e-mails when they are due."""
     result = sweep()
     numbered = sequence_committed()
-    return {"reclaimed": result.reclaimed, "delivered": result.delivered, "feed_numbered": numbered}
+    monthly = send_monthly_indicators()
+    return {"reclaimed": result.reclaimed, "delivered": result.delivered, "feed_numbered": numbered,
+            "monthly_indicators": monthly}
 
 
 class _SweepingMixin:

@@ -1,6 +1,6 @@
 """call outcomes: each call's SLA outcome and business times (call_outcome) and the SLA sums
 per contract and month (contract_month), kept on commit; `flask pws rebuild-indicators` fills
-them for the calls that exist
+them for the calls that exist; the gestor's choice of the monthly indicators e-mail
 
 Revision ID: 0015
 Revises: 0012
@@ -15,6 +15,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table("ab_user") as batch:
+        batch.add_column(sa.Column("email_indicators", sa.Boolean(), server_default=sa.false(),
+                                   nullable=False))
     op.create_table(
         "call_outcome",
         sa.Column("call_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -61,8 +64,19 @@ def upgrade():
     )
     with op.batch_alter_table("contract_month") as batch:
         batch.create_index("ix_contract_month_month", ["month", "company_id"])
+    op.create_table(
+        "monthly_indicators_sent",
+        sa.Column("user_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("sent_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["ab_user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("user_id", "month"),
+    )
 
 
 def downgrade():
+    op.drop_table("monthly_indicators_sent")
     op.drop_table("contract_month")
     op.drop_table("call_outcome")
+    with op.batch_alter_table("ab_user") as batch:
+        batch.drop_column("email_indicators")
