@@ -69,6 +69,13 @@ def world(app, db_ctx):
                        sla_paused_seconds=36000),
             "c6": call(b, client_b, cb, at(9, 9), "O", at(9, 17), at(9, 12), [at(9, 10)]),
         }
+        toner = f.supply_item([model], name="TONER T")
+        toner.page_yield = 3000
+        for equipment, first, last in ((a1, 10000, 16000), (a2, 1000, 4000)):
+            f.meter_reading(equipment, first, at(2, 9))
+            f.meter_reading(equipment, last, at(27, 9))
+        for equipment, quantity in ((a1, 3), (a1, 2), (a2, 1), (b, 2)):
+            f.supply_request(equipment, [(toner, quantity, None)], requested_at=at(10, 9))
         admin = f.user(ADMIN, email="admin@revenda.com.br").id
         manager = f.user(CLIENT, companies=[company], clients=[client_a], client_manager=True).id
         return {"ids": ids, "admin": admin, "manager": manager, "ca": ca.number, "cb": cb.number,
@@ -129,6 +136,11 @@ def test_the_admin_sees_every_indicator_as_computed_by_hand(app, world):
     worst = [row[:1] + row[3:] for row in found["reincidencia"][1:]]
     assert sorted(worst) == sorted([[world["a1"], "2", "1"], [world["a2"], "2", "1"]])
     assert "2 de 6 chamados com equipamento (33,3%)" in html
+    # A1 printed 6.000 pages (2 toners at 3.000) and asked for 5; A2 3.000 pages, 1 toner; B no reading
+    assert [row[1:] for row in found["suprimentos"][1:]] == [
+        ["MODELO X", "ALFA", "TONER T", "5", "6.000", "3.000", "2,0", "250,0%", "Acima do rendimento"],
+        ["MODELO X", "ALFA", "TONER T", "1", "3.000", "3.000", "1,0", "100,0%", ""],
+        ["MODELO X", "BETA", "TONER T", "2", "–", "3.000", "–", "–", ""]]
 
 
 def test_the_sla_report_reads_the_same_figures(app, world):
@@ -145,6 +157,7 @@ def test_the_client_sees_only_his_contracts(app, world):
     assert found["sla"][1:] == [[world["ca"], "ALFA", "11/2026", "4", "2", "2", "50,0%"]]
     assert {row[0]: row[1:] for row in found["semanal"][1:]}["09/11/2026"] == ["3", "2"]
     assert world["cb"] not in html and "BETA" not in html
+    assert [row[2] for row in found["suprimentos"][1:]] == ["ALFA", "ALFA"]
     with time_machine.travel(NOW, tick=False):
         sla_csv = as_user(app, world["manager"]).get("/indicadores/csv/sla?de=2026-11-01&ate=2026-11-30")
     assert world["cb"] not in sla_csv.get_data(as_text=True)

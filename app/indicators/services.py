@@ -19,13 +19,16 @@ from sqlalchemy import case, func, or_, select
 from app.calls.models import CallOutcome, CallStatus
 from app.calls.outcomes import week_of
 from app.calls.services import status_label
-from app.catalog.models import Client, Company, Contract, DefectType, Equipment, EquipmentModel, Technician
+from app.catalog.models import (
+    Client, Company, Contract, DefectType, Equipment, EquipmentModel, SupplyItem, Technician,
+)
 from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
 from app.core.numbers import format_integer, format_tenths
 from app.core.scoping import scoped
 from app.core.search import starts_with
 from app.core.timefmt import local_midnight_utc
+from app.supplies.models import MeterReading, SupplyRequest, SupplyRequestItem, SupplyStatus
 
 MAX_DAYS = 731
 DEFAULT_REPEAT_DAYS = 30
@@ -84,9 +87,13 @@ class Filters:
             found.append(CallOutcome.contract_id.in_(
                 select(Contract.id).where(Contract.number == self.contract)))
         if self.client:
-            found.append(CallOutcome.client_id.in_(select(Client.id).where(
-                or_(starts_with(Client.name, self.client), starts_with(Client.trade_name, self.client)))))
+            found.append(CallOutcome.client_id.in_(self.clients()))
         return found
+
+    def clients(self):
+        """The ids of the clients whose name starts with the typed text."""
+        return select(Client.id).where(or_(starts_with(Client.name, self.client),
+                                           starts_with(Client.trade_name, self.client)))
 
 
 @dataclass
@@ -337,11 +344,7 @@ def repeats(filters: Filters) -> Table:
         if before is not None and opened_at - before < window:
             repeated[equipment_id] += 1
     worst = sorted(repeated, key=lambda pk: (-repeated[pk], -calls[pk], pk))[:TOP]
-    names = {row.id: row for row in db.session.execute(
-        select(Equipment.id, Equipment.serial, EquipmentModel.name.label("model"),
-               func.coalesce(func.nullif(Client.trade_name, ""), Client.name).label("client"))
-        .join(EquipmentModel, EquipmentModel.id == Equipment.model_id)
-        .join(Client, Client.id == Equipment.client_id).where(Equipment.id.in_(worst)))} if worst else {}
+    names = _equipment(worst)
     table = [(names[pk].serial, names[pk].model, names[pk].client, calls[pk], repeated[pk]) for pk in worst]
     total, again = sum(calls.values()), sum(repeated.values())
     return Table("reincidencia", _l("Chamados repetidos por equipamento"),
@@ -352,10 +355,83 @@ def repeats(filters: Filters) -> Table:
                          share=cell(_percent(again, total))), series=(3, 4))
 
 
+# --- supplies ---------------------------------------------------------------------------------
+
+# Far above yield: more units than the pages printed needed, by this factor.
+ABOVE_YIELD = 1.5
+
+
+def supplies(filters: Filters) -> Table:
+    """Per equipment and supply: units requested in the period against what the pages printed
+    (its meter readings in the period) needed at the supply's yield; far above it is flagged."""
+    start, end = filters.bounds
+    requested = db.session.execute(scoped(
+        select(SupplyRequest.equipment_id, SupplyRequestItem.supply_item_id, func.sum(SupplyRequestItem.quantity))
+        .join(SupplyRequestItem, SupplyRequestItem.request_id == SupplyRequest.id)
+        .where(SupplyRequest.equipment_id.is_not(None), SupplyRequest.status != SupplyStatus.CANCELLED,
+               SupplyRequest.requested_at >= start, SupplyRequest.requested_at < end,
+               *_supply_conditions(filters))
+        .group_by(SupplyRequest.equipment_id, SupplyRequestItem.supply_item_id), SupplyRequest)).all()
+    equipment_ids = {row[0] for row in requested}
+    printed = {pk: high - low for pk, low, high in db.session.execute(
+        select(MeterReading.equipment_id, func.min(MeterReading.counter), func.max(MeterReading.counter))
+        .where(MeterReading.equipment_id.in_(equipment_ids), MeterReading.read_at >= start,
+               MeterReading.read_at < end).group_by(MeterReading.equipment_id))} if equipment_ids else {}
+    items = {row.id: row for row in db.session.execute(
+        select(SupplyItem.id, SupplyItem.name, SupplyItem.page_yield)
+        .where(SupplyItem.id.in_({row[1] for row in requested})))} if requested else {}
+    measured = []
+    for equipment_id, item_id, units in requested:
+        item, pages = items[item_id], printed.get(equipment_id)
+        needed = pages / item.page_yield if pages and item.page_yield else None
+        measured.append((equipment_id, item, int(units), pages, needed,
+                         _percent(int(units), needed) if needed else None))
+    measured.sort(key=lambda row: (-(row[5] or 0), -row[2], row[0]))
+    top = measured[:TOP]
+    names = _equipment({row[0] for row in top})
+    rows = [(names[pk].serial, names[pk].model, names[pk].client, item.name, units, pages, item.page_yield,
+             needed, share,
+             str(FLAG) if share is not None and share > 100 * ABOVE_YIELD else "")
+            for pk, item, units, pages, needed, share in top]
+    return Table("suprimentos", _l("Suprimentos por equipamento: pedidos × páginas impressas"),
+                 [_l("Série"), _l("Modelo"), _l("Cliente"), _l("Suprimento"), _l("Unidades pedidas"),
+                  _l("Páginas impressas"), _l("Rendimento (páginas)"), _l("Unidades esperadas"),
+                  _l("Pedido / esperado"), _l("Alerta")], rows,
+                 note=_l("Páginas: diferença entre o maior e o menor contador lido no período. Esperado: "
+                         "páginas ÷ rendimento. Alerta acima de %(limit)s do esperado; os %(n)s maiores.",
+                         limit=f"{int(ABOVE_YIELD * 100)}%", n=TOP), series=(4, 7))
+
+
+FLAG = _l("Acima do rendimento")
+
+
+def _supply_conditions(filters: Filters) -> list:
+    found = []
+    if filters.company_id:
+        found.append(SupplyRequest.company_id == filters.company_id)
+    if filters.contract:
+        found.append(SupplyRequest.contract_id.in_(select(Contract.id).where(Contract.number == filters.contract)))
+    if filters.client:
+        found.append(SupplyRequest.client_id.in_(filters.clients()))
+    return found
+
+
 # Each table's key (its CSV's name) and the indicator that makes it, in the screen's order.
+def _equipment(ids) -> dict:
+    """Série, model and client of some equipment, by id."""
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.execute(
+        select(Equipment.id, Equipment.serial, EquipmentModel.name.label("model"),
+               func.coalesce(func.nullif(Client.trade_name, ""), Client.name).label("client"))
+        .join(EquipmentModel, EquipmentModel.id == Equipment.model_id)
+        .join(Client, Client.id == Equipment.client_id).where(Equipment.id.in_(list(ids))))}
+
+
 INDICATORS = {
     "semanal": weekly, "pendentes": backlog, "sla": sla_by_contract, "fora_do_prazo": sla_by_contract,
     **{f"tempos_{key}": times for key, *_rest in DIMENSIONS}, "resumo": summary, "reincidencia": repeats,
+    "suprimentos": supplies,
 }
 
 
@@ -366,18 +442,21 @@ def _tables(produced) -> list[Table]:
     return tables
 
 
-def indicators(filters: Filters) -> list[Table]:
-    """Every indicator of the screen, in its order."""
+def indicators(filters: Filters, with_supplies: bool) -> list[Table]:
+    """Every indicator of the screen, in its order; supplies only for who may read them."""
     tables = []
     for indicator in dict.fromkeys(INDICATORS.values()):
-        tables += _tables(indicator(filters))
+        if indicator is not supplies or with_supplies:
+            tables += _tables(indicator(filters))
     return tables
 
 
-def indicator(filters: Filters, key: str) -> Table | None:
+def indicator(filters: Filters, key: str, with_supplies: bool) -> Table | None:
     """One table, computing only the indicator that makes it (the CSV download)."""
     maker = INDICATORS.get(key)
-    return next((t for t in _tables(maker(filters)) if t.key == key), None) if maker else None
+    if maker is None or (maker is supplies and not with_supplies):
+        return None
+    return next((t for t in _tables(maker(filters)) if t.key == key), None)
 
 
 def companies() -> list:

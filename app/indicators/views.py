@@ -41,20 +41,24 @@ class IndicatorsView(PortalBaseView):
     def _filters() -> services.Filters:
         return services.Filters.from_args(request.args, to_local(utcnow()).date())
 
+    def _with_supplies(self) -> bool:
+        """The supplies figures only for who may read the supply requests."""
+        return self.appbuilder.sm.has_access("can_read", "SupplyRequest")
+
     @expose("/")
     @has_access
     def index(self):
         filters = self._filters()
         principal = current_principal()
         return self.render_template(
-            "indicators/index.html", filters=filters, tables=services.indicators(filters),
+            "indicators/index.html", filters=filters, tables=services.indicators(filters, self._with_supplies()),
             companies=[] if principal.client_side else services.companies())
 
     @expose("/csv/<name>")
     @has_access
     def download(self, name):
         filters = self._filters()
-        table = services.indicator(filters, name)
+        table = services.indicator(filters, name, self._with_supplies())
         if table is None:
             abort(404)
         filename = f"indicadores-{name}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"
@@ -65,7 +69,7 @@ class IndicatorsView(PortalBaseView):
     @has_access
     def pdf(self):
         filters = self._filters()
-        body = build_pdf(filters, services.indicators(filters))
+        body = build_pdf(filters, services.indicators(filters, self._with_supplies()))
         filename = f"indicadores-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.pdf"
         return Response(body, mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})

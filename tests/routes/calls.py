@@ -77,6 +77,8 @@ ROUTES = {
     ("GET", "/indicadores/"): allow(*DEALER_DESK, CLIENT),
     ("GET", "/indicadores/csv/sla"): allow(*DEALER_DESK, CLIENT),
     ("GET", "/indicadores/pdf"): allow(*DEALER_DESK, CLIENT),
+    # the supplies figures only for who reads supply requests
+    ("GET", "/indicadores/csv/suprimentos"): allow(*DEALER_DESK, CLIENT, **{CALLS_OPERATOR: 404}),
     ("GET", "/indicadores/csv/inexistente"): allow(*DEALER_DESK, CLIENT, ok=404),
     ("GET", "/chamados/pre-atendimento/{pre_service_token}"): allow(*PRE_SERVICE, ok=302),
     ("POST", "/chamados/pre-atendimento/{call_open}/mensagem#body=Segue a foto"): allow(*PRE_SERVICE, ok=302),
