@@ -399,7 +399,7 @@ def supplies(filters: Filters) -> Table:
                   _l("Pedido / esperado"), _l("Alerta")], rows,
                  note=_l("Páginas: diferença entre o maior e o menor contador lido no período. Esperado: "
                          "páginas ÷ rendimento. Alerta acima de %(limit)s do esperado; os %(n)s maiores.",
-                         limit=f"{int(ABOVE_YIELD * 100)}%", n=TOP), series=(4, 7))
+                         limit=cell(Percent(100 * ABOVE_YIELD)), n=TOP), series=(4, 7))
 
 
 FLAG = _l("Acima do rendimento")
