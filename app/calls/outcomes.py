@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.calls import sla
 from app.calls.models import CallOutcome, CallStatus, ContractMonth, ServiceCall
-from app.catalog.models import Equipment
+from app.catalog.models import Contract, Equipment
 from app.core.timefmt import to_local
 
 _MARKED = "pws_outcome_calls"
@@ -168,6 +168,10 @@ def refresh(session: Session, call_ids: Iterable[int]) -> None:
     for start in range(0, len(ids), BATCH):
         pairs = _write(session, ids[start:start + BATCH])
         if pairs:
+            # Writers of the same contract's months take turns (in id order: no deadlock), so
+            # each sum is counted from the outcomes the other committed.
+            session.execute(select(Contract.id).where(Contract.id.in_({pk for pk, _month in pairs}))
+                            .order_by(Contract.id).with_for_update())
             _sum_months(session, pairs)
 
 
