@@ -58,7 +58,7 @@ def demo_command(scale, if_empty):
 @with_appcontext
 def rebuild_indicators_command(batch):
     """Recompute every call's SLA outcome and the monthly sums per contract (history, bulk loads)."""
-    from app.calls import outcomes
+    from app.indicators import outcomes
     from app.core.db import db
 
     done = outcomes.rebuild(db.session, batch=max(batch, 1),

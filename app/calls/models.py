@@ -239,7 +239,7 @@ class PartsRequestItem(IdMixin, Model):
 
 
 class CallOutcome(Model):
-    """Desfecho de SLA of one call, kept by app.calls.outcomes in the transaction that changes
+    """Desfecho de SLA of one call, kept by app.indicators.outcomes in the transaction that changes
     the call: reports and indicators read these narrow rows (business times already counted)
     instead of recomputing the SLA engine over every call on each request."""
 
@@ -282,6 +282,8 @@ Index("ix_call_outcome_client_opened", CallOutcome.client_id, CallOutcome.opened
 Index("ix_call_outcome_status_opened", CallOutcome.status, CallOutcome.opened_at)
 Index("ix_call_outcome_contract_month", CallOutcome.contract_id, CallOutcome.closed_month)
 Index("ix_call_outcome_equipment_opened", CallOutcome.equipment_id, CallOutcome.opened_at)
+# The most recent calls closed past their deadline (Indicadores).
+Index("ix_call_outcome_outcome_closed", CallOutcome.outcome, CallOutcome.closed_at)
 
 
 class ContractMonth(Model):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.accounts.models import PortalUser
 from app.accounts.roles import PROFILE_NAMES
-from app.calls import outcomes
+from app.indicators import outcomes
 from app.catalog.models import Company
 from app.core.db import db, utcnow
 from app.demo import data

@@ -1,7 +1,7 @@
 """The monthly indicators e-mail: on the first working day of a month (the client's dealer
 company's expediente), each client gestor who chose it gets the link to the PDF of the month
 before — his clients' figures, opened with his own login and scope. Run from the e-mail
-worker's maintenance tick (app.notifications.worker), so no cron is needed; a tick in the
+worker's maintenance tick (registered with app.notifications.worker.on_tick), so no cron is needed; a tick in the
 week after sends what a stopped worker missed, never twice (MonthlyIndicatorsSent)."""
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Indicadores: the dealer's service figures over a period, read from the calls' SLA outcomes
-(app.calls.outcomes) within the user's scope — the same rows for Admin Revenda, operators
+(app.indicators.outcomes) within the user's scope — the same rows for Admin Revenda, operators
 (their companies) and the Cliente (his contracts, his calls when he is not gestor).
 
 Each indicator is a :class:`Table`: the screen draws its chart from the rows, shows them as a
@@ -16,8 +16,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, or_, select
 
-from app.calls.models import CallOutcome, CallStatus
-from app.calls.outcomes import week_of
+from app.calls.models import CallOutcome, CallStatus, ContractMonth
+from app.indicators.outcomes import week_of
 from app.calls.services import status_label
 from app.catalog.models import (
     Client, Company, Contract, DefectType, Equipment, EquipmentModel, SupplyItem, Technician,
@@ -25,7 +25,7 @@ from app.catalog.models import (
 from app.core.db import db
 from app.core.i18n import lazy_gettext as _l
 from app.core.numbers import format_integer, format_tenths
-from app.core.scoping import scoped
+from app.core.scoping import current_principal, scoped
 from app.core.search import starts_with
 from app.core.timefmt import local_midnight_utc
 from app.supplies.models import MeterReading, SupplyRequest, SupplyRequestItem, SupplyStatus
@@ -161,7 +161,7 @@ def _plain(value):
 
 
 def _outcomes(filters: Filters, *columns):
-    return scoped(select(*columns).where(*filters.conditions()), CallOutcome)
+    return scoped(select(*columns).select_from(CallOutcome).where(*filters.conditions()), CallOutcome)
 
 
 def _count(condition):
@@ -207,19 +207,45 @@ def backlog(filters: Filters) -> Table:
 
 # --- SLA ----------------------------------------------------------------------------------
 
+def _sla_sums(filters: Filters, first: date) -> list:
+    """(contract, month, closed, met) of the period, for the TOP contracts with the most calls
+    past their deadline. Dealer staff read the monthly sums kept per contract (ContractMonth); a
+    client user the outcomes of the calls his scope holds (a user who is not gestor sees only
+    the calls he opened, which a contract's sum cannot respect)."""
+    if current_principal().client_side:
+        contract, month = CallOutcome.contract_id, CallOutcome.closed_month
+        closed, met = func.count(), _count(CallOutcome.outcome == CallOutcome.MET)
+        base = _outcomes(filters).where(CallOutcome.outcome.is_not(None), contract.is_not(None),
+                                        month >= first, month <= filters.end)
+    else:
+        contract, month = ContractMonth.contract_id, ContractMonth.month
+        closed, met = func.sum(ContractMonth.closed), func.sum(ContractMonth.met)
+        base = scoped(select().where(month >= first, month <= filters.end), ContractMonth)
+        if filters.company_id:
+            base = base.where(ContractMonth.company_id == filters.company_id)
+        if filters.contract or filters.client:
+            contracts = select(Contract.id)
+            if filters.contract:
+                contracts = contracts.where(Contract.number == filters.contract)
+            if filters.client:
+                contracts = contracts.where(Contract.client_id.in_(filters.clients()))
+            base = base.where(contract.in_(contracts))
+    worst = list(db.session.execute(base.add_columns(contract).group_by(contract)
+                                    .order_by((closed - met).desc(), closed.desc(), contract)
+                                    .limit(TOP)).scalars())
+    if not worst:
+        return []
+    return db.session.execute(base.add_columns(contract, month, closed, met).where(contract.in_(worst))
+                              .group_by(contract, month)).all()
+
+
 def sla_by_contract(filters: Filters) -> Table:
     """Per contract and month of closing: calls closed (O/T) with a deadline, within and past it."""
     first = filters.start.replace(day=1)
-    rows = db.session.execute(
-        _outcomes(filters, CallOutcome.contract_id, CallOutcome.closed_month, func.count(),
-                  _count(CallOutcome.outcome == CallOutcome.MET))
-        .where(CallOutcome.outcome.is_not(None), CallOutcome.contract_id.is_not(None),
-               CallOutcome.closed_month >= first, CallOutcome.closed_month <= filters.end)
-        .group_by(CallOutcome.contract_id, CallOutcome.closed_month)).all()
+    rows = [(pk, month, int(closed), int(met or 0)) for pk, month, closed, met in _sla_sums(filters, first)]
     names = _contracts({row[0] for row in rows})
-    table = [(names[pk][0], names[pk][1], Month(month.year, month.month, 1), closed, int(met or 0),
-              closed - int(met or 0), _percent(int(met or 0), closed))
-             for pk, month, closed, met in rows]
+    table = [(names[pk][0], names[pk][1], Month(month.year, month.month, 1), closed, met, closed - met,
+              _percent(met, closed)) for pk, month, closed, met in rows]
     table.sort(key=lambda row: (row[0], row[2]))
     missed = db.session.execute(
         _outcomes(filters, CallOutcome.call_id, CallOutcome.contract_id, CallOutcome.opened_at,
@@ -232,7 +258,7 @@ def sla_by_contract(filters: Filters) -> Table:
                      [_l("Chamado"), _l("Contrato"), _l("Abertura"), _l("Prazo"), _l("Encerramento")],
                      [(str(row.call_id), names.get(row.contract_id, ("", ""))[0], row.opened_at, row.due_at,
                        row.closed_at) for row in missed], chart=None)
-    return Table("sla", _l("Cumprimento do SLA por contrato e mês"),
+    return Table("sla", _l("Cumprimento do SLA por contrato e mês: os contratos com mais chamados fora do prazo"),
                  [_l("Contrato"), _l("Cliente"), _l("Mês"), _l("Encerrados"), _l("No prazo"),
                   _l("Fora do prazo"), _l("Cumprimento")], table,
                  note=_l("Chamados concluídos ou atendidos com prazo, pelo mês do encerramento; o prazo "

@@ -2,7 +2,7 @@
 import csv
 import io
 
-from flask import Response, abort, request
+from flask import Response, abort, current_app, request
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 
@@ -11,7 +11,9 @@ from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal
 from app.core.timefmt import to_local
 from app.core.views import PortalBaseView
+from app.notifications.worker import on_tick
 from app.indicators import services
+from app.indicators.monthly import send_monthly_indicators
 from app.indicators.pdf import build_pdf
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
@@ -76,5 +78,6 @@ class IndicatorsView(PortalBaseView):
 
 
 def register(appbuilder):
+    on_tick(current_app._get_current_object(), "monthly_indicators", send_monthly_indicators)
     appbuilder.add_view(IndicatorsView, "Indicators", label=_l("Indicadores"), icon="fa-bar-chart",
                         category="Calls")

@@ -21,9 +21,10 @@ from sqlalchemy import DateTime, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.calls import outcomes, parts
+from app.calls import parts
 from app.calls.models import PartsRequest, ServiceCall
 from app.calls.services import TransitionError, change_status, tell_call_opened
+from app.indicators import outcomes
 from app.catalog.models import Equipment, part_model, supply_item_model
 from app.core.db import db, utcnow
 from app.core.scoping import SYSTEM

@@ -51,6 +51,7 @@ def upgrade():
         batch.create_index("ix_call_outcome_status_opened", ["status", "opened_at"])
         batch.create_index("ix_call_outcome_contract_month", ["contract_id", "closed_month"])
         batch.create_index("ix_call_outcome_equipment_opened", ["equipment_id", "opened_at"])
+        batch.create_index("ix_call_outcome_outcome_closed", ["outcome", "closed_at"])
     op.create_table(
         "contract_month",
         sa.Column("contract_id", sa.Integer(), autoincrement=False, nullable=False),
