@@ -305,17 +305,18 @@ def times(filters: Filters) -> list[Table]:
                   CallOutcome.response_seconds, CallOutcome.repair_seconds)
         .where(CallOutcome.status.in_(REPAIRED), CallOutcome.closed_at >= start,
                CallOutcome.closed_at < end)).all()
-    tables = []
-    for index, (key, title, heading, _column, name_column) in enumerate(DIMENSIONS):
-        groups: dict = defaultdict(lambda: ([], []))
-        for row in rows:
-            if row[index] is None:
+    grouped: list[dict] = [defaultdict(lambda: ([], [])) for _dimension in DIMENSIONS]
+    for *keys, response_seconds, repair_seconds in rows:  # one pass for the three dimensions
+        for groups, pk in zip(grouped, keys):
+            if pk is None:
                 continue
-            response, repair = groups[row[index]]
-            if row.response_seconds is not None:
-                response.append(row.response_seconds)
-            if row.repair_seconds is not None:
-                repair.append(row.repair_seconds)
+            response, repair = groups[pk]
+            if response_seconds is not None:
+                response.append(response_seconds)
+            if repair_seconds is not None:
+                repair.append(repair_seconds)
+    tables = []
+    for groups, (key, title, heading, _column, name_column) in zip(grouped, DIMENSIONS):
         biggest = sorted(groups, key=lambda pk: (-len(groups[pk][1]), pk))[:TOP]
         entity = name_column.class_
         names = dict(db.session.execute(
