@@ -124,12 +124,12 @@ def grants_for_role(role_name: str) -> dict[str, tuple[str, ...]]:
 # the resources every user has (EVERYONE) are said once above the matrix.
 AREAS: tuple[tuple[object, tuple[str, ...]], ...] = (
     (_l("Chamados"), ("ServiceCall", "CallOpening", "SlaReport")),
-    (_l("Indicadores"), ("Indicators",)),
     (_l("Pré atendimento"), ("PreService",)),
     (_l("Atendimentos técnicos"), ("Attendance", "TechnicianApp", "Survey")),
     (_l("Peças solicitadas"), ("PartsRequest",)),
     (_l("Rastreamento de técnicos"), ("TechnicianTracking",)),
     (_l("Monitoramento"), ("Monitoring",)),
+    (_l("Indicadores"), ("Indicators",)),
     (_l("Suprimentos"), ("SupplyRequest", "SupplyOpening")),
     (_l("Entregas"), ("Delivery",)),
     (_l("Faturamento"), ("BillingFile",)),
