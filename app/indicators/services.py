@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import case, func, or_, select
 
 from app.calls.models import CallOutcome, CallStatus, ContractMonth
@@ -29,6 +30,7 @@ from app.core.scoping import current_principal, scoped
 from app.core.search import starts_with
 from app.core.timefmt import local_midnight_utc
 from app.supplies.models import MeterReading, SupplyRequest, SupplyRequestItem, SupplyStatus
+from app.supplies.services import short_of_yield
 
 MAX_DAYS = 731
 DEFAULT_REPEAT_DAYS = 30
@@ -384,10 +386,6 @@ def repeats(filters: Filters) -> Table:
 
 # --- supplies ---------------------------------------------------------------------------------
 
-# Far above yield: more units than the pages printed needed, by this factor.
-ABOVE_YIELD = 1.5
-
-
 def supplies(filters: Filters) -> Table:
     """Per equipment and supply: units requested in the period against what the pages printed
     (its meter readings in the period) needed at the supply's yield; far above it is flagged."""
@@ -418,15 +416,18 @@ def supplies(filters: Filters) -> Table:
     names = _equipment({row[0] for row in top})
     rows = [(names[pk].serial, names[pk].model, names[pk].client, item.name, units, pages, item.page_yield,
              needed, share,
-             str(FLAG) if share is not None and share > 100 * ABOVE_YIELD else "")
+             str(FLAG) if pages is not None and item.page_yield and short_of_yield(pages, item.page_yield, units)
+             else "")
             for pk, item, units, pages, needed, share in top]
     return Table("suprimentos", _l("Suprimentos por equipamento: pedidos × páginas impressas"),
                  [_l("Série"), _l("Modelo"), _l("Cliente"), _l("Suprimento"), _l("Unidades pedidas"),
                   _l("Páginas impressas"), _l("Rendimento (páginas)"), _l("Unidades esperadas"),
                   _l("Pedido / esperado"), _l("Alerta")], rows,
                  note=_l("Páginas: diferença entre o maior e o menor contador lido no período. Esperado: "
-                         "páginas ÷ rendimento. Alerta acima de %(limit)s do esperado; os %(n)s maiores.",
-                         limit=cell(Percent(100 * ABOVE_YIELD)), n=TOP), series=(4, 7))
+                         "páginas ÷ rendimento. Alerta quando as páginas não chegam a %(share)s do "
+                         "rendimento das unidades pedidas (a regra do aviso da solicitação); os %(n)s "
+                         "maiores.", share=cell(Percent(100 * current_app.config["PWS_SUPPLY_YIELD_SHARE"])),
+                         n=TOP), series=(4, 7))
 
 
 FLAG = _l("Acima do rendimento")
