@@ -13,7 +13,7 @@ FLOORS = (
     ("notifications",),
     ("calls", "billing", "contact"),
     ("supplies", "field"),
-    ("deliveries",),
+    ("deliveries", "indicators"),
     ("sync",),
     ("lgpd", "dashboard"),
     ("demo", "models", "registry", "cli", "__init__"),

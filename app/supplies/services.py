@@ -212,6 +212,13 @@ def _last_delivery_of(equipment_id: int, supply_item_id: int):
     ).first()
 
 
+def short_of_yield(printed: int, page_yield: int, units: int) -> bool:
+    """Fewer pages printed than PWS_SUPPLY_YIELD_SHARE of what ``units`` of a supply yield: asked
+    again too early (a request's warning, the Indicadores' flag). A negative count (a replaced
+    board, a reset) says nothing about the yield."""
+    return 0 <= printed < current_app.config["PWS_SUPPLY_YIELD_SHARE"] * page_yield * units
+
+
 def _supply_warnings(draft: SupplyRequestDraft, supplies: dict[int, SupplyItem]) -> None:
     """Second open request for the same supply; too few pages since the last delivery."""
     share = current_app.config["PWS_SUPPLY_YIELD_SHARE"]
@@ -231,8 +238,7 @@ def _supply_warnings(draft: SupplyRequestDraft, supplies: dict[int, SupplyItem])
             continue
         printed = requested.counter - delivered.counter
         expected = supply.page_yield * (delivered.quantity or 1)
-        # A counter below the delivery's (a replaced board, a reset) says nothing about the yield.
-        if 0 <= printed < share * expected:
+        if short_of_yield(printed, supply.page_yield, delivered.quantity or 1):
             draft.warnings.append(_(
                 "Desde a última entrega de %(item)s (solicitação nº %(id)s, contador %(counter)s) "
                 "foram impressas %(pages)s páginas, menos de %(share)s%% do rendimento "
