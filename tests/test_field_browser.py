@@ -39,7 +39,7 @@ def test_a_technician_records_an_attendance_in_the_phone_browser(app, db_ctx, br
     page.set_input_files("#pws-photo", str(photo))
     page.fill("#pws-caption", "Fusor novo")
     page.get_by_role("button", name="Enviar foto").click()
-    page.locator("#pws-message", has_text="Foto enviada.").wait_for()
+    page.locator("#pws-message", has_text="Foto registrada.").wait_for()
 
     step(page, "Fim do atendimento")
     page.fill("#pws-services", "Troca do fusor <e> limpeza")
@@ -47,7 +47,7 @@ def test_a_technician_records_an_attendance_in_the_phone_browser(app, db_ctx, br
     page.fill("#pws-notes", "Cliente orientado")
     page.get_by_role("button", name="Enviar relatório").click()
     page.locator("#pws-timeline li", has_text="Formulário preenchido").wait_for()
-    page.locator("#pws-message", has_text="Relatório enviado.").wait_for()
+    page.locator("#pws-message", has_text="Relatório registrado.").wait_for()
 
     pad = page.locator("#pws-pad").bounding_box()
     page.mouse.move(pad["x"] + 20, pad["y"] + 100)
@@ -57,11 +57,12 @@ def test_a_technician_records_an_attendance_in_the_phone_browser(app, db_ctx, br
     page.mouse.up()
     page.fill("#pws-signer", "Maria Souza")
     page.get_by_role("button", name="Salvar assinatura").click()
-    page.locator("#pws-message", has_text="Assinatura salva.").wait_for()
+    page.locator("#pws-message", has_text="Assinatura registrada.").wait_for()
 
     page.once("dialog", lambda dialog: dialog.accept())  # "Concluir este atendimento? …"
     page.get_by_role("button", name="Concluir atendimento").click()
     page.locator("#pws-attendance-status", has_text="Concluído").wait_for()
+    page.locator("#pws-queue[data-pending='0']").wait_for()  # every step reached the server
     page.screenshot(path=str(ARTIFACTS / "registrar-concluido.png"), full_page=True)
     context.close()
 
