@@ -10,13 +10,7 @@ from app.calls.models import ServiceCall
 from app.field.models import Attendance, AttendanceEvent, AttendancePhoto, Survey
 from app.notifications.models import OutboxMessage
 from tests.browser import ARTIFACTS, browser, live_server, new_context, new_page  # noqa: F401  fixtures
-from tests.field_support import build_field, png_bytes
-
-
-def step(page, label, expected_message="Registrado."):
-    page.get_by_role("button", name=label).click()
-    page.locator("#pws-timeline li", has_text=label).wait_for()
-    page.locator("#pws-message", has_text=expected_message).wait_for()
+from tests.field_support import build_field, png_bytes, sign, step
 
 
 def test_a_technician_records_an_attendance_in_the_phone_browser(app, db_ctx, browser, live_server, tmp_path):
@@ -49,14 +43,7 @@ def test_a_technician_records_an_attendance_in_the_phone_browser(app, db_ctx, br
     page.locator("#pws-timeline li", has_text="Formulário preenchido").wait_for()
     page.locator("#pws-message", has_text="Relatório registrado.").wait_for()
 
-    pad = page.locator("#pws-pad").bounding_box()
-    page.mouse.move(pad["x"] + 20, pad["y"] + 100)
-    page.mouse.down()
-    for x in range(30, 300, 15):
-        page.mouse.move(pad["x"] + x, pad["y"] + 60 + (x % 60))
-    page.mouse.up()
-    page.fill("#pws-signer", "Maria Souza")
-    page.get_by_role("button", name="Salvar assinatura").click()
+    sign(page, "Maria Souza")
     page.locator("#pws-message", has_text="Assinatura registrada.").wait_for()
 
     page.once("dialog", lambda dialog: dialog.accept())  # "Concluir este atendimento? …"
