@@ -13,6 +13,7 @@ from app.core.db import utcnow
 from app.field import images
 from app.field.models import Attendance, AttendanceEvent, AttendancePhoto
 from tests.browser import browser, live_server, log_in, new_context, new_page  # noqa: F401  fixtures
+from tests.factories import PASSWORD
 from tests.field_support import build_field, png_bytes, sign, step
 
 GPS = {"latitude": -27.60, "longitude": -48.50}
@@ -132,6 +133,29 @@ def test_an_order_reassigned_while_offline_is_reported_and_its_items_kept(app, d
     context.close()
     with db_ctx() as session:
         assert session.execute(select(Attendance)).first() is None
+
+
+def test_a_session_over_while_offline_asks_for_the_login_and_keeps_the_queue(app, db_ctx, browser, live_server):
+    with db_ctx():
+        field = build_field()
+    context, page = new_page(browser, live_server, field.tech_email, GPS)
+    open_ready(page)
+    context.set_offline(True)
+    choose(page, field.call)
+    step(page, "Viagem iniciada")
+    context.clear_cookies()  # the session ended while he had no signal
+    context.set_offline(False)
+    page.locator("#pws-sync", has_text="Sua sessão terminou").get_by_role("link", name="Entrar").click()
+    assert page.locator("#pws-queue-list li.pws-queue-pending").count() == 0  # the login page
+    page.fill("#username", field.tech_email)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Entrar").click()
+    page.goto("/atendimentos/registrar/")
+    page.locator("#pws-queue[data-pending='0']").wait_for()
+    context.close()
+    with db_ctx() as session:
+        attendance = session.execute(select(Attendance)).scalar_one()
+        assert [e.kind for e in timeline(session, attendance.id)] == ["selected", "travel_started"]
 
 
 def test_the_queue_under_a_flaky_connection_arrives_once_and_in_order(app, db_ctx, browser, live_server):

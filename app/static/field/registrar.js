@@ -12,7 +12,6 @@
   var queue = new window.PwsQueue(config.user);
   var current = null;        // the attendance on screen (the server's last answer, or a local start)
   var recorded = {};         // its steps on the timeline, sent or waiting
-  var currentOrder = null;
   var lastPoint = 0;
   var POINT_EVERY_MS = 30000;
   var SENT_KEPT_MS = 24 * 3600 * 1000;
@@ -283,7 +282,6 @@
   /* Open the order's attendance: the server's when there is one (fresh when online), else the
      one started on this device, else a new one, started in the queue. */
   function select(order) {
-    currentOrder = order;
     var key = "call:" + order.id;
     var opening = queue.get(key).then(function (kept) {
       if (kept && kept.status === "in_progress" && (!order.attendance_id || kept.id === order.attendance_id)) {
@@ -406,7 +404,6 @@
 
   byId("pws-back").addEventListener("click", function () {
     current = null;
-    currentOrder = null;
     byId("pws-attendance").hidden = true;
     byId("pws-orders").hidden = false;
     loadOrders().catch(function (error) { say(error.message, "danger"); });
@@ -573,5 +570,5 @@
 
   saveMeta().then(tidy).then(function () {
     return loadOrders().catch(function (error) { say(error.message, "danger"); });
-  }).then(flush);
+  }).then(showQueue).then(flush);
 })();

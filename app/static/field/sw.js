@@ -31,13 +31,14 @@ self.addEventListener("message", function (event) {
   }).then(function () { event.source.postMessage({ kept: true }); }));
 });
 
-/* The page: the network first (fresh data, a fresh CSRF token), the kept copy without it. */
+/* The page: the network first (fresh data, a fresh CSRF token), the kept copy without it.
+   Sent to the login instead (signed out), the kept copy goes: it shows the user's name. */
 function pageFirstFromNetwork(request) {
   return fetch(request).then(function (response) {
-    if (response.ok && !response.redirected) {
-      var copy = response.clone();
-      caches.open(CACHE).then(function (cache) { return cache.put(PAGE, copy); });
-    }
+    var copy = response.clone();
+    caches.open(CACHE).then(function (cache) {
+      return response.ok && !response.redirected ? cache.put(PAGE, copy) : cache.delete(PAGE);
+    });
     return response;
   }).catch(function () {
     return caches.match(PAGE).then(function (kept) { return kept || Response.error(); });
