@@ -225,6 +225,7 @@ def test_tracking_refreshes_its_positions_without_a_reload(app, db_ctx, field):
     operator = app.test_client()
     login(operator, field.operator_email)
     data = map_data(operator.get("/rastreamento/").get_data(as_text=True))
+    assert data["markers"][0]["time"].endswith("(há 1 h 00 min)")  # the last position's age
     assert data["refresh_url"] == "/rastreamento/posicoes" and data["refresh_seconds"] > 0
     client = app.test_client()
     tech = jwt_headers(client, field.tech_email)

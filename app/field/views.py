@@ -290,8 +290,11 @@ class TrackingView(PortalBaseView):
 
     @staticmethod
     def _positions() -> list[dict]:
+        """Each last position with its time and age: a phone offline for hours sends late."""
+        now = utcnow()
         return [{"lat": t.last_latitude, "lon": t.last_longitude, "label": t.name,
-                 "time": format_datetime(t.last_position_at),
+                 "time": _("%(time)s (há %(age)s)", time=format_datetime(t.last_position_at),
+                           age=pdf.format_duration((now - t.last_position_at).total_seconds())),
                  "accuracy": None if t.last_accuracy_m is None else f"{t.last_accuracy_m:.0f} m"}
                 for t in services.tracked_technicians()]
 
