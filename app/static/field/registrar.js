@@ -112,7 +112,7 @@
     line.textContent = "";
     var message = text.all_sent;
     var kind = "success";
-    if (condition === "auth") {
+    if (condition === "auth" || condition === "csrf") {  // a fresh token did not help either
       message = text.login_again;
       kind = "warning";
     } else if (pending && (condition === "offline" || condition === "server" || !navigator.onLine)) {
@@ -128,7 +128,7 @@
     }
     line.className = "alert alert-" + kind;
     line.appendChild(document.createTextNode(message.trim() + " "));
-    if (condition === "auth") {
+    if (condition === "auth" || condition === "csrf") {
       var link = element("a", null, text.login);
       link.href = config.login_url;
       line.appendChild(link);

@@ -16,16 +16,17 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
-/* The page, once it is loaded, lists itself and its files: they are kept for offline use. */
+/* The page, once it is loaded, lists itself and its files: those not kept yet are kept for
+   offline use (the kept ones are refreshed as the page asks for them). */
 self.addEventListener("message", function (event) {
   if (!event.data || !event.data.keep) { return; }
   event.waitUntil(caches.open(CACHE).then(function (cache) {
     return Promise.all(event.data.keep.map(function (url) {
-      return fetch(url, { credentials: "same-origin" }).then(function (response) {
-        if (response.ok && !response.redirected) {
-          return cache.put(new URL(url, self.location).pathname === PAGE ? PAGE : url, response);
-        }
-        return null;
+      var key = new URL(url, self.location).pathname === PAGE ? PAGE : url;
+      return cache.match(key).then(function (kept) {
+        return kept || fetch(url, { credentials: "same-origin" }).then(function (response) {
+          return response.ok && !response.redirected ? cache.put(key, response) : null;
+        });
       }).catch(function () { return null; });
     }));
   }).then(function () { event.source.postMessage({ kept: true }); }));
