@@ -265,6 +265,11 @@
         card.appendChild(element("div", null, text.equipment + ": " + order.equipment.serial +
           (order.equipment.model ? " — " + order.equipment.model : "")));
       }
+      if (order.equipment && order.equipment.last_counter) {
+        card.appendChild(element("div", "text-muted", text.last_counter
+          .replace("{value}", Number(order.equipment.last_counter.value).toLocaleString("pt-BR"))
+          .replace("{date}", new Date(order.equipment.last_counter.read_at).toLocaleDateString("pt-BR"))));
+      }
       if (order.defect) { card.appendChild(element("div", null, text.defect + ": " + order.defect.name)); }
       if (order.contact.name || order.contact.phone) {
         card.appendChild(element("div", null, text.contact + ": " +
