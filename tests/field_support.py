@@ -118,6 +118,7 @@ def step(page, label, expected_message="Registrado."):
 
 def sign(page, signer):
     """Draw a signature on the pad, name the signer and save it."""
+    page.locator("#pws-pad").scroll_into_view_if_needed()
     pad = page.locator("#pws-pad").bounding_box()
     page.mouse.move(pad["x"] + 20, pad["y"] + 100)
     page.mouse.down()

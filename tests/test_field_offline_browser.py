@@ -8,7 +8,7 @@ import random
 from PIL import Image
 from sqlalchemy import select
 
-from app.calls.models import ServiceCall
+from app.calls.models import PartsRequest, ServiceCall
 from app.field import images
 from app.field.models import Attendance, AttendanceEvent, AttendancePhoto
 from tests.browser import browser, live_server, log_in, new_context, new_page  # noqa: F401  fixtures
@@ -142,6 +142,10 @@ def test_a_session_over_while_offline_asks_for_the_login_and_keeps_the_queue(app
     context.set_offline(True)
     choose(page, field.call)
     step(page, "Viagem iniciada")
+    page.fill("#pws-request-description", "Cilindro do fusor")
+    page.fill("#pws-request-quantity", "2")
+    page.get_by_role("button", name="Solicitar peças").click()  # parts the order still needs
+    page.locator("#pws-message", has_text="Solicitação de peças registrada.").wait_for()
     context.clear_cookies()  # the session ended while he had no signal
     context.set_offline(False)
     page.locator("#pws-sync", has_text="Sua sessão terminou").get_by_role("link", name="Entrar").click()
@@ -155,6 +159,9 @@ def test_a_session_over_while_offline_asks_for_the_login_and_keeps_the_queue(app
     with db_ctx() as session:
         attendance = session.execute(select(Attendance)).scalar_one()
         assert [e.kind for e in timeline(session, attendance.id)] == ["selected", "travel_started"]
+        request = session.execute(select(PartsRequest)).scalar_one()
+        assert request.attendance_id == attendance.id
+        assert [(i.description, i.quantity) for i in request.items] == [("Cilindro do fusor", 2)]
 
 
 def test_the_queue_under_a_flaky_connection_arrives_once_and_in_order(app, db_ctx, browser, live_server):

@@ -76,6 +76,9 @@
     if (item.kind === "start") {
       path = "/atendimentos";
       body = item.body;
+    } else if (item.kind === "parts") {
+      path = "/chamados/" + item.call_id + "/pecas";
+      body = Object.assign({}, item.body, { attendance_id: attendanceId });
     } else if (item.kind === "point") {
       path = "/posicoes";
       body = { points: item.batch.map(function (point) {

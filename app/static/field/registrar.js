@@ -316,7 +316,7 @@
       byId("pws-orders").hidden = true;
       byId("pws-attendance").hidden = false;
       fitPad();
-      return render();
+      return Promise.all([render(), loadParts(order)]);
     }).catch(function (error) { say(error.message, "danger"); });
   }
 
@@ -485,6 +485,39 @@
         return recorded.form_filled ? null : record("form_filled");
       }).then(function () {
         say(text.report_saved, "success");
+      }).catch(function (error) { say(error.message, "danger"); });
+  });
+
+  /* --- parts the order still needs (Peças solicitadas) --------------------------------- */
+
+  /* The order's parts list (the ERP's, for its model), kept on the device for offline use. */
+  function loadParts(order) {
+    var key = "parts:" + order.id;
+    return get("/chamados/" + order.id + "/pecas").then(function (data) {
+      return queue.set(key, data.result.parts).then(function () { return data.result.parts; });
+    }, function () {
+      return queue.get(key).then(function (parts) { return parts || []; });
+    }).then(function (parts) {
+      var select = byId("pws-request-part");
+      while (select.options.length > 1) { select.remove(1); }
+      parts.forEach(function (part) {
+        var option = element("option", null, (part.code ? part.code + " — " : "") + part.name);
+        option.value = String(part.id);
+        select.appendChild(option);
+      });
+    });
+  }
+
+  byId("pws-request-form").addEventListener("submit", function (submit) {
+    submit.preventDefault();
+    var partId = byId("pws-request-part").value;
+    var line = { quantity: parseInt(byId("pws-request-quantity").value, 10) };
+    if (partId) { line.part_id = Number(partId); } else { line.description = byId("pws-request-description").value.trim(); }
+    var id = uid();
+    enqueue({ kind: "parts", uid: id, body: { uid: id, note: byId("pws-request-note").value, items: [line] } })
+      .then(function () {
+        byId("pws-request-form").reset();
+        say(text.parts_saved, "success");
       }).catch(function (error) { say(error.message, "danger"); });
   });
 
