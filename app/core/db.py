@@ -11,6 +11,7 @@ from flask_appbuilder.models.sqla.base import SQLA
 from sqlalchemy import Boolean, Column, DateTime, Integer, String, event
 from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
 
 db = SQLA(model_class=Model)
@@ -22,6 +23,9 @@ T = TypeVar("T")
 # (1205). The database rolled it back whole; run again from the start, it may well succeed.
 CONFLICT_CODES = frozenset({1205, 1213})
 CONFLICT_ATTEMPTS = 4
+# SQLite lets one writer at a time; the driver's 5 s default fails a write queued behind a busy
+# writer (a request on a loaded machine) though the web server would have waited 30 s for it.
+SQLITE_WRITE_WAIT = 30
 CONFLICT_BACKOFF = 0.02  # seconds before the 2nd attempt, doubled for each next one (full jitter)
 
 
@@ -125,12 +129,16 @@ def apply_timeouts(config) -> None:
     """PWS_DB_TIMEOUT as PyMySQL's connect, read and write timeouts: without them a request
     waits forever on a server that accepted the connection and stopped answering.
     PWS_DB_SYNC_WAIT as every connection's ``wsrep_sync_wait`` (Galera: a read waits for the
-    writes the cluster committed before it, whichever node took them)."""
-    if not config["SQLALCHEMY_DATABASE_URI"].startswith("mysql"):
-        return
+    writes the cluster committed before it, whichever node took them).
+    On SQLite, PWS_DB_TIMEOUT (else SQLITE_WRITE_WAIT) is how long a write waits for the one
+    write lock before the request fails with 503."""
     connect_args = {}
     seconds = config.get("PWS_DB_TIMEOUT") or 0
-    if seconds:
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        connect_args["timeout"] = seconds or SQLITE_WRITE_WAIT
+    elif not config["SQLALCHEMY_DATABASE_URI"].startswith("mysql"):
+        return
+    elif seconds:
         connect_args.update(connect_timeout=seconds, read_timeout=seconds, write_timeout=seconds)
     sync_wait = config.get("PWS_DB_SYNC_WAIT")
     if sync_wait is not None:
@@ -159,6 +167,32 @@ def remove_sessions_safely(app) -> None:
             log.warning("database session could not be closed; its connection is discarded")
             db.session().invalidate()
             db.session.remove()
+
+
+def on_commit(handler: Callable[[Session], None]) -> Callable[[Session], None]:
+    """Run ``handler(session)`` once a session's outermost transaction committed. SQLAlchemy's
+    own "after_commit" also fires when a savepoint (``begin_nested``) is released, when nothing
+    is committed yet: e-mail handed over, files kept or state forgotten for a change that may
+    still roll back (and, on SQLite, a sender blocked behind its own request's write lock)."""
+
+    @event.listens_for(Session, "after_commit")
+    def _committed(session):
+        if not session.in_nested_transaction():
+            handler(session)
+
+    return handler
+
+
+def on_rollback(handler: Callable[[Session], None]) -> Callable[[Session], None]:
+    """Run ``handler(session)`` once a session's outermost transaction rolled back; a savepoint
+    rolled back (a caught IntegrityError) leaves the transaction and what it queued alive."""
+
+    @event.listens_for(Session, "after_soft_rollback")
+    def _rolled_back(session, previous_transaction):
+        if not previous_transaction.nested:
+            handler(session)
+
+    return handler
 
 
 def is_conflict(error: Exception) -> bool:

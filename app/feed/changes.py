@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import (Integer, bindparam, case, delete, event, exists, func, insert, literal, select, true,
+from sqlalchemy import (Integer, bindparam, case, delete, exists, func, insert, literal, select, true,
                         update)
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session
 
-from app.core.db import db, is_conflict, retry_on_conflict, utcnow
+from app.core.db import db, is_conflict, on_commit, on_rollback, retry_on_conflict, utcnow
 from app.core.timefmt import isoformat_local
 from app.feed.models import ChangeFeedEntry, SyncFeedState
 
@@ -58,7 +57,7 @@ def jsonable(value):
     return value
 
 
-@event.listens_for(Session, "after_commit")
+@on_commit
 def _after_commit(session):
     if session.info.pop(_PENDING_KEY, False):
         try:
@@ -67,8 +66,8 @@ def _after_commit(session):
             log.exception("change feed: sequencing after commit failed")
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session, _previous_transaction):
+@on_rollback
+def _after_rollback(session):
     session.info.pop(_PENDING_KEY, None)
 
 

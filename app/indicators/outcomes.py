@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.calls import sla
 from app.calls.models import CallOutcome, CallStatus, ContractMonth, ServiceCall
 from app.catalog.models import Contract, Equipment
+from app.core.db import on_rollback
 from app.core.timefmt import to_local
 
 _MARKED = "pws_outcome_calls"
@@ -60,7 +61,7 @@ def _refresh_marked(session):
     refresh(session, session.info.pop(_MARKED, set()))
 
 
-@event.listens_for(Session, "after_rollback")
+@on_rollback
 def _forget(session):
     session.info.pop(_MARKED, None)
 
