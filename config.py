@@ -30,6 +30,10 @@ class Config:
     # before the request fails with 503; 0 = no limit. Set it on web servers, not for long
     # commands such as `flask db upgrade` (docs/reliability.md).
     PWS_DB_TIMEOUT = int(os.environ.get("PWS_DB_TIMEOUT", "0"))
+    # MariaDB Galera: the session's wsrep_sync_wait (1 = every read first waits until this node
+    # has applied what the cluster committed before it: read-your-writes across nodes); unset
+    # leaves the server's own setting (docs/deployment.md, "Galera").
+    PWS_DB_SYNC_WAIT = os.environ.get("PWS_DB_SYNC_WAIT") or None
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # How many reverse proxies stand in front of the app and add X-Forwarded-For/-Proto
     # (docs/deployment.md). 0: the headers are ignored and the TCP peer is the client.

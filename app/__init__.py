@@ -59,6 +59,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(health.health)
 
     from app import models  # noqa: F401  every table registered on the metadata
+    from app.indicators import outcomes  # noqa: F401  calls' SLA outcomes kept current on commit
 
     with app.app_context():
         appbuilder = AppBuilder()

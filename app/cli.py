@@ -53,6 +53,19 @@ def demo_command(scale, if_empty):
     load_demo(scale=scale, if_empty=if_empty, echo=click.echo)
 
 
+@pws_cli.command("rebuild-indicators")
+@click.option("--batch", default=5000, show_default=True, help="Chamados por transação.")
+@with_appcontext
+def rebuild_indicators_command(batch):
+    """Recompute every call's SLA outcome and the monthly sums per contract (history, bulk loads)."""
+    from app.indicators import outcomes
+    from app.core.db import db
+
+    done = outcomes.rebuild(db.session, batch=max(batch, 1),
+                            report=lambda n: click.echo(f"{n} chamados", err=True))
+    click.echo(f"Indicadores refeitos: {done} chamados.")
+
+
 @pws_cli.command("roles")
 @with_appcontext
 def roles_command():

@@ -9,6 +9,7 @@ from app.core.idempotency import IdempotencyKey  # noqa: F401
 from app.deliveries.models import *  # noqa: F403
 from app.feed.models import *  # noqa: F403
 from app.field.models import *  # noqa: F403
+from app.indicators.models import *  # noqa: F403
 from app.notifications.models import *  # noqa: F403
 from app.supplies.models import *  # noqa: F403
 from app.sync.models import *  # noqa: F403

@@ -95,6 +95,7 @@ def register_all(app, appbuilder):
     from app.dashboard import views as dashboard_views
     from app.deliveries import views as deliveries_views
     from app.field import views as field_views
+    from app.indicators import views as indicator_views
     from app.lgpd import views as lgpd_views
     from app.notifications import views as notification_views
     from app.supplies import views as supplies_views
@@ -102,7 +103,7 @@ def register_all(app, appbuilder):
 
     for area in (catalog_views, dashboard_views, call_views, call_labels, supplies_views,
                  deliveries_views, billing_views, notification_views, reset_views, lgpd_views,
-                 contact_views, field_views, sync_views, change_log):
+                 contact_views, field_views, sync_views, change_log, indicator_views):
         area.register(appbuilder)
 
     app.jinja_env.filters["datahora"] = timefmt.format_datetime

@@ -528,9 +528,46 @@ def outbox_list(conn, p):
     return {"template": "outbox.html", "page": Page(rows, total, number), "outbox_status": OUTBOX_STATUS}
 
 
+def sla_report(conn, p):
+    """Cumprimento do SLA from the summaries: the month's sums per contract (contract_month) and
+    the month's open calls past their deadline (call_outcome), then the contracts' names."""
+    if not p.can("can_read", "SlaReport"):
+        abort(403)
+    today = datetime.now(SAO_PAULO).date()
+    year, month = today.year, today.month
+    first = datetime(year, month, 1, tzinfo=SAO_PAULO)
+    following = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=SAO_PAULO)
+    start, end = (moment.astimezone(UTC).replace(tzinfo=None) for moment in (first, following))
+    where, params = p.scope("m", client=None)
+    figures = {row.contract_id: {"closed": int(row.closed), "met": int(row.met), "missed": int(row.missed),
+                                 "late": 0} for row in conn.execute(text(
+        "SELECT m.contract_id, SUM(m.closed) AS closed, SUM(m.met) AS met, SUM(m.missed) AS missed "
+        f"FROM contract_month m WHERE m.month = :month AND {where} GROUP BY m.contract_id"
+    ).bindparams(*params), {"month": first.date()})}
+    where, params = p.scope("o", opener="opened_by_id", technician="technician_id", status="status")
+    for contract_id, late in conn.execute(text(
+            "SELECT o.contract_id, COUNT(*) FROM call_outcome o WHERE o.status IN ('A', 'E', 'M') "
+            "AND o.opened_at >= :start AND o.opened_at < :end AND o.due_at < :now "
+            f"AND o.contract_id IS NOT NULL AND {where} GROUP BY o.contract_id").bindparams(*params),
+            {"start": start, "end": end, "now": datetime.now(UTC).replace(tzinfo=None)}):
+        figures.setdefault(contract_id, {"closed": 0, "met": 0, "missed": 0})["late"] = late
+    rows = []
+    if figures:
+        for row in conn.execute(text(
+                "SELECT ct.id, ct.number, COALESCE(cl.trade_name, cl.name) AS client FROM contract ct "
+                "JOIN client cl ON cl.id = ct.client_id WHERE ct.id IN :ids ORDER BY ct.number"
+        ).bindparams(_in("ids", figures))):
+            values = figures[row.id]
+            percent = round(100.0 * values["met"] / values["closed"], 1) if values["closed"] else None
+            rows.append({"number": row.number, "client": row.client or "", "percent": percent, **values})
+    return {"template": "sla.html", "rows": rows, "month": f"{year:04d}-{month:02d}",
+            "month_label": f"{month:02d}/{year}"}
+
+
 PAGES = {"dashboard": dashboard, "monitoring": monitoring, "calls": calls_list,
          "supplies": supply_list, "billing": billing_list, "carrier": carrier_list,
-         "attendances": attendance_list, "my_orders": my_orders, "outbox": outbox_list}
+         "attendances": attendance_list, "my_orders": my_orders, "outbox": outbox_list,
+         "sla": sla_report}
 
 
 def create_lean_app(database_url: str | None = None, static_folder: str | None = None) -> Flask:

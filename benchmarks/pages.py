@@ -183,6 +183,7 @@ def cases(s):
     rows += [("carrier list", role, "/entregas/list/", "/lean/carrier") for role in ("admin", "transportador")]
     rows += [("attendances list", role, "/atendimentos/list/", "/lean/attendances")
              for role in ("admin", "atendimento", "tecnico")]
+    rows += [("SLA report", role, "/chamados/sla/", "/lean/sla") for role in ("admin", "atendimento")]
     rows += [("app my orders", "tecnico", "/api/v1/tecnico/chamados", "/lean/my_orders")]
     rows += [("sync batch (100 clients)", "sync token", "/api/sync/v1/batch", "/lean/sync/batch"),
              ("change feed (500)", "sync token", "/api/sync/v1/changes?after=0&limit=500",

@@ -143,6 +143,34 @@ def app(_schema):
     app.config.update(config)
 
 
+@pytest.fixture(scope="session")
+def _peer_apps(_schema):
+    """In the Galera cluster pass, an app on each other node (tests/services.node_urls)."""
+    from tests.services import node_urls
+
+    apps = [make_app(SQLALCHEMY_DATABASE_URI=url) for url in node_urls(DATABASE_URL)[1:]]
+    yield apps
+    for peer in apps:
+        with peer.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def peer_app(app, _peer_apps):
+    """A second app server on the same data: in the Galera pass it writes through another node
+    (its writes meet this app's only at commit); otherwise it is the worker's app itself."""
+    return _peer_apps[0] if _peer_apps else app
+
+
+@pytest.fixture
+def node_apps(app, _peer_apps):
+    """One app per Galera node, the worker's app first (the cluster pass only)."""
+    from tests.services import need_galera
+
+    need_galera(DATABASE_URL)
+    return [app, *_peer_apps]
+
+
 @pytest.fixture
 def db_ctx(app):
     """``with db_ctx():`` — an app context for direct database work, closed afterwards."""

@@ -105,3 +105,25 @@ def iso(minutes: float = 0) -> str:
     """A device timestamp ``minutes`` from the start of the run, ISO 8601 with the São Paulo
     offset (one anchor, so differences between timestamps are exact)."""
     return (_NOW + timedelta(minutes=minutes)).isoformat()
+
+
+# --- the technician's page in a browser (tests/test_field*_browser.py) -------------------------
+
+def step(page, label, expected_message="Registrado."):
+    """Tap a step's button; it shows on the timeline at once (sent or waiting in the queue)."""
+    page.get_by_role("button", name=label).click()
+    page.locator("#pws-timeline li", has_text=label).wait_for()
+    page.locator("#pws-message", has_text=expected_message).wait_for()
+
+
+def sign(page, signer):
+    """Draw a signature on the pad, name the signer and save it."""
+    page.locator("#pws-pad").scroll_into_view_if_needed()
+    pad = page.locator("#pws-pad").bounding_box()
+    page.mouse.move(pad["x"] + 20, pad["y"] + 100)
+    page.mouse.down()
+    for x in range(30, 300, 15):
+        page.mouse.move(pad["x"] + x, pad["y"] + 60 + (x % 60))
+    page.mouse.up()
+    page.fill("#pws-signer", signer)
+    page.get_by_role("button", name="Salvar assinatura").click()

@@ -2,6 +2,9 @@
 import itertools
 import uuid
 
+from app.core.db import db
+from app.feed.changes import record_change
+
 _ids = itertools.count(1)
 
 
@@ -19,6 +22,21 @@ def rec(entity, erp_id, op="upsert", **data):
 def push(client, plain, records, batch_id=None):
     return client.post("/api/sync/v1/batch", headers=bearer(plain),
                        json={"batch_id": batch_id or str(uuid.uuid4()), "records": records})
+
+
+def write_change(app, label, hold=None, inserted=None):
+    """One portal transaction: the entry is inserted, then (optionally) held open, then committed."""
+    with app.app_context():
+        try:
+            record_change("contact", "create", data={"label": label})
+            db.session.flush()
+            if inserted is not None:
+                inserted.set()
+            if hold is not None:
+                assert hold.wait(timeout=30)
+            db.session.commit()
+        finally:
+            db.session.remove()
 
 
 def changes(client, plain, **params):

@@ -70,13 +70,14 @@ def emails(db_ctx, kind):
 
 # --- the status race --------------------------------------------------------------------------
 
-def test_two_operators_moving_one_call_at_once_give_one_winner_and_one_refusal(app, db_ctx):
+def test_two_operators_moving_one_call_at_once_give_one_winner_and_one_refusal(app, peer_app, db_ctx):
+    """In the Galera pass the second operator's server writes through another node."""
     with db_ctx() as session:
         desk = make_desk()
         customer, equipment = session.get(Client, desk.client), session.get(Equipment, desk.equipment)
         calls = [f.call(customer, equipment).id for _ in range(101)]
     first = as_user(app, desk.users[CALLS_OPERATOR])
-    second = as_user(app, desk.users[ATTENDANCE_OPERATOR])
+    second = as_user(peer_app, desk.users[ATTENDANCE_OPERATOR])
 
     def move(client, pk, target):
         token = form_fields(client, f"/chamados/show/{pk}")["csrf_token"]

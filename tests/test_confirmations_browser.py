@@ -99,6 +99,7 @@ def test_the_technicians_conclude_and_cancel_ask_first(db_ctx, browser, live_ser
     page.goto("/atendimentos/registrar/")
     page.locator(".pws-order", has_text="1500300").get_by_role("button", name="Selecionar").click()
     page.locator("#pws-timeline li", has_text="Atendimento selecionado").wait_for()
+    page.locator("#pws-queue[data-pending='0']").wait_for()  # the start reached the server
 
     def events():
         with db_ctx() as session:
@@ -114,6 +115,7 @@ def test_the_technicians_conclude_and_cancel_ask_first(db_ctx, browser, live_ser
     dialogs.answer = True
     page.get_by_role("button", name="Cancelar atendimento").click()
     page.locator("#pws-attendance-status", has_text="cancelado").wait_for()
+    page.locator("#pws-queue[data-pending='0']").wait_for()
     with db_ctx() as session:
         assert session.execute(select(Attendance.status)).scalar_one() == "cancelled"
     context.close()

@@ -1,5 +1,6 @@
 """The technicians' app API, driven as the app would: JWT login, then /api/v1/tecnico/…"""
 import threading
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from app.field import images
 from app.field.models import Attendance, AttendanceEvent, AttendancePhoto, TrackPoint
 from app.notifications.models import OutboxMessage
 from app.feed.models import ChangeFeedEntry
+from tests import factories as f
 from tests.conftest import csrf_token, login
 from tests.services import need_mysql
 from tests.field_support import (
@@ -60,6 +62,10 @@ def test_only_a_technician_with_a_token_reaches_the_api(client, field, tech, db_
 def test_open_orders_are_his_own_with_what_a_visit_needs(client, field, tech, db_ctx):
     """The JWT user's scope applies inside the API: the other technician's order never shows."""
     with db_ctx() as session:
+        call = session.get(ServiceCall, field.call)
+        f.meter_reading(call.equipment, 120000, datetime(2026, 6, 1, 12, 0))
+        f.meter_reading(call.equipment, 125430, datetime(2026, 7, 1, 12, 0))  # the last one
+        f.meter_reading(call.equipment, 110000, datetime(2026, 5, 1, 12, 0))
         session.get(ServiceCall, field.other_call).status = "O"  # closed: not open anymore
         session.commit()
     orders = client.get(f"{API}/chamados", headers=tech).get_json()
@@ -69,6 +75,7 @@ def test_open_orders_are_his_own_with_what_a_visit_needs(client, field, tech, db
     assert order["client"]["address"] == "Rua das Flores, 100"
     assert order["client"]["district"] == "Centro"
     assert order["equipment"]["model"] == "KYOCERA M3655"
+    assert order["equipment"]["last_counter"] == {"value": 125430, "read_at": "2026-07-01T09:00:00-03:00"}
     assert order["defect"]["name"] == "ATOLAMENTO"
     assert order["contact"] == {"name": "Maria", "phone": "(48) 99999-0000", "email": "contato@cliente.test"}
     assert order["attendance_id"] is None

@@ -10,13 +10,7 @@ from app.calls.models import ServiceCall
 from app.field.models import Attendance, AttendanceEvent, AttendancePhoto, Survey
 from app.notifications.models import OutboxMessage
 from tests.browser import ARTIFACTS, browser, live_server, new_context, new_page  # noqa: F401  fixtures
-from tests.field_support import build_field, png_bytes
-
-
-def step(page, label, expected_message="Registrado."):
-    page.get_by_role("button", name=label).click()
-    page.locator("#pws-timeline li", has_text=label).wait_for()
-    page.locator("#pws-message", has_text=expected_message).wait_for()
+from tests.field_support import build_field, png_bytes, sign, step
 
 
 def test_a_technician_records_an_attendance_in_the_phone_browser(app, db_ctx, browser, live_server, tmp_path):
@@ -39,7 +33,7 @@ def test_a_technician_records_an_attendance_in_the_phone_browser(app, db_ctx, br
     page.set_input_files("#pws-photo", str(photo))
     page.fill("#pws-caption", "Fusor novo")
     page.get_by_role("button", name="Enviar foto").click()
-    page.locator("#pws-message", has_text="Foto enviada.").wait_for()
+    page.locator("#pws-message", has_text="Foto registrada.").wait_for()
 
     step(page, "Fim do atendimento")
     page.fill("#pws-services", "Troca do fusor <e> limpeza")
@@ -47,21 +41,15 @@ def test_a_technician_records_an_attendance_in_the_phone_browser(app, db_ctx, br
     page.fill("#pws-notes", "Cliente orientado")
     page.get_by_role("button", name="Enviar relatório").click()
     page.locator("#pws-timeline li", has_text="Formulário preenchido").wait_for()
-    page.locator("#pws-message", has_text="Relatório enviado.").wait_for()
+    page.locator("#pws-message", has_text="Relatório registrado.").wait_for()
 
-    pad = page.locator("#pws-pad").bounding_box()
-    page.mouse.move(pad["x"] + 20, pad["y"] + 100)
-    page.mouse.down()
-    for x in range(30, 300, 15):
-        page.mouse.move(pad["x"] + x, pad["y"] + 60 + (x % 60))
-    page.mouse.up()
-    page.fill("#pws-signer", "Maria Souza")
-    page.get_by_role("button", name="Salvar assinatura").click()
-    page.locator("#pws-message", has_text="Assinatura salva.").wait_for()
+    sign(page, "Maria Souza")
+    page.locator("#pws-message", has_text="Assinatura registrada.").wait_for()
 
     page.once("dialog", lambda dialog: dialog.accept())  # "Concluir este atendimento? …"
     page.get_by_role("button", name="Concluir atendimento").click()
     page.locator("#pws-attendance-status", has_text="Concluído").wait_for()
+    page.locator("#pws-queue[data-pending='0']").wait_for()  # every step reached the server
     page.screenshot(path=str(ARTIFACTS / "registrar-concluido.png"), full_page=True)
     context.close()
 

@@ -225,6 +225,7 @@ def test_tracking_refreshes_its_positions_without_a_reload(app, db_ctx, field):
     operator = app.test_client()
     login(operator, field.operator_email)
     data = map_data(operator.get("/rastreamento/").get_data(as_text=True))
+    assert data["markers"][0]["time"].endswith("(há 1 h 00 min)")  # the last position's age
     assert data["refresh_url"] == "/rastreamento/posicoes" and data["refresh_seconds"] > 0
     client = app.test_client()
     tech = jwt_headers(client, field.tech_email)
@@ -288,3 +289,28 @@ def test_field_screens_speak_portuguese(app, db_ctx, field):
         response = admin.get(url)
         assert response.status_code == 200, url
         assert english_left(response.get_data(as_text=True)) == [], url
+
+
+def test_the_technicians_page_is_installable(app, field):
+    """The page links its manifest (pt-BR, standalone, opens on his orders, icons that exist)
+    and registers a worker whose scope covers it; neither file needs a session."""
+    technician = login(app.test_client(), field.tech_email)
+    page = technician.get("/atendimentos/registrar/").get_data(as_text=True)
+    assert '<link rel="manifest" href="/atendimentos/registrar/app.webmanifest">' in page
+    config = json.loads(re.search(r'id="pws-tech-config">(.*?)</script>', page, re.S).group(1))
+    assert (config["worker"], config["scope"]) == ("/atendimentos/registrar/sw.js", "/atendimentos/registrar/")
+
+    anonymous = app.test_client()
+    response = anonymous.get("/atendimentos/registrar/app.webmanifest")
+    assert response.mimetype == "application/manifest+json"
+    manifest = response.get_json()
+    assert manifest["name"] == "PWS – Atendimentos em campo" and manifest["lang"] == "pt-BR"
+    assert manifest["display"] == "standalone"
+    assert manifest["start_url"] == manifest["scope"] == "/atendimentos/registrar/"
+    assert {icon["sizes"] for icon in manifest["icons"]} == {"any", "192x192", "512x512"}
+    for icon in manifest["icons"]:
+        assert anonymous.get(icon["src"]).status_code == 200, icon["src"]
+    worker = anonymous.get("/atendimentos/registrar/sw.js")
+    assert worker.mimetype == "text/javascript"
+    assert 'importScripts("/static/field/queue.js")' in worker.get_data(as_text=True)
+    assert anonymous.get("/static/field/queue.js").status_code == 200

@@ -23,6 +23,7 @@ from tests import factories as f
 from tests.browser import ARTIFACTS, browser, log_in, new_context, serving, watch_console  # noqa: F401
 from tests.conftest import _empty_tables, make_app
 from tests.factories import PASSWORD, pdf_bytes
+from tests.field_support import step
 from tests.world import build_world
 
 DESKTOP = {"width": 1280, "height": 900}
@@ -343,12 +344,6 @@ def test_operator_dispatches_a_call_to_a_technician(journey, db_ctx, world):
 
 # --- Técnico ------------------------------------------------------------------------------
 
-def step(page, label):
-    page.get_by_role("button", name=label).click()
-    page.locator("#pws-timeline li", has_text=label).wait_for()
-    page.locator("#pws-message", has_text="Registrado.").wait_for()
-
-
 def test_technician_records_an_attendance_on_the_phone(journey, db_ctx, world):
     with db_ctx() as session:
         customer, equipment = session.get(Client, world["client"]), session.get(Equipment, world["equipment"])
@@ -368,10 +363,11 @@ def test_technician_records_an_attendance_on_the_phone(journey, db_ctx, world):
     page.get_by_label("Serviços executados").fill("Limpeza do fusor e troca do cilindro.")
     page.get_by_label("Contador total").fill("48300")
     page.get_by_role("button", name="Enviar relatório").click()
-    page.locator("#pws-message", has_text="Relatório enviado.").wait_for()
+    page.locator("#pws-message", has_text="Relatório registrado.").wait_for()
     page.once("dialog", lambda dialog: dialog.accept())  # "Concluir este atendimento? …"
     page.get_by_role("button", name="Concluir atendimento").click()
     page.locator("#pws-attendance-status", has_text="Concluído").wait_for()
+    page.locator("#pws-queue[data-pending='0']").wait_for()  # everything reached the server
     j.shot("concluido")
     j.close()
     with db_ctx() as session:

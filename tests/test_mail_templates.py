@@ -48,7 +48,7 @@ def _context(contact=False):
 
 
 def test_every_kind_is_declared_once_with_a_portuguese_label():
-    assert len(NOTIFICATION_KINDS) == len(KINDS) == 16
+    assert len(NOTIFICATION_KINDS) == len(KINDS) == 17
     for kind in KINDS:
         assert str(kind.label) and not re.search(r"\b(the|of|call|request)\b", str(kind.label), re.I)
 

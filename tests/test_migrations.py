@@ -4,7 +4,7 @@ import tempfile
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from sqlalchemy import String, create_engine, text
+from sqlalchemy import String, create_engine, inspect, text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import make_url
 
@@ -49,6 +49,16 @@ def _collations(app) -> dict:
             for table, column, collation in rows if (table, column) in _declared_collations()}
 
 
+def _tables_without_primary_key(app) -> list[str]:
+    """The migrated tables (alembic's own too) that have no primary key."""
+    with app.app_context(), db.engine.connect() as conn:
+        inspector = inspect(conn)
+        missing = [name for name in inspector.get_table_names()
+                   if not inspector.get_pk_constraint(name)["constrained_columns"]]
+        db.engine.dispose()
+    return missing
+
+
 def test_migrations_match_the_models_and_init_seeds_them():
     app = make_app(SQLALCHEMY_DATABASE_URI=_fresh_database_url())
     with app.app_context():
@@ -58,6 +68,7 @@ def test_migrations_match_the_models_and_init_seeds_them():
                                     db.metadata)
         db.engine.dispose()
     assert diff == [], "models and migrations disagree; add a migration:\n" + "\n".join(map(str, diff))
+    assert _tables_without_primary_key(app) == [], "Galera replicates rows by their primary key"
     assert _collations(app) == _declared_collations(), "a column's collation differs from its model"
 
     result = app.test_cli_runner().invoke(args=["pws", "init", "--no-migrate"])

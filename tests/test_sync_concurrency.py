@@ -11,12 +11,10 @@ import pytest
 
 from sqlalchemy import select
 
-from app.core.db import db
-from app.feed.changes import record_change
 from app.feed.models import ChangeFeedEntry
 from tests import factories as f
 from tests.services import is_mysql
-from tests.sync_support import changes
+from tests.sync_support import changes, write_change
 
 
 def _on_mariadb(app):
@@ -25,31 +23,16 @@ def _on_mariadb(app):
         pytest.skip("MariaDB only: SQLite lets one writer at a time, there is no interleaving to prove")
 
 
-def _write(app, label, hold=None, inserted=None):
-    """One portal transaction: the entry is inserted, then (optionally) held open, then committed."""
-    with app.app_context():
-        try:
-            record_change("contact", "create", data={"label": label})
-            db.session.flush()
-            if inserted is not None:
-                inserted.set()
-            if hold is not None:
-                assert hold.wait(timeout=30)
-            db.session.commit()
-        finally:
-            db.session.remove()
-
-
 def test_a_change_committed_late_comes_after_what_was_already_read(app, client, db_ctx):
     _on_mariadb(app)
     with db_ctx():
         plain = f.sync_token()[1]
     inserted, release = threading.Event(), threading.Event()
-    slow = threading.Thread(target=_write, args=(app, "lento", release, inserted))
+    slow = threading.Thread(target=write_change, args=(app, "lento", release, inserted))
     slow.start()
     try:
         assert inserted.wait(timeout=30)
-        _write(app, "rápido")
+        write_change(app, "rápido")
         first = changes(client, plain).get_json()
         assert [(c["seq"], c["data"]["label"]) for c in first["changes"]] == [(1, "rápido")]
     finally:
@@ -74,7 +57,7 @@ def test_two_busy_writers_and_a_polling_reader(app, db_ctx):
             hold = threading.Event()
             timer = threading.Timer(chance.uniform(0, 0.01), hold.set)
             timer.start()
-            _write(app, f"{name}-{n}", hold)
+            write_change(app, f"{name}-{n}", hold)
 
     def reader():
         client, cursor = app.test_client(), "0"

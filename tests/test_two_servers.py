@@ -6,6 +6,7 @@ SECRET_KEY, MariaDB, Redis and storage folder); the test talks to them as nginx 
 HTTP with ``X-Forwarded-Proto: https`` and the client's ``X-Forwarded-For``. Nothing a request
 leaves behind may live in one server's memory.
 """
+import os
 import re
 import secrets
 import subprocess  # nosec B404 - runs the project's own worker
@@ -17,7 +18,7 @@ from app.notifications.models import OutboxMessage
 from tests.calls_desk import ATTENDANCE_OPERATOR, CLIENT, make_desk, pdf_bytes
 from tests.conftest import DATABASE_URL
 from tests.live import ROOT, Browser, Gunicorn, app_env, mariadb_pass_only
-from tests.services import need_redis
+from tests.services import need_redis, node_urls
 
 LOGIN_LIMIT = 3
 HOST = "portal.test"
@@ -53,8 +54,13 @@ def servers(_schema, tmp_path_factory):
         REDIS_URL=redis_url, PWS_STORAGE_DIR=storage, PWS_BASE_URL=f"https://{HOST}",
         PWS_PROXY_COUNT=1, PWS_LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT} per minute",
         RATELIMIT_ENABLED=1, MAIL_SERVER="",
+        **{name: os.environ[name] for name in ("PWS_DB_SYNC_WAIT",) if name in os.environ},
     )
-    pair = [Gunicorn(env, folder / f"{name}.log") for name in "AB"]
+    # In the Galera pass each server writes through a node of its own (the worker: the third).
+    urls = node_urls(DATABASE_URL)
+    pair = [Gunicorn({**env, "DATABASE_URL": urls[index % len(urls)]}, folder / f"{name}.log")
+            for index, name in enumerate("AB")]
+    env = {**env, "DATABASE_URL": urls[2 % len(urls)]}
     try:
         for server in pair:
             server.wait_until_up()

@@ -2,7 +2,7 @@
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import (
-    Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint, true,
+    Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint, false, true,
 )
 from sqlalchemy.orm import relationship
 
@@ -38,6 +38,7 @@ PREFERENCE_LABELS = {
     "email_supply_request": _l("Solicitação de Suprimentos"),
     "email_supply_release": _l("Liberação de Suprimentos"),
     "email_billing_files": _l("Arquivos de faturamento"),
+    "email_indicators": _l("Indicadores do mês (gestor do cliente)"),
 }
 EMAIL_PREFERENCES = tuple(PREFERENCE_LABELS)
 
@@ -60,6 +61,7 @@ class PortalUser(Versioned, User):
     email_opportunity = Column(Boolean, default=False, nullable=False)
     email_supply_request = Column(Boolean, default=False, nullable=False)
     email_supply_release = Column(Boolean, default=False, nullable=False)
+    email_indicators = Column(Boolean, default=False, server_default=false(), nullable=False)
     # Kinds that went out without a choice before: on unless the user turns them off.
     email_call_assignment = Column(Boolean, default=True, server_default=true(), nullable=False)
     email_pre_service = Column(Boolean, default=True, server_default=true(), nullable=False)

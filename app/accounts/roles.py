@@ -52,14 +52,14 @@ BILLING_OPERATOR = "Operador Faturamento"
 PROFILES: tuple[Profile, ...] = (
     Profile(ADMIN, _l("Admin Revenda"), all_companies=True),
     Profile(ATTENDANCE_OPERATOR, _l("Operador de Atendimento"), grants={
-        **EVERYONE, **MASTER_DATA_READ, "Monitoring": (READ,), "SlaReport": (READ,),
+        **EVERYONE, **MASTER_DATA_READ, "Monitoring": (READ,), "SlaReport": (READ,), "Indicators": (READ,),
         "EquipmentLabel": (READ,),
         "ServiceCall": RW, "CallOpening": (WRITE,), "PreService": RW, "Attendance": (READ,),
         "TechnicianTracking": (READ,), "SupplyRequest": RW, "SupplyOpening": (WRITE,),
         "Delivery": (READ,), "Survey": (READ,), "ContactInbox": (READ,), "PartsRequest": (READ,),
     }),
     Profile(CALLS_OPERATOR, _l("Operador de Chamados"), grants={
-        **EVERYONE, **MASTER_DATA_READ, "Monitoring": (READ,), "SlaReport": (READ,),
+        **EVERYONE, **MASTER_DATA_READ, "Monitoring": (READ,), "SlaReport": (READ,), "Indicators": (READ,),
         "EquipmentLabel": (READ,),
         "ServiceCall": RW, "CallOpening": (WRITE,), "PreService": RW, "Attendance": (READ,),
         "PartsRequest": (READ,),
@@ -83,7 +83,7 @@ PROFILES: tuple[Profile, ...] = (
         **EVERYONE, "Equipment": (READ,), "ServiceCall": RW, "CallOpening": (WRITE,),
         "PreService": RW, "Attendance": (READ,), "SupplyRequest": (READ,),
         "SupplyOpening": (WRITE,), "ContactMessage": (WRITE,), "BillingFile": (READ,),
-        "Survey": (WRITE,), "Delivery": (READ,),
+        "Survey": (WRITE,), "Delivery": (READ,), "Indicators": (READ,),
     }),
     Profile(CALL_OPENER, _l("Abertura de Chamados"), client_side=True, grants={
         **EVERYONE, "Equipment": (READ,), "ServiceCall": RW, "CallOpening": (WRITE,),
@@ -129,6 +129,7 @@ AREAS: tuple[tuple[object, tuple[str, ...]], ...] = (
     (_l("Peças solicitadas"), ("PartsRequest",)),
     (_l("Rastreamento de técnicos"), ("TechnicianTracking",)),
     (_l("Monitoramento"), ("Monitoring",)),
+    (_l("Indicadores"), ("Indicators",)),
     (_l("Suprimentos"), ("SupplyRequest", "SupplyOpening")),
     (_l("Entregas"), ("Delivery",)),
     (_l("Faturamento"), ("BillingFile",)),

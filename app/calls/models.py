@@ -250,3 +250,70 @@ class PartsRequestItem(IdMixin, Model):
     quantity = Column(Integer, nullable=False, default=1)
     request = relationship("PartsRequest", back_populates="items")
     part = relationship("Part")
+
+
+class CallOutcome(Model):
+    """Desfecho de SLA of one call, kept by app.indicators.outcomes in the transaction that changes
+    the call: reports and indicators read these narrow rows (business times already counted)
+    instead of recomputing the SLA engine over every call on each request."""
+
+    __tablename__ = "call_outcome"
+    __scope__ = Scope(company="company_id", client="client_id", opener="opened_by_id",
+                      technician="technician_id", status="status")
+    MET, MISSED = "met", "missed"
+    call_id = Column(Integer, ForeignKey("service_call.id", ondelete="CASCADE"), primary_key=True,
+                     autoincrement=False)
+    company_id = Column(Integer, nullable=False)
+    client_id = Column(Integer, nullable=False)
+    contract_id = Column(Integer)
+    equipment_id = Column(Integer)
+    model_id = Column(Integer)
+    technician_id = Column(Integer)
+    defect_type_id = Column(Integer)
+    opened_by_id = Column(Integer)
+    status = Column(String(1), nullable=False)
+    opened_at = Column(DateTime, nullable=False)
+    closed_at = Column(DateTime)
+    # Local (America/Sao_Paulo) periods, for grouping without date functions of each database:
+    # the Monday of the week the call was opened and closed in, the first day of its month.
+    opened_week = Column(Date, nullable=False)
+    closed_week = Column(Date)
+    closed_month = Column(Date)
+    due_at = Column(DateTime)
+    # met / missed for calls closed as Concluído or Atendido with a deadline; else empty.
+    outcome = Column(String(6))
+    first_attendance_at = Column(DateTime)
+    # Business seconds, as the SLA engine counts them (expediente, feriados, pauses excluded).
+    response_seconds = Column(Integer)
+    repair_seconds = Column(Integer)
+    visits = Column(Integer, nullable=False, default=0)
+    resolved_in_pre_service = Column(Boolean, nullable=False, default=False)
+
+
+# Scope column first, period last: "my companies in this period", "the open calls opened then".
+Index("ix_call_outcome_company_opened", CallOutcome.company_id, CallOutcome.opened_at)
+Index("ix_call_outcome_client_opened", CallOutcome.client_id, CallOutcome.opened_at)
+Index("ix_call_outcome_status_opened", CallOutcome.status, CallOutcome.opened_at)
+Index("ix_call_outcome_contract_month", CallOutcome.contract_id, CallOutcome.closed_month)
+Index("ix_call_outcome_equipment_opened", CallOutcome.equipment_id, CallOutcome.opened_at)
+# The most recent calls closed past their deadline (Indicadores).
+Index("ix_call_outcome_outcome_closed", CallOutcome.outcome, CallOutcome.closed_at)
+
+
+class ContractMonth(Model):
+    """Cumprimento do SLA per contract, company and month of closing: the sums of CallOutcome,
+    recomputed for the months a call change touches (and rebuilt by ``flask pws
+    rebuild-indicators``). Dealer-side only: a client user may see only the calls he opened."""
+
+    __tablename__ = "contract_month"
+    __scope__ = Scope(company="company_id", dealer_only=True)
+    contract_id = Column(Integer, ForeignKey("contract.id", ondelete="CASCADE"), primary_key=True,
+                         autoincrement=False)
+    month = Column(Date, primary_key=True)
+    company_id = Column(Integer, primary_key=True, autoincrement=False)
+    closed = Column(Integer, nullable=False, default=0)
+    met = Column(Integer, nullable=False, default=0)
+    missed = Column(Integer, nullable=False, default=0)
+
+
+Index("ix_contract_month_month", ContractMonth.month, ContractMonth.company_id)

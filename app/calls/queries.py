@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, case, func, or_, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import PortalUser
-from app.calls.models import CallAttachment, CallStatus, CallStatusChange, PreServiceMessage, ServiceCall
+from app.calls.models import (
+    CallAttachment, CallOutcome, CallStatus, CallStatusChange, ContractMonth, PreServiceMessage, ServiceCall,
+)
 from app.catalog.models import Client, Company, Contract, DefectType, Equipment, EquipmentModel, Technician
 from app.core.db import db
 from app.core.scoping import scoped
@@ -37,6 +39,8 @@ PREFIX_FILTERS = {
     "tecnico": (Technician, ("name",), ServiceCall.technician_id),
     "cliente": (Client, ("name", "trade_name"), ServiceCall.client_id),
 }
+# The calls whose SLA clock runs: neither closed nor paused.
+OPEN_UNPAUSED = tuple(s for s in CallStatus.ALL if s not in CallStatus.CLOSED + CallStatus.PAUSED)
 
 
 @dataclass
@@ -299,32 +303,31 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
 
 
 def sla_compliance(year: int, month: int, now: datetime) -> list[ComplianceRow]:
-    """Per contract: calls closed (O/T) in the month within and past their deadline, and calls
-    opened in the month still open past their deadline now. One grouped query."""
+    """Per contract: calls closed (O/T) in the month within and past their deadline (the
+    ContractMonth sums), and calls opened in the month still open past their deadline now (the
+    few open CallOutcome rows of the month). Three queries, whatever the number of calls."""
     start, end = month_bounds(year, month)
-    closed_in_month = and_(ServiceCall.status.in_((CallStatus.CONCLUDED, CallStatus.ATTENDED)),
-                           ServiceCall.closed_at >= start, ServiceCall.closed_at < end)
-    still_open = and_(ServiceCall.status.not_in(CallStatus.CLOSED),
-                      ServiceCall.status.not_in(CallStatus.PAUSED),
-                      ServiceCall.opened_at >= start, ServiceCall.opened_at < end,
-                      ServiceCall.priority_due < now)
-    met = and_(closed_in_month, ServiceCall.closed_at <= ServiceCall.priority_due)
-    missed = and_(closed_in_month, ServiceCall.closed_at > ServiceCall.priority_due)
-    contract_client = aliased(Client)
-    stmt = scoped(
-        select(ServiceCall.contract_id, Contract.number, func.coalesce(
-                   contract_client.trade_name, contract_client.name),
-               func.sum(case((closed_in_month, 1), else_=0)),
-               func.sum(case((met, 1), else_=0)),
-               func.sum(case((missed, 1), else_=0)),
-               func.sum(case((still_open, 1), else_=0)))
-        .join(Contract, ServiceCall.contract_id == Contract.id)
-        .join(contract_client, Contract.client_id == contract_client.id)
-        .where(ServiceCall.priority_due.is_not(None), or_(closed_in_month, still_open))
-        .group_by(ServiceCall.contract_id, Contract.number, contract_client.trade_name,
-                  contract_client.name)
-        .order_by(Contract.number), ServiceCall)
-    return [ComplianceRow(contract_id=row[0], contract_number=row[1], client_name=row[2] or "",
-                          closed=int(row[3] or 0), met=int(row[4] or 0), missed=int(row[5] or 0),
-                          open_late=int(row[6] or 0))
-            for row in db.session.execute(stmt)]
+    sums = db.session.execute(scoped(
+        select(ContractMonth.contract_id, func.sum(ContractMonth.closed), func.sum(ContractMonth.met),
+               func.sum(ContractMonth.missed))
+        .where(ContractMonth.month == date(year, month, 1)).group_by(ContractMonth.contract_id),
+        ContractMonth)).all()
+    late = db.session.execute(scoped(
+        select(CallOutcome.contract_id, func.count())
+        .where(CallOutcome.status.in_(OPEN_UNPAUSED), CallOutcome.opened_at >= start,
+               CallOutcome.opened_at < end, CallOutcome.due_at < now,
+               CallOutcome.contract_id.is_not(None))
+        .group_by(CallOutcome.contract_id), CallOutcome)).all()
+    figures = {pk: [int(closed or 0), int(met or 0), int(missed or 0), 0] for pk, closed, met, missed in sums}
+    for pk, count in late:
+        figures.setdefault(pk, [0, 0, 0, 0])[3] = count
+    if not figures:
+        return []
+    names = db.session.execute(
+        select(Contract.id, Contract.number, func.coalesce(Client.trade_name, Client.name))
+        .join(Client, Contract.client_id == Client.id).where(Contract.id.in_(figures))
+        .order_by(Contract.number)).all()
+    return [ComplianceRow(contract_id=pk, contract_number=number, client_name=client or "",
+                          closed=figures[pk][0], met=figures[pk][1], missed=figures[pk][2],
+                          open_late=figures[pk][3])
+            for pk, number, client in names]

@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import PortalUser
@@ -27,7 +26,7 @@ from app.calls.models import (
 from app.catalog.models import Contract, DefectType, Equipment, Technician
 from app.core import tokens
 from app.core.cache import reference
-from app.core.db import db, utcnow
+from app.core.db import db, on_commit, on_rollback, utcnow
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import Principal, check_references, get_scoped
 from app.feed.changes import record_change
@@ -324,13 +323,13 @@ def tell_call_opened(call: ServiceCall) -> None:
     })
 
 
-@event.listens_for(Session, "after_commit")
+@on_commit
 def _keep_stored_files(session):
     session.info.pop(_STORED_FILES_KEY, None)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _discard_stored_files(session, _previous_transaction):
+@on_rollback
+def _discard_stored_files(session):
     stored = session.info.pop(_STORED_FILES_KEY, [])
     if stored and has_app_context():
         files.discard(stored)

@@ -28,7 +28,7 @@ from app.calls.models import (
 from app.calls.services import STATUS_LABELS, CallError, TransitionForbidden
 from app.catalog.models import Client, Company, Contract, Equipment, Technician
 from app.core import idempotency
-from app.core.db import db, utcnow
+from app.core.db import db, retry_on_conflict, utcnow
 from app.core.headers import PUBLIC_HEADERS
 from app.core.i18n import lazy_gettext as _l
 from app.core.scoping import current_principal, get_scoped, scoped
@@ -130,13 +130,20 @@ class CallView(PortalBaseView):
                 for error in errors:
                     flash(str(error), "danger")
             return redirect(url_for(".show", pk=pk))
-        note = form.note.data or None
-        if (call.status, target) == (CallStatus.OPEN, CallStatus.CONCLUDED) and not note:
-            note = str(services.RESOLVED_IN_PRE_SERVICE_NOTE)
-        try:
+
+        def change(call):
+            note = form.note.data or None
+            if (call.status, target) == (CallStatus.OPEN, CallStatus.CONCLUDED) and not note:
+                note = str(services.RESOLVED_IN_PRE_SERVICE_NOTE)
             services.change_status(call, target, actor=current_principal(), note=note,
                                    technician_id=form.technician.data or None,
                                    seen_status=request.form.get("de") or None)
+            db.session.commit()
+
+        try:
+            # Decided again on the call as committed (change_status locks and re-reads it) when
+            # another writer won at commit: a deadlock, or on Galera another node's write.
+            retry_on_conflict(lambda: change(call))
         except services.CallChanged:
             db.session.rollback()
             flash(services.changed_meanwhile(pk), "danger")
@@ -148,7 +155,6 @@ class CallView(PortalBaseView):
             db.session.rollback()
             flash(str(error), "danger")
             return redirect(url_for(".show", pk=pk))
-        db.session.commit()
         flash(_("Chamado Nº %(number)s: status alterado para %(status)s.", number=call.id,
                 status=services.status_label(target)), "success")
         return redirect(url_for(".show", pk=pk, aba="historico"))

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import ONETOMANY, Session, relationship
 
 from app.core.concurrency import VERSION
-from app.core.db import IdMixin, utcnow
+from app.core.db import IdMixin, on_commit, on_rollback, utcnow
 from app.core.scoping import Scope, current_principal
 
 CREATE, UPDATE, DELETE = "create", "update", "delete"
@@ -220,8 +220,8 @@ def _record(session, _flush_context):
         written[key] = (result.inserted_primary_key[0], action, changes)
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
+@on_commit
+@on_rollback
 def _forget_transaction(session):
     session.info.pop(_REDACTED, None)
     session.info.pop(_WRITTEN, None)

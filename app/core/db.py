@@ -1,15 +1,32 @@
 """The one SQLAlchemy handle, bound to FAB's declarative base so Alembic sees every table."""
 import logging
+import random
+import time
+from collections.abc import Callable
 from datetime import datetime, UTC
+from typing import TypeVar
 
 from flask_appbuilder import Model
 from flask_appbuilder.models.sqla.base import SQLA
 from sqlalchemy import Boolean, Column, DateTime, Integer, String, event
 from sqlalchemy.dialects import mysql
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
 
 db = SQLA(model_class=Model)
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# A transaction another one beat: a deadlock, or on Galera a certification conflict (another
+# node committed the same rows first; both are error 1213), or a row lock waited for too long
+# (1205). The database rolled it back whole; run again from the start, it may well succeed.
+CONFLICT_CODES = frozenset({1205, 1213})
+CONFLICT_ATTEMPTS = 4
+# SQLite lets one writer at a time; the driver's 5 s default fails a write queued behind a busy
+# writer (a request on a loaded machine) though the web server would have waited 30 s for it.
+SQLITE_WRITE_WAIT = 30
+CONFLICT_BACKOFF = 0.02  # seconds before the 2nd attempt, doubled for each next one (full jitter)
 
 
 def utcnow() -> datetime:
@@ -110,13 +127,26 @@ def track_transactions(engine) -> None:
 
 def apply_timeouts(config) -> None:
     """PWS_DB_TIMEOUT as PyMySQL's connect, read and write timeouts: without them a request
-    waits forever on a server that accepted the connection and stopped answering."""
+    waits forever on a server that accepted the connection and stopped answering.
+    PWS_DB_SYNC_WAIT as every connection's ``wsrep_sync_wait`` (Galera: a read waits for the
+    writes the cluster committed before it, whichever node took them).
+    On SQLite, PWS_DB_TIMEOUT (else SQLITE_WRITE_WAIT) is how long a write waits for the one
+    write lock before the request fails with 503."""
+    connect_args = {}
     seconds = config.get("PWS_DB_TIMEOUT") or 0
-    if not seconds or not config["SQLALCHEMY_DATABASE_URI"].startswith("mysql"):
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        connect_args["timeout"] = seconds or SQLITE_WRITE_WAIT
+    elif not config["SQLALCHEMY_DATABASE_URI"].startswith("mysql"):
+        return
+    elif seconds:
+        connect_args.update(connect_timeout=seconds, read_timeout=seconds, write_timeout=seconds)
+    sync_wait = config.get("PWS_DB_SYNC_WAIT")
+    if sync_wait is not None:
+        connect_args["init_command"] = f"SET SESSION wsrep_sync_wait = {int(sync_wait)}"
+    if not connect_args:
         return
     options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
-    options["connect_args"] = {**options.get("connect_args", {}), "connect_timeout": seconds,
-                               "read_timeout": seconds, "write_timeout": seconds}
+    options["connect_args"] = {**options.get("connect_args", {}), **connect_args}
     config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
@@ -137,3 +167,62 @@ def remove_sessions_safely(app) -> None:
             log.warning("database session could not be closed; its connection is discarded")
             db.session().invalidate()
             db.session.remove()
+
+
+def on_commit(handler: Callable[[Session], None]) -> Callable[[Session], None]:
+    """Run ``handler(session)`` once a session's outermost transaction committed. SQLAlchemy's
+    own "after_commit" also fires when a savepoint (``begin_nested``) is released, when nothing
+    is committed yet: e-mail handed over, files kept or state forgotten for a change that may
+    still roll back (and, on SQLite, a sender blocked behind its own request's write lock)."""
+
+    @event.listens_for(Session, "after_commit")
+    def _committed(session):
+        if not session.in_nested_transaction():
+            handler(session)
+
+    return handler
+
+
+def on_rollback(handler: Callable[[Session], None]) -> Callable[[Session], None]:
+    """Run ``handler(session)`` once a session's outermost transaction rolled back; a savepoint
+    rolled back (a caught IntegrityError) leaves the transaction and what it queued alive."""
+
+    @event.listens_for(Session, "after_soft_rollback")
+    def _rolled_back(session, previous_transaction):
+        if not previous_transaction.nested:
+            handler(session)
+
+    return handler
+
+
+def is_conflict(error: Exception) -> bool:
+    """Whether the database refused the transaction for a write conflict (CONFLICT_CODES)."""
+    args = getattr(getattr(error, "orig", None), "args", None)
+    return isinstance(error, DBAPIError) and bool(args) and args[0] in CONFLICT_CODES
+
+
+def retry_on_conflict(work: Callable[[], T], *, rollback: Callable[[], None] | None = None,
+                      attempts: int = CONFLICT_ATTEMPTS) -> T:
+    """``work()`` — one whole unit of work that reads what it decides on, writes and commits —
+    run again from the start when the database refuses it for a write conflict (``is_conflict``),
+    at most ``attempts`` times with a random pause; then the conflict is raised (the request
+    answers 503). Between attempts ``rollback`` (the request's session by default) discards
+    what the failed attempt did, so a unit is applied whole or not at all.
+
+    With multi-primary Galera two nodes writing the same rows learn of it only at commit; on a
+    single server it is a deadlock. Either way the work must be idempotent as a whole: it reads
+    the state again (and may then find nothing left to do, or refuse a stale request).
+    """
+    rollback = rollback or db.session.rollback
+    attempt = 1
+    while True:
+        try:
+            return work()
+        except DBAPIError as error:
+            if attempt >= attempts or not is_conflict(error):
+                raise
+            log.info("write conflict (%s), attempt %d of %d: running the unit again",
+                     error.orig.args[0], attempt, attempts)
+            rollback()
+            time.sleep(random.uniform(0, CONFLICT_BACKOFF * 2 ** (attempt - 1)))  # nosec B311  # jitter, not a secret
+            attempt += 1

@@ -21,3 +21,8 @@ def format_size(size) -> str:
     while value >= 1024 and unit < len(SIZE_UNITS) - 1:
         value, unit = value / 1024, unit + 1
     return f"{format_decimal(value, format='#,##0.#')} {SIZE_UNITS[unit]}"
+
+
+def format_tenths(value) -> str:
+    """92.46 → "92,5", 1234.0 → "1.234,0" (percentages, hours); blank for None."""
+    return "" if value is None else format_decimal(round(value, 1), format="#,##0.0")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.accounts.models import PortalUser
 from app.accounts.roles import PROFILE_NAMES
+from app.indicators import outcomes
 from app.catalog.models import Company
 from app.core.db import db, utcnow
 from app.demo import data
@@ -82,6 +83,7 @@ def load_demo(scale="small", if_empty=False, echo=print, now=None):
             users = generator.run()
     else:
         users = generator.run()
+    outcomes.rebuild(db.session)  # the bulk writer bypassed the seam that keeps them on commit
     plain = _sync_heartbeat(now)
     elapsed = time.perf_counter() - started
     rows = writer.total_written + len(users)

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import (Integer, bindparam, case, delete, event, exists, func, insert, literal, select, true,
+from sqlalchemy import (Integer, bindparam, case, delete, exists, func, insert, literal, select, true,
                         update)
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from app.core.db import db, utcnow
+from app.core.db import db, is_conflict, on_commit, on_rollback, retry_on_conflict, utcnow
 from app.core.timefmt import isoformat_local
 from app.feed.models import ChangeFeedEntry, SyncFeedState
 
@@ -58,7 +57,7 @@ def jsonable(value):
     return value
 
 
-@event.listens_for(Session, "after_commit")
+@on_commit
 def _after_commit(session):
     if session.info.pop(_PENDING_KEY, False):
         try:
@@ -67,13 +66,18 @@ def _after_commit(session):
             log.exception("change feed: sequencing after commit failed")
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session, _previous_transaction):
+@on_rollback
+def _after_rollback(session):
     session.info.pop(_PENDING_KEY, None)
 
 
 def sequence_committed(limit: int | None = None, *, chunk: int = SEQUENCE_CHUNK) -> int:
     """Number the committed entries that have no seq yet, in insert order; returns how many.
+
+    Two sequencers meet on the state row: on one server the second waits for the first's lock;
+    with writes on several Galera nodes the one that commits second fails certification and its
+    chunk is numbered again from the start (``retry_on_conflict``), after the winner's. One that
+    keeps losing stops: the winners number what waits, and the next read or tick the rest.
 
     Each chunk is one set-based UPDATE committed with the state row, so a sequencer killed
     midway leaves whole chunks numbered and the rest waiting: nothing lost, nothing numbered
@@ -84,7 +88,15 @@ def sequence_committed(limit: int | None = None, *, chunk: int = SEQUENCE_CHUNK)
     with db.engine.connect() as conn:
         while limit is None or total < limit:
             size = chunk if limit is None else min(chunk, limit - total)
-            numbered = _sequence_chunk(conn, size)
+            try:
+                numbered = retry_on_conflict(lambda size=size: _sequence_chunk(conn, size),
+                                             rollback=conn.rollback)
+            except DBAPIError as error:
+                if not is_conflict(error):
+                    raise
+                conn.rollback()  # other sequencers kept winning: they number what waits
+                log.info("change feed: sequencing left to a concurrent sequencer (%s)", error.orig)
+                break
             total += numbered
             if numbered < size:
                 break

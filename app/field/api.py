@@ -26,6 +26,7 @@ from app.core.db import db
 from app.core.scoping import OutOfScope, current_principal, scoped
 from app.field import pdf, schemas, serializers, services
 from app.field.models import Attendance
+from app.supplies.services import last_readings
 
 FILE_FIELD = "file"
 
@@ -130,8 +131,9 @@ class TechnicianAppApi(BaseApi):
         """
         calls = services.my_open_orders(principal)
         open_ones = services.open_attendances_by_call(principal, [c.id for c in calls])
-        return self.response(200, count=len(calls),
-                             result=[serializers.order_json(c, open_ones.get(c.id)) for c in calls])
+        readings = last_readings(c.equipment_id for c in calls if c.equipment_id)
+        return self.response(200, count=len(calls), result=[
+            serializers.order_json(c, open_ones.get(c.id), readings.get(c.equipment_id)) for c in calls])
 
     @expose("/atendimentos", methods=["GET"])
     @protect()

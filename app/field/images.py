@@ -5,10 +5,9 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from app.core.files import FileRejected, ImageTooLarge, area_dir, discard, reencode_image, store_bytes
+from app.core.db import on_commit, on_rollback
 
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
 MAX_SIDE = 2560
@@ -72,12 +71,12 @@ def remove_after_commit(session, stored_name: str | None) -> None:
         session.info.setdefault(_REMOVE_KEY, []).append(stored_name)
 
 
-@event.listens_for(Session, "after_commit")
+@on_commit
 def _remove_replaced(session):
     for name in session.info.pop(_REMOVE_KEY, []):
         remove(name)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _keep_replaced(session, _previous_transaction):
+@on_rollback
+def _keep_replaced(session):
     session.info.pop(_REMOVE_KEY, None)

@@ -8,7 +8,8 @@ from app.field import services
 from app.field.models import Attendance, AttendancePhoto
 
 
-def order_json(call, attendance: Attendance | None) -> dict:
+def order_json(call, attendance: Attendance | None, last_reading=None) -> dict:
+    """An order with what a visit needs, the equipment's last known counter included."""
     client, equipment, defect = call.client, call.equipment, call.defect_type
     return {
         "id": call.id, "erp_id": call.erp_id, "status": call.status,
@@ -24,6 +25,8 @@ def order_json(call, attendance: Attendance | None) -> dict:
             "id": equipment.id, "serial": equipment.serial, "asset_tag": equipment.asset_tag,
             "model": equipment.model.name if equipment.model else None,
             "location": equipment.location, "department": equipment.department,
+            "last_counter": {"value": last_reading.counter, "read_at": isoformat_local(last_reading.read_at)}
+            if last_reading else None,
         } if equipment else None,
         "contact": {
             "name": call.contact_name or client.contact_name,

@@ -2,7 +2,9 @@
 Avaliações, and the public pages behind e-mailed and shared links."""
 from datetime import date, datetime, timedelta
 
-from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
+from flask import (
+    abort, current_app, flash, jsonify, redirect, request, send_file, send_from_directory, url_for,
+)
 from flask_appbuilder import expose
 from flask_appbuilder.baseviews import BaseView
 from flask_appbuilder.security.decorators import has_access
@@ -242,7 +244,37 @@ class TechnicianWebView(PortalBaseView):
             "field/technician_web.html",
             api_base=url_for("TechnicianAppApi.orders").rsplit("/", 1)[0],
             labels={kind: str(label) for kind, label in services.EVENT_LABELS.items()},
-            statuses={key: str(label) for key, label in services.STATUS_LABELS.items()})
+            statuses={key: str(label) for key, label in services.STATUS_LABELS.items()},
+            user_id=current_principal().user_id,
+            gps_retention_days=current_app.config["PWS_GPS_RETENTION_DAYS"])
+
+    # The two files that make the page an installable, offline app (docs/field.md "Offline").
+    # Both are public and hold nothing of a user: a browser fetches the manifest without
+    # cookies, and the worker only keeps what the signed-in page itself loaded.
+
+    @expose("/app.webmanifest")
+    def manifest(self):
+        """The web app manifest: installed from the phone's menu, it opens on his open orders."""
+        icons = [{"src": url_for("static", filename="field/icons/icon.svg"), "sizes": "any",
+                  "type": "image/svg+xml"}]
+        icons += [{"src": url_for("static", filename=f"field/icons/icon-{size}.png"),
+                   "sizes": f"{size}x{size}", "type": "image/png", "purpose": "any"} for size in (192, 512)]
+        response = jsonify({
+            "name": _("PWS – Atendimentos em campo"), "short_name": _("PWS Campo"),
+            "description": _("Registrar atendimentos, também sem sinal."),
+            "lang": "pt-BR", "dir": "ltr",
+            "id": url_for(".index"), "start_url": url_for(".index"), "scope": url_for(".index"),
+            "display": "standalone", "orientation": "portrait",
+            "background_color": "#ffffff", "theme_color": "#337ab7", "icons": icons,
+        })
+        response.mimetype = "application/manifest+json"
+        return response
+
+    @expose("/sw.js")
+    def service_worker(self):
+        """The service worker, served from the page's folder so that its scope covers it."""
+        return send_from_directory(current_app.static_folder, "field/sw.js",
+                                   mimetype="text/javascript", max_age=0)
 
 
 class TrackingView(PortalBaseView):
@@ -258,8 +290,11 @@ class TrackingView(PortalBaseView):
 
     @staticmethod
     def _positions() -> list[dict]:
+        """Each last position with its time and age: a phone offline for hours sends late."""
+        now = utcnow()
         return [{"lat": t.last_latitude, "lon": t.last_longitude, "label": t.name,
-                 "time": format_datetime(t.last_position_at),
+                 "time": _("%(time)s (há %(age)s)", time=format_datetime(t.last_position_at),
+                           age=pdf.format_duration((now - t.last_position_at).total_seconds())),
                  "accuracy": None if t.last_accuracy_m is None else f"{t.last_accuracy_m:.0f} m"}
                 for t in services.tracked_technicians()]
 

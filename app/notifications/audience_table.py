@@ -21,6 +21,8 @@ def _cell(kind: MailKind, profile: Profile) -> str:
     if kind.personal:
         return "os seus" if profile.own_orders else "—"
     calls = "ServiceCall" in kind.reads
+    if kind.managers:
+        return "gestor: do cliente" if profile.client_side else "—"
     if profile.all_companies:
         return "todas as empresas"
     if profile.own_orders and calls:

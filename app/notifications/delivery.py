@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
-from app.core.db import db, utcnow
+from app.core.db import db, on_commit, utcnow
 from app.notifications.models import OutboxMessage
 from app.notifications.outbox import PENDING_KEY, deliver_on_commit
 from app.notifications.queue import enqueue_messages, without_jobs_in_flight
@@ -30,7 +30,7 @@ def deliver_after_commit(ids: list[int]) -> None:
         log.exception("outbox %s: delivery deferred to the sweeper", ids)
 
 
-@event.listens_for(Session, "after_commit")
+@on_commit
 def _after_commit(session):
     pending = session.info.pop(PENDING_KEY, [])
     identities = (inspect(m).identity for m in pending)

@@ -30,6 +30,8 @@ class MailKind:
     contact: bool = False
     # Sent to the users it is about (his password, his dispatched calls), not to a row's readers.
     personal: bool = False
+    # Only the client's gestor (client_manager): figures of the whole client, not of one user.
+    managers: bool = False
     # What it says, for the audience table of docs/email.md.
     when: object = ""
 
@@ -69,6 +71,9 @@ KINDS: tuple[MailKind, ...] = (
              when=_l("o técnico inicia o deslocamento até o cliente")),
     MailKind("survey_invitation", _l("Pesquisa de satisfação"), contact=True,
              when=_l("o atendimento é concluído")),
+    MailKind("monthly_indicators", _l("Indicadores do mês"), "email_indicators", ("Indicators",),
+             side=CLIENT_SIDE, managers=True,
+             when=_l("no primeiro dia útil do mês, com o link do PDF dos indicadores do mês anterior")),
     # To the address typed as a call's contact when the client is not known to use it; the only
     # e-mail that address gets until its owner confirms it (app.notifications.contacts).
     MailKind("contact_confirmation", _l("Confirmação do e-mail do contato"), contact=True,

@@ -8,10 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app, render_template
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
-from app.core.db import db
+from app.core.db import db, on_rollback
 from app.notifications.models import OutboxMessage
 from app.notifications.unsubscribe import unsubscribe_url
 
@@ -67,6 +65,6 @@ def deliver_on_commit(message: OutboxMessage) -> None:
     db.session.info.setdefault(PENDING_KEY, []).append(message)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session, _previous_transaction):
+@on_rollback
+def _after_rollback(session):
     session.info.pop(PENDING_KEY, None)

@@ -42,6 +42,7 @@ def readers(kind: str, row, *, among=None, context: dict | None = None) -> list[
     principals = {
         pk: principal_from(pk, user, links[pk]) for pk, user in candidates.items()
         if may_receive(spec, user.profile, permissions(links[pk].roles))
+        and (user.client_manager or not spec.managers)
     }
     seeing = _who_sees(row, principals)
     return [Recipient(candidates[pk].email, pk, dict(context or {}))
@@ -59,7 +60,8 @@ def choices_offered(principal: Principal) -> list[str]:
     """The "Recebe e-mail de …" choices that can bring this user anything (Meus dados)."""
     permissions = current_app.appbuilder.sm.permissions_of_roles(user_links(principal.user_id).roles)
     offered = {kind.preference for kind in KINDS
-               if kind.preference and may_receive(kind, principal.profile, permissions)}
+               if kind.preference and may_receive(kind, principal.profile, permissions)
+               and (principal.client_manager or not kind.managers)}
     return [name for name in PREFERENCE_LABELS if name in offered]
 
 

@@ -15,7 +15,7 @@ from flask_mail import BadHeaderError, Mail, Message
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.core.db import db, utcnow
+from app.core.db import db, retry_on_conflict, utcnow
 from app.notifications.models import OutboxMessage
 from app.notifications.unsubscribe import unsubscribe_url
 
@@ -50,17 +50,25 @@ def send_message(message_id: int) -> str:
 
 
 def claim(session: Session, message_id: int) -> OutboxMessage | None:
-    """Atomically move a due pending row to "sending"; None when someone else has it."""
-    now = utcnow()
-    result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxMessage.PENDING,
-               OutboxMessage.next_attempt_at <= now)
-        .values(status=OutboxMessage.SENDING, locked_at=now, attempts=OutboxMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    if result.rowcount != 1:
+    """Atomically move a due pending row to "sending"; None when someone else has it.
+
+    Two workers on two Galera nodes may both change the row locally: the second to commit
+    fails certification, runs the claim again and finds the row taken.
+    """
+
+    def take() -> int:
+        now = utcnow()
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxMessage.PENDING,
+                   OutboxMessage.next_attempt_at <= now)
+            .values(status=OutboxMessage.SENDING, locked_at=now, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        return result.rowcount
+
+    if retry_on_conflict(take, rollback=session.rollback) != 1:
         return None
     return session.get(OutboxMessage, message_id)
 

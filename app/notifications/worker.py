@@ -14,14 +14,23 @@ from app.notifications.delivery import sweep
 from app.notifications.queue import mail_queue
 
 log = logging.getLogger(__name__)
+TICK_TASKS = "pws_worker_tick_tasks"
 
 
 def sweep_job() -> dict:
     """rq job run by every worker each PWS_MAIL_SWEEP_SECONDS (see OutboxWorker). It also numbers
-    the change feed's backlog, chunk by chunk, so the ERP's reads never have to."""
+    the change feed's backlog, chunk by chunk, so the ERP's reads never have to, and queues the
+    periodic e-mails the areas registered with :func:`on_tick` (the monthly indicators)."""
     result = sweep()
     numbered = sequence_committed()
-    return {"reclaimed": result.reclaimed, "delivered": result.delivered, "feed_numbered": numbered}
+    done = {name: task() for name, task in current_app.extensions.get(TICK_TASKS, {}).items()}
+    return {"reclaimed": result.reclaimed, "delivered": result.delivered, "feed_numbered": numbered, **done}
+
+
+def on_tick(app, name: str, task) -> None:
+    """Run ``task()`` on every maintenance tick of the e-mail worker (an area's periodic e-mails,
+    declared where they are made: no cron, and no import of that area here)."""
+    app.extensions.setdefault(TICK_TASKS, {})[name] = task
 
 
 class _SweepingMixin:

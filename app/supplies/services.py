@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from app.catalog.models import Contract, Equipment, EquipmentModel, SupplyItem, supply_item_model
 from app.core.db import db, utcnow
@@ -76,7 +76,22 @@ def compatible_supplies(model_id: int) -> list[SupplyItem]:
 
 
 def last_reading(equipment_id: int) -> _Reading | None:
-    return _reading(equipment_id, newest=True)
+    return last_readings([equipment_id]).get(equipment_id)
+
+
+def last_readings(equipment_ids) -> dict[int, _Reading]:
+    """The newest reading of each equipment, in one statement (a list of orders shows them)."""
+    ids = sorted(set(equipment_ids))
+    if not ids:
+        return {}
+    ranked = select(
+        MeterReading.equipment_id, MeterReading.counter, MeterReading.read_at,
+        func.row_number().over(partition_by=MeterReading.equipment_id,
+                               order_by=(MeterReading.read_at.desc(), MeterReading.id.desc())).label("rank"),
+    ).where(MeterReading.equipment_id.in_(ids)).subquery()
+    rows = db.session.execute(select(ranked.c.equipment_id, ranked.c.counter, ranked.c.read_at)
+                              .where(ranked.c.rank == 1))
+    return {row.equipment_id: _Reading(row.counter, row.read_at) for row in rows}
 
 
 def record_reading(equipment_id: int, counter: int, *, source: str, read_at: datetime | None = None,
@@ -111,12 +126,11 @@ def client_reading(equipment: Equipment, counter: int, *, actor: Principal) -> M
     return record_reading(equipment.id, counter, source=MeterReading.CLIENT, read_by_id=actor.user_id)
 
 
-def _reading(equipment_id: int, *, newest: bool) -> _Reading | None:
-    order = (MeterReading.read_at.desc(), MeterReading.id.desc()) if newest else (
-        MeterReading.read_at.asc(), MeterReading.id.asc())
+def _first_reading(equipment_id: int) -> _Reading | None:
     row = db.session.execute(
         select(MeterReading.counter, MeterReading.read_at)
-        .where(MeterReading.equipment_id == equipment_id).order_by(*order).limit(1)
+        .where(MeterReading.equipment_id == equipment_id)
+        .order_by(MeterReading.read_at.asc(), MeterReading.id.asc()).limit(1)
     ).first()
     return _Reading(row.counter, row.read_at) if row else None
 
@@ -176,7 +190,7 @@ def _counter_rules(draft: SupplyRequestDraft, supplies: dict[int, SupplyItem], n
     ]
     if errors:
         return errors
-    limit = plausible_limit(_reading(equipment.id, newest=False), last, now)
+    limit = plausible_limit(_first_reading(equipment.id), last, now)
     highest = max(counter for _supply, counter in counters)
     if highest > limit:
         draft.warnings.append(_(
@@ -212,6 +226,13 @@ def _last_delivery_of(equipment_id: int, supply_item_id: int):
     ).first()
 
 
+def short_of_yield(printed: int, page_yield: int, units: int) -> bool:
+    """Fewer pages printed than PWS_SUPPLY_YIELD_SHARE of what ``units`` of a supply yield: asked
+    again too early (a request's warning, the Indicadores' flag). A negative count (a replaced
+    board, a reset) says nothing about the yield."""
+    return 0 <= printed < current_app.config["PWS_SUPPLY_YIELD_SHARE"] * page_yield * units
+
+
 def _supply_warnings(draft: SupplyRequestDraft, supplies: dict[int, SupplyItem]) -> None:
     """Second open request for the same supply; too few pages since the last delivery."""
     share = current_app.config["PWS_SUPPLY_YIELD_SHARE"]
@@ -231,8 +252,7 @@ def _supply_warnings(draft: SupplyRequestDraft, supplies: dict[int, SupplyItem])
             continue
         printed = requested.counter - delivered.counter
         expected = supply.page_yield * (delivered.quantity or 1)
-        # A counter below the delivery's (a replaced board, a reset) says nothing about the yield.
-        if 0 <= printed < share * expected:
+        if short_of_yield(printed, supply.page_yield, delivered.quantity or 1):
             draft.warnings.append(_(
                 "Desde a última entrega de %(item)s (solicitação nº %(id)s, contador %(counter)s) "
                 "foram impressas %(pages)s páginas, menos de %(share)s%% do rendimento "

@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from app.calls import parts
 from app.calls.models import PartsRequest, ServiceCall
 from app.calls.services import TransitionError, change_status, tell_call_opened
+from app.indicators import outcomes
 from app.catalog.models import Equipment, part_model, supply_item_model
 from app.core.db import db, utcnow
 from app.core.scoping import SYSTEM
@@ -524,6 +525,8 @@ class _Applier:
             self._compatible_models(name, items)
         if name == "service_order":
             self._call_statuses(items, errors)
+            written = select(table.c.id).where(table.c.erp_id.in_([item.key for item in items]))
+            outcomes.mark(db.session, db.session.execute(written).scalars())
             if created:
                 self._tell_opened([row["erp_id"] for row in created])
 

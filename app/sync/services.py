@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import PortalUser
 from app.core.changelog import grouped
-from app.core.db import db, utcnow
+from app.core.db import db, retry_on_conflict, utcnow
 from app.core.scoping import scoped
 from app.core.timefmt import isoformat_local
 from app.core.tokens import digest, new_token
@@ -65,7 +65,14 @@ def token_named(name: str) -> SyncToken | None:
 
 
 def authenticate(header: str | None) -> SyncToken | None:
-    """The active token of an ``Authorization: Bearer …`` header, its last use recorded."""
+    """The active token of an ``Authorization: Bearer …`` header, its last use recorded.
+
+    Requests of one token on several Galera nodes write its row at once: the loser of the
+    commit reads the token again (and may then find its last use recent enough)."""
+    return retry_on_conflict(lambda: _authenticate(header))
+
+
+def _authenticate(header: str | None) -> SyncToken | None:
     scheme, _sep, plain = (header or "").partition(" ")
     plain = plain.strip()
     if scheme.lower() != "bearer" or not plain.startswith(TOKEN_PREFIX):
@@ -116,24 +123,14 @@ def receive_batch(token: SyncToken, payload) -> BatchOutcome:
     """All or nothing, once per batch_id (api.md §1)."""
     batch_id, records = _envelope(payload)
     digest = content_hash(records)
-    previous = _batch_named(batch_id)
-    if previous is not None and previous.status == SyncBatch.APPLIED:
-        return _replay(previous, digest)
+    token_id = token.id
     try:
-        with grouped(db.session):  # the batch is one entry of the change log, not one per row
-            counts = ingest(records, actor_id=system_user_id())
-            db.session.flush()
-        result = {"batch_id": batch_id, "applied": len(records), **counts,
-                  "server_time": isoformat_local(utcnow())}
-        row = previous or SyncBatch(batch_id=batch_id)
-        row.token_id, row.status, row.content_hash = token.id, SyncBatch.APPLIED, digest
-        row.record_count, row.error_count, row.result = len(records), 0, result
-        row.received_at = utcnow()
-        db.session.add(row)
-        db.session.commit()
+        # A write conflict (a deadlock; on Galera, another node's writer committed first) runs
+        # the whole batch again: it then replays, or applies on the rows as they are now.
+        return retry_on_conflict(lambda: _apply_batch(token_id, batch_id, records, digest))
     except BatchRejected as rejected:
         db.session.rollback()
-        _record_rejection(token.id, batch_id, digest, len(records), rejected.errors)
+        _record_rejection(token_id, batch_id, digest, len(records), rejected.errors)
         raise SyncError(422, _("Lote recusado: nada foi aplicado."), rejected.errors) from None
     except (IntegrityError, OperationalError):
         db.session.rollback()  # the same batch_id or rows written by a concurrent request
@@ -141,6 +138,24 @@ def receive_batch(token: SyncToken, payload) -> BatchOutcome:
         if concurrent is not None and concurrent.status == SyncBatch.APPLIED:
             return _replay(concurrent, digest)
         raise SyncError(503, _("Conflito com outra gravação simultânea; reenvie o lote.")) from None
+
+
+def _apply_batch(token_id: int, batch_id: str, records: list, digest: str) -> BatchOutcome:
+    """One attempt of a batch, committed: replayed when it was applied already."""
+    previous = _batch_named(batch_id)
+    if previous is not None and previous.status == SyncBatch.APPLIED:
+        return _replay(previous, digest)
+    with grouped(db.session):  # the batch is one entry of the change log, not one per row
+        counts = ingest(records, actor_id=system_user_id())
+        db.session.flush()
+    result = {"batch_id": batch_id, "applied": len(records), **counts,
+              "server_time": isoformat_local(utcnow())}
+    row = previous or SyncBatch(batch_id=batch_id)
+    row.token_id, row.status, row.content_hash = token_id, SyncBatch.APPLIED, digest
+    row.record_count, row.error_count, row.result = len(records), 0, result
+    row.received_at = utcnow()
+    db.session.add(row)
+    db.session.commit()
     return BatchOutcome(result)
 
 
@@ -232,22 +247,30 @@ def change_json(entry) -> dict:
 
 
 def acknowledge(token: SyncToken, cursor: int) -> dict:
-    last_seq, _purged = feed.feed_state()
-    if cursor > last_seq:
-        raise SyncError(422, _("Cursor %(cursor)d ainda não existe (o último é %(last)d).",
-                               cursor=cursor, last=last_seq))
-    token.acked_cursor, token.acked_at = cursor, utcnow()
-    db.session.commit()
+    def unit():
+        last_seq, _purged = feed.feed_state()
+        if cursor > last_seq:
+            raise SyncError(422, _("Cursor %(cursor)d ainda não existe (o último é %(last)d).",
+                                   cursor=cursor, last=last_seq))
+        token.acked_cursor, token.acked_at = cursor, utcnow()
+        db.session.commit()
+        return last_seq
+
+    last_seq = retry_on_conflict(unit)  # the token's row: see authenticate
     return {"cursor": str(cursor), "pending": pending_changes(token, last_seq)}
 
 
 def heartbeat(token: SyncToken, payload) -> dict:
     payload = payload if isinstance(payload, dict) else {}
     agent, version = payload.get("agent"), payload.get("version")
-    token.last_heartbeat_at = utcnow()
-    token.agent = str(agent)[:120] if agent is not None else token.agent
-    token.agent_version = str(version)[:40] if version is not None else token.agent_version
-    db.session.commit()
+
+    def unit():
+        token.last_heartbeat_at = utcnow()
+        token.agent = str(agent)[:120] if agent is not None else token.agent
+        token.agent_version = str(version)[:40] if version is not None else token.agent_version
+        db.session.commit()
+
+    retry_on_conflict(unit)  # the token's row: see authenticate
     last_seq, _purged = feed.feed_state()
     return {"server_time": isoformat_local(utcnow()),
             "acked_cursor": str(token.acked_cursor or 0),

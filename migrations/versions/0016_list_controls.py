@@ -2,12 +2,12 @@
 column, the calls of the few equipment / contracts a prefix finds, the calls by deadline
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0015
 """
 from alembic import op
 
 revision = "0016"
-down_revision = "0012"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -74,6 +74,12 @@ ROUTES = {
     ("GET", "/chamados/abrir/?contrato={contract}"): allow(*OPENERS),
     ("POST", "/chamados/abrir/?contrato={contract}"): allow(*OPENERS),
     ("GET", "/chamados/sla/"): allow(*DEALER_DESK),
+    ("GET", "/indicadores/"): allow(*DEALER_DESK, CLIENT),
+    ("GET", "/indicadores/csv/sla"): allow(*DEALER_DESK, CLIENT),
+    ("GET", "/indicadores/pdf"): allow(*DEALER_DESK, CLIENT),
+    # the supplies figures only for who reads supply requests
+    ("GET", "/indicadores/csv/suprimentos"): allow(*DEALER_DESK, CLIENT, **{CALLS_OPERATOR: 404}),
+    ("GET", "/indicadores/csv/inexistente"): allow(*DEALER_DESK, CLIENT, ok=404),
     ("GET", "/chamados/pre-atendimento/{pre_service_token}"): allow(*PRE_SERVICE, ok=302),
     ("POST", "/chamados/pre-atendimento/{call_open}/mensagem#body=Segue a foto"): allow(*PRE_SERVICE, ok=302),
     ("POST", "/chamados/pre-atendimento/mensagem/{pre_service_message}/revogar"): allow(*DEALER_DESK, ok=302),

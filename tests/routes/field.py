@@ -49,6 +49,9 @@ ROUTES = {
     ("POST", "/atendimentos/revogar/{attendance}/{share_link}"): allow(*READERS, ok=302),
     # the technician's web page (a client of the app API)
     ("GET", "/atendimentos/registrar/"): allow(TECHNICIAN),
+    # what makes it installable and offline: no user data, fetched without cookies
+    ("GET", "/atendimentos/registrar/app.webmanifest"): public(200),
+    ("GET", "/atendimentos/registrar/sw.js"): public(200),
     # Rastreamento de técnicos, Avaliações
     ("GET", "/rastreamento/"): allow(ADMIN, ATTENDANCE_OPERATOR),
     ("GET", "/rastreamento/posicoes"): allow(ADMIN, ATTENDANCE_OPERATOR),

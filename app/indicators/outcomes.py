@@ -1,0 +1,197 @@
+"""The SLA outcome of each call (CallOutcome) and its monthly sums per contract (ContractMonth),
+kept current in the transaction that changes the call.
+
+One seam: every flush that writes a call or an attendance marks the call, writers that bypass
+the ORM (the ERP sync's bulk upserts) call :func:`mark`, and just before the transaction commits
+the marked calls' outcomes are recomputed — whichever service, API or import changed them.
+History (and bulk-loaded data such as the demo) is rebuilt in batches by :func:`rebuild`.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import case, delete, event, func, insert, inspect, select, tuple_
+from sqlalchemy.orm import Session
+
+from app.calls import sla
+from app.calls.models import CallOutcome, CallStatus, ContractMonth, ServiceCall
+from app.catalog.models import Contract, Equipment
+from app.core.db import on_rollback
+from app.core.timefmt import to_local
+
+_MARKED = "pws_outcome_calls"
+# What an outcome is made of: a change to anything else of a call leaves it as it was.
+_INPUTS = frozenset({
+    "status", "opened_at", "closed_at", "priority_due", "sla_paused_seconds", "company_id",
+    "client_id", "contract_id", "equipment_id", "technician_id", "defect_type_id", "opened_by_id",
+    "resolved_in_pre_service",
+})
+BATCH = 1000
+MET_STATUSES = (CallStatus.CONCLUDED, CallStatus.ATTENDED)
+
+
+def mark(session: Session, call_ids: Iterable[int]) -> None:
+    """Recompute these calls' outcomes when the session commits (for writes outside the ORM)."""
+    session.info.setdefault(_MARKED, set()).update(pk for pk in call_ids if pk is not None)
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_flushed(session, _flush_context):
+    from app.field.models import Attendance
+
+    marked = set()
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        if isinstance(obj, ServiceCall):
+            state = inspect(obj)
+            if obj in session.new or obj in session.deleted or any(
+                    state.attrs[name].history.has_changes() for name in _INPUTS):
+                marked.add(obj.id)
+        elif isinstance(obj, Attendance):
+            marked.add(obj.call_id)
+    if marked:
+        mark(session, marked)
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_marked(session):
+    if not session.info.get(_MARKED):
+        return
+    session.flush()  # the last changes mark their calls too
+    refresh(session, session.info.pop(_MARKED, set()))
+
+
+@on_rollback
+def _forget(session):
+    session.info.pop(_MARKED, None)
+
+
+def month_of(moment: datetime | None) -> date | None:
+    """First day of the local month of a stored (naive UTC) moment."""
+    return to_local(moment).date().replace(day=1) if moment is not None else None
+
+
+def week_of(moment: datetime | None) -> date | None:
+    """Monday of the local week of a stored (naive UTC) moment."""
+    if moment is None:
+        return None
+    day = to_local(moment).date()
+    return day - timedelta(days=day.weekday())
+
+
+def _seconds(value) -> int:
+    return int(value.total_seconds())
+
+
+def _outcome(row, calendar: sla.Calendar) -> dict:
+    """One CallOutcome row from a call's row (the columns of _SOURCE)."""
+    closed = row.closed_at if row.status in CallStatus.CLOSED else None
+    response = repair = None
+    if row.first_attendance_at is not None:
+        response = _seconds(sla.business_time_between(row.opened_at, row.first_attendance_at, calendar))
+    if closed is not None and row.status in MET_STATUSES:
+        repair = max(_seconds(sla.business_time_between(row.opened_at, closed, calendar))
+                     - (row.sla_paused_seconds or 0), 0)
+    outcome = None
+    if closed is not None and row.status in MET_STATUSES and row.priority_due is not None:
+        outcome = CallOutcome.MET if closed <= row.priority_due else CallOutcome.MISSED
+    return {
+        "call_id": row.id, "company_id": row.company_id, "client_id": row.client_id,
+        "contract_id": row.contract_id, "equipment_id": row.equipment_id, "model_id": row.model_id,
+        "technician_id": row.technician_id, "defect_type_id": row.defect_type_id,
+        "opened_by_id": row.opened_by_id, "status": row.status, "opened_at": row.opened_at,
+        "closed_at": closed, "opened_week": week_of(row.opened_at), "closed_week": week_of(closed),
+        "closed_month": month_of(closed), "due_at": row.priority_due,
+        "outcome": outcome, "first_attendance_at": row.first_attendance_at,
+        "response_seconds": response, "repair_seconds": repair, "visits": row.visits or 0,
+        "resolved_in_pre_service": bool(row.resolved_in_pre_service),
+    }
+
+
+def _source():
+    from app.field.models import Attendance
+
+    visits = (select(Attendance.call_id, func.min(Attendance.started_at).label("first"),
+                     func.sum(case((Attendance.status != Attendance.CANCELLED, 1), else_=0)).label("visits"))
+              .group_by(Attendance.call_id))
+    return visits, select(
+        ServiceCall.id, ServiceCall.company_id, ServiceCall.client_id, ServiceCall.contract_id,
+        ServiceCall.equipment_id, Equipment.model_id, ServiceCall.technician_id,
+        ServiceCall.defect_type_id, ServiceCall.opened_by_id, ServiceCall.status,
+        ServiceCall.opened_at, ServiceCall.closed_at, ServiceCall.priority_due,
+        ServiceCall.sla_paused_seconds, ServiceCall.resolved_in_pre_service,
+    ).outerjoin(Equipment, Equipment.id == ServiceCall.equipment_id)
+
+
+def _write(session: Session, call_ids: list[int]) -> set[tuple]:
+    """Recompute the outcomes of ``call_ids``; the (contract, month) pairs they left or joined."""
+    from app.calls.services import calendars_for
+
+    table = CallOutcome.__table__
+    touched = set(session.execute(select(table.c.contract_id, table.c.closed_month).where(
+        table.c.call_id.in_(call_ids), table.c.closed_month.is_not(None))).all())
+    visits, calls = _source()
+    visits = visits.where(visits.selected_columns[0].in_(call_ids)).subquery()
+    rows = session.execute(calls.add_columns(visits.c.first.label("first_attendance_at"),
+                                             visits.c.visits.label("visits"))
+                           .outerjoin(visits, visits.c.call_id == ServiceCall.id)
+                           .where(ServiceCall.id.in_(call_ids))).all()
+    calendars = calendars_for(row.company_id for row in rows)
+    values = [_outcome(row, calendars[row.company_id]) for row in rows]
+    session.execute(delete(table).where(table.c.call_id.in_(call_ids)))
+    if values:
+        session.execute(insert(table), values)
+    touched |= {(v["contract_id"], v["closed_month"]) for v in values if v["closed_month"]}
+    return {pair for pair in touched if pair[0] is not None}
+
+
+def _sum_months(session: Session, pairs: set[tuple] | None = None) -> None:
+    """ContractMonth rows recomputed from the outcomes: for these (contract, month) pairs, or all."""
+    source, target = CallOutcome.__table__, ContractMonth.__table__
+    source_pairs = tuple_(source.c.contract_id, source.c.closed_month)
+    cleared, counted = delete(target), [source.c.outcome.is_not(None), source.c.contract_id.is_not(None)]
+    if pairs is not None:
+        cleared = cleared.where(tuple_(target.c.contract_id, target.c.month).in_(pairs))
+        counted.append(source_pairs.in_(pairs))
+    session.execute(cleared)
+    session.execute(insert(target).from_select(
+        ["contract_id", "month", "company_id", "closed", "met", "missed"],
+        select(source.c.contract_id, source.c.closed_month, source.c.company_id, func.count(),
+               func.sum(case((source.c.outcome == CallOutcome.MET, 1), else_=0)),
+               func.sum(case((source.c.outcome == CallOutcome.MISSED, 1), else_=0)))
+        .where(*counted)
+        .group_by(source.c.contract_id, source.c.closed_month, source.c.company_id)))
+
+
+def refresh(session: Session, call_ids: Iterable[int]) -> None:
+    """Recompute these calls' outcomes and the contract months they count in."""
+    ids = sorted(set(call_ids))
+    for start in range(0, len(ids), BATCH):
+        pairs = _write(session, ids[start:start + BATCH])
+        if pairs:
+            # Writers of the same contract's months take turns (in id order: no deadlock), so
+            # each sum is counted from the outcomes the other committed.
+            session.execute(select(Contract.id).where(Contract.id.in_({pk for pk, _month in pairs}))
+                            .order_by(Contract.id).with_for_update())
+            _sum_months(session, pairs)
+
+
+def rebuild(session: Session, batch: int = 5000, report=None) -> int:
+    """Every call's outcome again, ``batch`` calls per transaction, then every contract month:
+    for history, and after bulk loads that bypass the ORM (demo, restores)."""
+    last, done = 0, 0
+    while True:
+        ids = list(session.execute(select(ServiceCall.id).where(ServiceCall.id > last)
+                                   .order_by(ServiceCall.id).limit(batch)).scalars())
+        if not ids:
+            break
+        _write(session, ids)
+        session.commit()
+        last, done = ids[-1], done + len(ids)
+        if report:
+            report(done)
+    session.execute(delete(CallOutcome.__table__).where(
+        CallOutcome.call_id.not_in(select(ServiceCall.id))))
+    _sum_months(session)
+    session.commit()
+    return done
