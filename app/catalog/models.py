@@ -207,5 +207,8 @@ class Carrier(IdMixin, ErpMixin, TimestampMixin, Model):
 # Each list sort within each scope column (app.core.views.sort_plan).
 Index("ix_client_company_name", Client.company_id, Client.name)
 Index("ix_client_company_trade_name", Client.company_id, Client.trade_name)
+# "Contém" on a name: MariaDB FULLTEXT on its words (app.core.search.contains).
+Index("ix_client_name_words", Client.name, mysql_prefix="FULLTEXT")
+Index("ix_client_trade_name_words", Client.trade_name, mysql_prefix="FULLTEXT")
 Index("ix_equipment_client_serial", Equipment.client_id, Equipment.serial)
 Index("ix_equipment_company_serial", Equipment.company_id, Equipment.serial)

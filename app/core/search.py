@@ -55,6 +55,14 @@ def has_fulltext(model, column_name: str) -> bool:
                for index in model.__table__.indexes)
 
 
+def has_leading_index(model, column_name: str) -> bool:
+    """Whether a B-tree index begins with this column (what "Começa com" and "Igual a" need)."""
+    return any(index.dialect_options["mysql"].get("prefix") != "FULLTEXT"
+               and index.columns.keys()[0] == column_name
+               for index in model.__table__.indexes) or any(
+        column.index or column.unique for column in model.__table__.columns if column.key == column_name)
+
+
 class FilterContainsWords(FilterContains):
     arg_name = "contem"  # see FilterStartsWithIndexed
 
@@ -94,8 +102,10 @@ class IndexedFilterConverter(SQLAFilterConverter):
                                   else f for f in made[col_name]]
             if made[col_name] and getattr(self.datamodel, "page_by_keys", False) \
                     and self.datamodel.is_string(col_name):
-                # A FULLTEXT column (no B-tree index) is searched by its words only.
-                kept = (FilterContainsWords,) if has_fulltext(self.datamodel.obj, col_name) else INDEXED_TEXT_FILTERS
+                # A column with only a FULLTEXT index is searched by its words only.
+                words_only = has_fulltext(self.datamodel.obj, col_name) \
+                    and not has_leading_index(self.datamodel.obj, col_name)
+                kept = (FilterContainsWords,) if words_only else INDEXED_TEXT_FILTERS
                 made[col_name] = [f for f in made[col_name] if type(f) in kept]
         filters = made[col_name]
         return list(filters) if filters else filters

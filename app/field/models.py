@@ -51,6 +51,9 @@ class Attendance(IdMixin, TimestampMixin, Model):
 
 # A technician's attendances, newest first (app.core.views.sort_plan).
 Index("ix_attendance_technician_started", Attendance.technician_id, Attendance.started_at)
+# "Contém" on what was done and noted: MariaDB FULLTEXT on the words (app.core.search.contains).
+Index("ix_attendance_services_words", Attendance.services, mysql_prefix="FULLTEXT")
+Index("ix_attendance_notes_words", Attendance.notes, mysql_prefix="FULLTEXT")
 
 
 class AttendanceEvent(IdMixin, Model):
