@@ -9,6 +9,7 @@ Nothing is committed here: the caller commits once, or rolls back on BatchReject
 """
 import json
 from collections import namedtuple
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, UTC
 from decimal import Decimal, InvalidOperation
@@ -20,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import DateTime, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 
 from app.calls import parts
 from app.calls.models import PartsRequest, ServiceCall
@@ -374,13 +376,10 @@ def _rows_by_key(table, names: tuple[str, ...], keys: set) -> dict:
     moments = [i for i, n in enumerate(names) if isinstance(table.c[n].type, DateTime)]
     # MariaDB caps an aggregate's text at group_concat_max_len (1 MB by default)
     limit = "SET STATEMENT group_concat_max_len = 1073741824 FOR " if bind.dialect.is_mariadb else ""
-    cursor = db.session.connection().connection.cursor()
-    try:
+    with _driver_cursor() as cursor:
         cursor.execute(f"{limit}SELECT JSON_ARRAYAGG(JSON_ARRAY({', '.join(f'`{n}`' for n in names)})) "  # nosec B608  # names from the table, values escaped by PyMySQL
                        f"FROM `{table.name}` WHERE `erp_id` IN ({', '.join(['%s'] * len(keys))})", list(keys))
         found = json.loads(cursor.fetchone()[0] or "[]")
-    finally:
-        cursor.close()
     for row in found if moments else ():
         for i in moments:  # JSON gives DATETIME as text
             row[i] = row[i] and datetime.fromisoformat(row[i])
@@ -670,17 +669,34 @@ def _mysql_upsert(table, columns: tuple, updated: list, rows: list[dict]) -> Non
     defaults = {c.name: c.default.arg for c in table.columns
                 if c.name not in columns and c.default is not None and c.default.is_scalar}
     names = (*columns, *defaults)
-    fairy = db.session.connection().connection
-    connection = fairy.driver_connection
-    literals = [_literals(connection, [row[c] for row in rows]) for c in columns]
-    literals += [[connection.escape(value)] * len(rows) for value in defaults.values()]
-    head = f"INSERT INTO `{table.name}` ({', '.join(f'`{n}`' for n in names)}) VALUES "  # nosec B608  # names from the table, values escaped by PyMySQL
-    tail = " ON DUPLICATE KEY UPDATE " + ", ".join(f"`{c}` = VALUES(`{c}`)" for c in updated)
-    tuples = [f"({values})".encode(connection.encoding) for values in map(",".join, zip(*literals))]
-    cursor = fairy.cursor()
-    try:
+    with _driver_cursor() as cursor:
+        connection = cursor.connection
+        literals = [_literals(connection, [row[c] for row in rows]) for c in columns]
+        literals += [[connection.escape(value)] * len(rows) for value in defaults.values()]
+        head = f"INSERT INTO `{table.name}` ({', '.join(f'`{n}`' for n in names)}) VALUES "  # nosec B608  # names from the table, values escaped by PyMySQL
+        tail = " ON DUPLICATE KEY UPDATE " + ", ".join(f"`{c}` = VALUES(`{c}`)" for c in updated)
+        tuples = [f"({values})".encode(connection.encoding) for values in map(",".join, zip(*literals))]
         for statement in _statements(head.encode(), tail.encode(), tuples, cursor.max_stmt_length):
             cursor.execute(statement)  # no parameters: PyMySQL sends the bytes as they are
+
+
+@contextmanager
+def _driver_cursor():
+    """The DB-API cursor of the session's transaction, for the statements sent past SQLAlchemy
+    for speed. A driver error is handled as SQLAlchemy handles its own: a lost connection is
+    invalidated (the pool opens a new one) and the error becomes SQLAlchemy's, which
+    is_unavailable (503: the ERP resends) and is_conflict (the batch runs again) know."""
+    session_connection = db.session.connection()
+    dialect = session_connection.dialect
+    cursor = session_connection.connection.cursor()
+    try:
+        yield cursor
+    except dialect.loaded_dbapi.Error as error:
+        lost = dialect.is_disconnect(error, session_connection.connection, cursor)
+        if lost:
+            session_connection.invalidate(error)
+        raise DBAPIError.instance(None, None, error, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost, dialect=dialect) from error
     finally:
         cursor.close()
 
