@@ -218,22 +218,33 @@ def _sum_weeks(session: Session, pairs: set[tuple] | None = None) -> None:
         select(*keys, *[func.sum(events.c[name]) for name in WEEK_SUMS]).group_by(*keys)))
 
 
-def _lock(session: Session, model, ids) -> None:
-    """Writers of the same sums take turns (rows locked in id order: no deadlock), so each sum
-    is counted from the outcomes the other committed."""
-    session.execute(select(model.id).where(model.id.in_(ids)).order_by(model.id).with_for_update())
+def _take_turns(session: Session, ids: list[int]) -> None:
+    """Writers of the same sums take turns: the contracts and clients of these calls, as they
+    were and as they are, locked in id order (no deadlock) before any outcome is written, so
+    each sum is counted from the outcomes the other committed and no writer waits for an
+    outcome row another one wrote while that one waits for its lock."""
+    contracts, clients = set(), set()
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        for model, pk in ((CallOutcome, CallOutcome.call_id), (ServiceCall, ServiceCall.id)):
+            for contract, client in session.execute(select(model.contract_id, model.client_id)
+                                                    .where(pk.in_(chunk))):
+                contracts.add(contract)
+                clients.add(client)
+    for model, pks in ((Contract, contracts - {None}), (Client, clients - {None})):
+        if pks:
+            session.execute(select(model.id).where(model.id.in_(pks)).order_by(model.id).with_for_update())
 
 
 def refresh(session: Session, call_ids: Iterable[int]) -> None:
     """Recompute these calls' outcomes and the contract months and client weeks they count in."""
     ids = sorted(set(call_ids))
+    _take_turns(session, ids)
     for start in range(0, len(ids), BATCH):
         months, weeks = _write(session, ids[start:start + BATCH])
         if months:
-            _lock(session, Contract, {pk for pk, _month in months})
             _sum_months(session, months)
         if weeks:
-            _lock(session, Client, {pk for pk, _week in weeks})
             _sum_weeks(session, weeks)
 
 
