@@ -231,11 +231,13 @@ def _weeks(session, world):
                             .join(Contract, Contract.id == CallWeek.contract_id))}
 
 
-def test_the_week_sums_follow_each_call_change(app, world, db_ctx):
+def test_the_week_sums_and_gaps_follow_each_call_change(app, world, db_ctx):
     with db_ctx() as session:
         assert _weeks(session, world) == {
             ("ALFA", "CA", "09/11"): (3, 2, 2, 2, 2, 0), ("ALFA", "CA", "16/11"): (2, 2, 2, 1, 0, 1),
             ("BETA", "CB", "09/11"): (1, 1, 1, 1, 1, 0)}
+        gaps = dict(session.execute(select(CallOutcome.call_id, CallOutcome.previous_gap_seconds)).all())
+        assert gaps[world["ids"]["c2"]] == (4 * 24 + 7) * 3600  # c1 Mon 09 09:00, c2 Fri 13 16:00
         c4, c1 = (session.get(ServiceCall, world["ids"][name]) for name in ("c4", "c1"))
         c4.status, c4.closed_at, c4.resolved_in_pre_service = "O", at(19, 12), True
         c1.opened_at = at(6, 9)  # back to the week of 02/11
@@ -243,6 +245,9 @@ def test_the_week_sums_follow_each_call_change(app, world, db_ctx):
         assert _weeks(session, world) == {
             ("ALFA", "CA", "02/11"): (1, 0, 0, 0, 0, 0), ("ALFA", "CA", "09/11"): (2, 2, 2, 2, 2, 0),
             ("ALFA", "CA", "16/11"): (2, 3, 3, 1, 0, 2), ("BETA", "CB", "09/11"): (1, 1, 1, 1, 1, 0)}
+        gaps = dict(session.execute(select(CallOutcome.call_id, CallOutcome.previous_gap_seconds)).all())
+        assert {name: gaps[pk] for name, pk in world["ids"].items()} == {
+            "c1": None, "c2": (7 * 24 + 7) * 3600, "c3": None, "c4": 24 * 3600, "c5": None, "c6": None}
     found = tables(page(app, world["admin"]).get_data(as_text=True))
     assert {row[0]: row[1:] for row in found["semanal"][1:]}["16/11/2026"] == ["2", "3"]
     assert found["resumo"][2] == ["Resolvidos no pré atendimento, sem visita", "2", "6", "33,3%"]
@@ -251,11 +256,11 @@ def test_the_week_sums_follow_each_call_change(app, world, db_ctx):
 @pytest.mark.parametrize("period", ["de=2026-11-10&ate=2026-11-30", "de=2026-11-10&ate=2026-11-14",
                                     "de=2026-11-01&ate=2026-11-30"])
 def test_dealer_sums_and_client_outcomes_agree_on_any_period(app, world, period):
-    """Dealer staff read the week sums (and the outcomes of the weeks the period cuts), the client
-    the outcomes: the same calls give the same figures."""
+    """Dealer staff read the week sums (and the outcomes of the weeks the period cuts) and the
+    stored gaps, the client the outcomes: the same calls give the same figures."""
     dealer = tables(page(app, world["admin"], f"/indicadores/?{period}&cliente=ALFA").get_data(as_text=True))
     client = tables(page(app, world["manager"], f"/indicadores/?{period}").get_data(as_text=True))
-    for key in ("semanal", "resumo"):
+    for key in ("semanal", "resumo", "reincidencia"):
         assert dealer[key] == client[key], key
     assert sum(int(row[1]) for row in dealer["semanal"][1:]) > 0
 

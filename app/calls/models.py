@@ -274,6 +274,9 @@ class CallOutcome(Model):
     repair_seconds = Column(Integer)
     visits = Column(Integer, nullable=False, default=0)
     resolved_in_pre_service = Column(Boolean, nullable=False, default=False)
+    # Seconds since the equipment's previous call was opened (empty: its first call, or none):
+    # "reincidência" compares it with its window instead of pairing each call with the one before.
+    previous_gap_seconds = Column(Integer)
 
 
 # Scope column first, period last: "my companies in this period", "the open calls opened then".

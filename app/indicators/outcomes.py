@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, delete, event, func, insert, inspect, literal, select, tuple_, union_all
+from sqlalchemy import (
+    bindparam, case, delete, event, func, insert, inspect, literal, select, tuple_, union_all, update,
+)
 from sqlalchemy.orm import Session
 
 from app.calls import sla
@@ -218,39 +220,65 @@ def _sum_weeks(session: Session, pairs: set[tuple] | None = None) -> None:
         select(*keys, *[func.sum(events.c[name]) for name in WEEK_SUMS]).group_by(*keys)))
 
 
-def _take_turns(session: Session, ids: list[int]) -> None:
-    """Writers of the same sums take turns: the contracts and clients of these calls, as they
-    were and as they are, locked in id order (no deadlock) before any outcome is written, so
-    each sum is counted from the outcomes the other committed and no writer waits for an
-    outcome row another one wrote while that one waits for its lock."""
-    contracts, clients = set(), set()
+def _take_turns(session: Session, ids: list[int]) -> set[int]:
+    """Writers of the same sums take turns: the equipment, contracts and clients of these calls,
+    as they were and as they are, locked in id order (no deadlock) before any outcome is
+    written, so each sum (and gap) is counted from the outcomes the other committed and no
+    writer waits for an outcome row another one wrote while that one waits for its lock. The
+    equipment locked."""
+    found = {Equipment: set(), Contract: set(), Client: set()}
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
         for model, pk in ((CallOutcome, CallOutcome.call_id), (ServiceCall, ServiceCall.id)):
-            for contract, client in session.execute(select(model.contract_id, model.client_id)
-                                                    .where(pk.in_(chunk))):
-                contracts.add(contract)
-                clients.add(client)
-    for model, pks in ((Contract, contracts - {None}), (Client, clients - {None})):
+            for row in session.execute(select(model.equipment_id, model.contract_id, model.client_id)
+                                       .where(pk.in_(chunk))):
+                for pks, value in zip(found.values(), row):
+                    pks.add(value)
+    for model, pks in found.items():
+        pks.discard(None)
         if pks:
             session.execute(select(model.id).where(model.id.in_(pks)).order_by(model.id).with_for_update())
+    return found[Equipment]
+
+
+def _gaps(session: Session, equipment_ids: set[int]) -> None:
+    """Each outcome's gap to the previous call of its equipment (by opening, then id), for the
+    calls of these equipment: a call opened, moved or re-dated changes its own gap and the next
+    one's. Read from the outcomes (current: the writer holds the equipment's lock)."""
+    table = CallOutcome.__table__
+    ids = sorted(equipment_ids)
+    for start in range(0, len(ids), BATCH):
+        changed, previous = [], (None, None)
+        for call_id, equipment_id, opened_at, gap in session.execute(
+                select(table.c.call_id, table.c.equipment_id, table.c.opened_at, table.c.previous_gap_seconds)
+                .where(table.c.equipment_id.in_(ids[start:start + BATCH]))
+                .order_by(table.c.equipment_id, table.c.opened_at, table.c.call_id)):
+            now = _seconds(opened_at - previous[1]) if previous[0] == equipment_id else None
+            previous = (equipment_id, opened_at)
+            if now != gap:
+                changed.append({"pk": call_id, "gap": now})
+        if changed:
+            session.execute(update(table).where(table.c.call_id == bindparam("pk"))
+                            .values(previous_gap_seconds=bindparam("gap")), changed)
 
 
 def refresh(session: Session, call_ids: Iterable[int]) -> None:
     """Recompute these calls' outcomes and the contract months and client weeks they count in."""
     ids = sorted(set(call_ids))
-    _take_turns(session, ids)
+    equipment = _take_turns(session, ids)
     for start in range(0, len(ids), BATCH):
         months, weeks = _write(session, ids[start:start + BATCH])
         if months:
             _sum_months(session, months)
         if weeks:
             _sum_weeks(session, weeks)
+    _gaps(session, equipment)
 
 
 def rebuild(session: Session, batch: int = 5000, report=None) -> int:
     """Every call's outcome again, ``batch`` calls per transaction, then every contract month and
-    client week: for history, and after bulk loads that bypass the ORM (demo, restores)."""
+    client week, and the gaps between each equipment's calls: for history, and after bulk loads
+    that bypass the ORM (demo, restores)."""
     last, done = 0, 0
     while True:
         ids = list(session.execute(select(ServiceCall.id).where(ServiceCall.id > last)
@@ -264,6 +292,12 @@ def rebuild(session: Session, batch: int = 5000, report=None) -> int:
             report(done)
     session.execute(delete(CallOutcome.__table__).where(
         CallOutcome.call_id.not_in(select(ServiceCall.id))))
+    session.commit()
+    equipment = list(session.execute(select(CallOutcome.equipment_id).distinct()
+                                     .where(CallOutcome.equipment_id.is_not(None))).scalars())
+    for start in range(0, len(equipment), batch):
+        _gaps(session, set(equipment[start:start + batch]))
+        session.commit()
     _sum_months(session)
     _sum_weeks(session)
     session.commit()

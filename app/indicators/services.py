@@ -378,14 +378,43 @@ def summary(filters: Filters) -> Table:
 
 def repeats(filters: Filters) -> Table:
     """Repeat calls: a call on an equipment that had another call opened less than N days
-    before. The equipment with the most repeats in the period."""
+    before. The equipment with the most repeats in the period. Dealer staff compare the gap each
+    outcome keeps to its equipment's previous call with the window, in the database."""
+    if current_principal().client_side:
+        worst, total, again = _client_repeats(filters)
+    else:
+        start, end = filters.bounds
+        repeated = _count(CallOutcome.previous_gap_seconds < filters.repeat_days * 86400)
+        base = _outcomes(filters).where(CallOutcome.equipment_id.is_not(None), CallOutcome.opened_at >= start,
+                                        CallOutcome.opened_at < end)
+        total, again = (int(value or 0) for value in db.session.execute(
+            base.add_columns(func.count(), repeated)).one())
+        worst = db.session.execute(
+            base.add_columns(CallOutcome.equipment_id, func.count(), repeated).group_by(CallOutcome.equipment_id)
+            .having(repeated > 0).order_by(repeated.desc(), func.count().desc(), CallOutcome.equipment_id)
+            .limit(TOP)).all()
+    names = _equipment([row[0] for row in worst])
+    table = [(names[pk].serial, names[pk].model, names[pk].client, int(calls), int(repeated))
+             for pk, calls, repeated in worst]
+    return Table("reincidencia", _l("Chamados repetidos por equipamento"),
+                 [_l("Série"), _l("Modelo"), _l("Cliente"), _l("Chamados"), _l("Repetidos")], table,
+                 note=_l("Repetido: o mesmo equipamento teve outro chamado aberto menos de %(days)s dias "
+                         "antes. No período, %(again)s de %(total)s chamados com equipamento (%(share)s).",
+                         days=filters.repeat_days, again=format_integer(again), total=format_integer(total),
+                         share=cell(_percent(again, total))), series=(3, 4))
+
+
+def _client_repeats(filters: Filters) -> tuple[list, int, int]:
+    """The repeats of a client user, counted over the calls his scope holds (one who is not
+    gestor sees only the calls he opened, so the previous call is the previous of those):
+    (equipment, calls, repeats) of the TOP, calls and repeats in all."""
     start, end = filters.bounds
     window = timedelta(days=filters.repeat_days)
     rows = db.session.execute(
         _outcomes(filters, CallOutcome.equipment_id, CallOutcome.opened_at)
         .where(CallOutcome.equipment_id.is_not(None), CallOutcome.opened_at >= start - window,
                CallOutcome.opened_at < end)
-        .order_by(CallOutcome.equipment_id, CallOutcome.opened_at)).all()
+        .order_by(CallOutcome.equipment_id, CallOutcome.opened_at, CallOutcome.call_id)).all()
     calls, repeated, previous = defaultdict(int), defaultdict(int), {}
     for equipment_id, opened_at in rows:
         before = previous.get(equipment_id)
@@ -396,15 +425,8 @@ def repeats(filters: Filters) -> Table:
         if before is not None and opened_at - before < window:
             repeated[equipment_id] += 1
     worst = sorted(repeated, key=lambda pk: (-repeated[pk], -calls[pk], pk))[:TOP]
-    names = _equipment(worst)
-    table = [(names[pk].serial, names[pk].model, names[pk].client, calls[pk], repeated[pk]) for pk in worst]
-    total, again = sum(calls.values()), sum(repeated.values())
-    return Table("reincidencia", _l("Chamados repetidos por equipamento"),
-                 [_l("Série"), _l("Modelo"), _l("Cliente"), _l("Chamados"), _l("Repetidos")], table,
-                 note=_l("Repetido: o mesmo equipamento teve outro chamado aberto menos de %(days)s dias "
-                         "antes. No período, %(again)s de %(total)s chamados com equipamento (%(share)s).",
-                         days=filters.repeat_days, again=format_integer(again), total=format_integer(total),
-                         share=cell(_percent(again, total))), series=(3, 4))
+    return ([(pk, calls[pk], repeated[pk]) for pk in worst], sum(calls.values()),
+            sum(repeated.values()))
 
 
 # --- supplies ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""call weeks: calls opened and closed per client, contract and week (call_week), kept on commit
-with call_outcome; `flask pws rebuild-indicators` fills it for the calls that exist
+"""call weeks: calls opened and closed per client, contract and week (call_week), and each
+outcome's gap to its equipment's previous call, kept on commit with call_outcome; `flask pws
+rebuild-indicators` fills them for the calls that exist
 
 Revision ID: 0017
 Revises: 0015
@@ -15,6 +16,7 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("call_outcome") as batch:
+        batch.add_column(sa.Column("previous_gap_seconds", sa.Integer(), nullable=True))
         batch.create_index("ix_call_outcome_client_opened_week", ["client_id", "opened_week"])
         batch.create_index("ix_call_outcome_client_closed_week", ["client_id", "closed_week"])
     op.create_table(
@@ -40,3 +42,4 @@ def downgrade():
     with op.batch_alter_table("call_outcome") as batch:
         batch.drop_index("ix_call_outcome_client_closed_week")
         batch.drop_index("ix_call_outcome_client_opened_week")
+        batch.drop_column("previous_gap_seconds")
