@@ -204,14 +204,17 @@ def week_events(opened=(), closed=(), scope=lambda query: query):
     ).subquery()
 
 
-def _sum_weeks(session: Session, pairs: set[tuple] | None = None) -> None:
-    """CallWeek rows recomputed from the outcomes: for these (client, week) pairs, or all."""
+def _sum_weeks(session: Session, pairs: set[tuple] | None = None, clients: list[int] | None = None) -> None:
+    """CallWeek rows recomputed from the outcomes: for these (client, week) pairs, or every week
+    of these clients."""
     source, target = CallOutcome.__table__.c, CallWeek.__table__
-    cleared, opened, closed = delete(target), [], []
     if pairs is not None:
-        cleared = cleared.where(tuple_(target.c.client_id, target.c.week).in_(pairs))
-        opened.append(tuple_(source.client_id, source.opened_week).in_(pairs))
-        closed.append(tuple_(source.client_id, source.closed_week).in_(pairs))
+        cleared = delete(target).where(tuple_(target.c.client_id, target.c.week).in_(pairs))
+        opened = [tuple_(source.client_id, source.opened_week).in_(pairs)]
+        closed = [tuple_(source.client_id, source.closed_week).in_(pairs)]
+    else:
+        cleared = delete(target).where(target.c.client_id.in_(clients))
+        opened = closed = [source.client_id.in_(clients)]
     events = week_events(opened, closed)
     keys = [events.c.client_id, events.c.week, events.c.contract_id, events.c.company_id]
     session.execute(cleared)
@@ -299,6 +302,11 @@ def rebuild(session: Session, batch: int = 5000, report=None) -> int:
         _gaps(session, set(equipment[start:start + batch]))
         session.commit()
     _sum_months(session)
-    _sum_weeks(session)
+    session.execute(delete(CallWeek.__table__))
     session.commit()
+    # Some clients at a time: each group stays small (a year of 1M calls at once spills to disk).
+    clients = list(session.execute(select(CallOutcome.client_id).distinct()).scalars())
+    for start in range(0, len(clients), batch):
+        _sum_weeks(session, clients=clients[start:start + batch])
+        session.commit()
     return done
