@@ -332,4 +332,8 @@ class CallWeek(Model):
     pre_service = Column(Integer, nullable=False, default=0)  # repaired in pré atendimento
 
 
-Index("ix_call_week_week", CallWeek.week, CallWeek.company_id)
+# The dealer's weeks read from the index alone (the sums in it): a year is about as many rows
+# as calls when clients have a few calls a week, so the table's own rows would be looked up one by one.
+Index("ix_call_week_week", CallWeek.week, CallWeek.company_id, CallWeek.client_id, CallWeek.contract_id,
+      CallWeek.opened, CallWeek.closed, CallWeek.repaired, CallWeek.visited, CallWeek.first_visit,
+      CallWeek.pre_service)

@@ -34,7 +34,8 @@ def upgrade():
         sa.PrimaryKeyConstraint("client_id", "week", "contract_id", "company_id"),
     )
     with op.batch_alter_table("call_week") as batch:
-        batch.create_index("ix_call_week_week", ["week", "company_id"])
+        batch.create_index("ix_call_week_week", ["week", "company_id", "client_id", "contract_id", "opened",
+                                                 "closed", "repaired", "visited", "first_visit", "pre_service"])
 
 
 def downgrade():
