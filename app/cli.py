@@ -57,7 +57,7 @@ def demo_command(scale, if_empty):
 @click.option("--batch", default=5000, show_default=True, help="Chamados por transação.")
 @with_appcontext
 def rebuild_indicators_command(batch):
-    """Recompute every call's SLA outcome and the monthly sums per contract (history, bulk loads)."""
+    """Recompute every call's SLA outcome and the monthly and weekly sums (history, bulk loads)."""
     from app.indicators import outcomes
     from app.core.db import db
 

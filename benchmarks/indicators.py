@@ -93,6 +93,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--months", type=int, default=12, help="the period: this many months back")
+    parser.add_argument("--only", nargs="*", help="these indicators (names as printed), not all")
     args = parser.parse_args()
     app = create_app({"WTF_CSRF_ENABLED": False})
     logging.getLogger("flask_appbuilder").setLevel(logging.ERROR)
@@ -108,6 +109,8 @@ def main():
         for role, email in LOGINS.items():
             principal = principal_for_user_id(users[email])
             for name, function in cases():
+                if args.only and name not in args.only:
+                    continue
                 with app.test_request_context("/indicadores/"):
                     g.pws_principal = principal
                     count, timings = measure(function, filters, args.runs)

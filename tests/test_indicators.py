@@ -27,7 +27,7 @@ from sqlalchemy import delete, select
 
 from app.accounts.roles import ADMIN, CLIENT
 from app.accounts.models import PortalUser
-from app.calls.models import CallOutcome, ContractMonth, ServiceCall
+from app.calls.models import CallOutcome, CallWeek, ContractMonth, ServiceCall
 from app.core.db import db
 from tests import factories as f
 from tests.calls_desk import as_user
@@ -206,14 +206,63 @@ def test_rebuild_makes_the_same_outcomes(app, world, db_ctx):
     with db_ctx() as session:
         kept = sorted(tuple(r) for r in session.execute(select(CallOutcome.__table__)).all())
         months = sorted(tuple(r) for r in session.execute(select(ContractMonth.__table__)).all())
-        session.execute(delete(CallOutcome.__table__))
-        session.execute(delete(ContractMonth.__table__))
+        weeks = sorted(tuple(r) for r in session.execute(select(CallWeek.__table__)).all())
+        for table in (CallOutcome, ContractMonth, CallWeek):
+            session.execute(delete(table.__table__))
         session.commit()
     result = app.test_cli_runner().invoke(args=["pws", "rebuild-indicators", "--batch", "4"])
     assert result.exit_code == 0 and "6 chamados" in result.output
     with db_ctx() as session:
         assert sorted(tuple(r) for r in session.execute(select(CallOutcome.__table__)).all()) == kept
         assert sorted(tuple(r) for r in session.execute(select(ContractMonth.__table__)).all()) == months
+        assert sorted(tuple(r) for r in session.execute(select(CallWeek.__table__)).all()) == weeks
+
+
+def _weeks(session, world):
+    """CallWeek as (client, contract, week) → (opened, closed, repaired, visited, first visit, pré)."""
+    contracts = {world["ca"]: "CA", world["cb"]: "CB"}
+    from app.catalog.models import Client, Contract
+
+    return {(client, contracts[number], week.strftime("%d/%m")): tuple(sums) for client, number, week, *sums in
+            session.execute(select(Client.name, Contract.number, CallWeek.week, CallWeek.opened, CallWeek.closed,
+                                   CallWeek.repaired, CallWeek.visited, CallWeek.first_visit,
+                                   CallWeek.pre_service)
+                            .join(Client, Client.id == CallWeek.client_id)
+                            .join(Contract, Contract.id == CallWeek.contract_id))}
+
+
+def test_the_week_sums_and_gaps_follow_each_call_change(app, world, db_ctx):
+    with db_ctx() as session:
+        assert _weeks(session, world) == {
+            ("ALFA", "CA", "09/11"): (3, 2, 2, 2, 2, 0), ("ALFA", "CA", "16/11"): (2, 2, 2, 1, 0, 1),
+            ("BETA", "CB", "09/11"): (1, 1, 1, 1, 1, 0)}
+        gaps = dict(session.execute(select(CallOutcome.call_id, CallOutcome.previous_gap_seconds)).all())
+        assert gaps[world["ids"]["c2"]] == (4 * 24 + 7) * 3600  # c1 Mon 09 09:00, c2 Fri 13 16:00
+        c4, c1 = (session.get(ServiceCall, world["ids"][name]) for name in ("c4", "c1"))
+        c4.status, c4.closed_at, c4.resolved_in_pre_service = "O", at(19, 12), True
+        c1.opened_at = at(6, 9)  # back to the week of 02/11
+        session.commit()
+        assert _weeks(session, world) == {
+            ("ALFA", "CA", "02/11"): (1, 0, 0, 0, 0, 0), ("ALFA", "CA", "09/11"): (2, 2, 2, 2, 2, 0),
+            ("ALFA", "CA", "16/11"): (2, 3, 3, 1, 0, 2), ("BETA", "CB", "09/11"): (1, 1, 1, 1, 1, 0)}
+        gaps = dict(session.execute(select(CallOutcome.call_id, CallOutcome.previous_gap_seconds)).all())
+        assert {name: gaps[pk] for name, pk in world["ids"].items()} == {
+            "c1": None, "c2": (7 * 24 + 7) * 3600, "c3": None, "c4": 24 * 3600, "c5": None, "c6": None}
+    found = tables(page(app, world["admin"]).get_data(as_text=True))
+    assert {row[0]: row[1:] for row in found["semanal"][1:]}["16/11/2026"] == ["2", "3"]
+    assert found["resumo"][2] == ["Resolvidos no pré atendimento, sem visita", "2", "6", "33,3%"]
+
+
+@pytest.mark.parametrize("period", ["de=2026-11-10&ate=2026-11-30", "de=2026-11-10&ate=2026-11-14",
+                                    "de=2026-11-01&ate=2026-11-30"])
+def test_dealer_sums_and_client_outcomes_agree_on_any_period(app, world, period):
+    """Dealer staff read the week sums (and the outcomes of the weeks the period cuts) and the
+    stored gaps, the client the outcomes: the same calls give the same figures."""
+    dealer = tables(page(app, world["admin"], f"/indicadores/?{period}&cliente=ALFA").get_data(as_text=True))
+    client = tables(page(app, world["manager"], f"/indicadores/?{period}").get_data(as_text=True))
+    for key in ("semanal", "resumo", "reincidencia"):
+        assert dealer[key] == client[key], key
+    assert sum(int(row[1]) for row in dealer["semanal"][1:]) > 0
 
 
 def test_the_pdf_has_the_client_s_figures(app, world):

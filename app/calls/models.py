@@ -288,6 +288,9 @@ class CallOutcome(Model):
     repair_seconds = Column(Integer)
     visits = Column(Integer, nullable=False, default=0)
     resolved_in_pre_service = Column(Boolean, nullable=False, default=False)
+    # Seconds since the equipment's previous call was opened (empty: its first call, or none):
+    # "reincidência" compares it with its window instead of pairing each call with the one before.
+    previous_gap_seconds = Column(Integer)
 
 
 # Scope column first, period last: "my companies in this period", "the open calls opened then".
@@ -298,6 +301,9 @@ Index("ix_call_outcome_contract_month", CallOutcome.contract_id, CallOutcome.clo
 Index("ix_call_outcome_equipment_opened", CallOutcome.equipment_id, CallOutcome.opened_at)
 # The most recent calls closed past their deadline (Indicadores).
 Index("ix_call_outcome_outcome_closed", CallOutcome.outcome, CallOutcome.closed_at)
+# The calls a client's week sums count (CallWeek, recomputed per client and week).
+Index("ix_call_outcome_client_opened_week", CallOutcome.client_id, CallOutcome.opened_week)
+Index("ix_call_outcome_client_closed_week", CallOutcome.client_id, CallOutcome.closed_week)
 
 
 class ContractMonth(Model):
@@ -317,3 +323,31 @@ class ContractMonth(Model):
 
 
 Index("ix_contract_month_month", ContractMonth.month, ContractMonth.company_id)
+
+
+class CallWeek(Model):
+    """Calls opened and closed per client, contract and local week (Monday), with the closed
+    calls' first-visit and pré atendimento counts: the sums of CallOutcome that the weekly and
+    resolution indicators read for dealer staff, recomputed for the client weeks a call change
+    touches (and rebuilt by ``flask pws rebuild-indicators``). Dealer-side only, as ContractMonth."""
+
+    __tablename__ = "call_week"
+    __scope__ = Scope(company="company_id", dealer_only=True)
+    NO_CONTRACT = 0  # contract_id of the calls without a contract (a key column cannot be empty)
+    client_id = Column(Integer, primary_key=True, autoincrement=False)
+    week = Column(Date, primary_key=True)
+    contract_id = Column(Integer, primary_key=True, autoincrement=False)
+    company_id = Column(Integer, primary_key=True, autoincrement=False)
+    opened = Column(Integer, nullable=False, default=0)
+    closed = Column(Integer, nullable=False, default=0)  # O, T or C, by the week of closing
+    repaired = Column(Integer, nullable=False, default=0)  # O or T, by the week of closing
+    visited = Column(Integer, nullable=False, default=0)  # repaired with at least one attendance
+    first_visit = Column(Integer, nullable=False, default=0)  # repaired with exactly one
+    pre_service = Column(Integer, nullable=False, default=0)  # repaired in pré atendimento
+
+
+# The dealer's weeks read from the index alone (the sums in it): a year is about as many rows
+# as calls when clients have a few calls a week, so the table's own rows would be looked up one by one.
+Index("ix_call_week_week", CallWeek.week, CallWeek.company_id, CallWeek.client_id, CallWeek.contract_id,
+      CallWeek.opened, CallWeek.closed, CallWeek.repaired, CallWeek.visited, CallWeek.first_visit,
+      CallWeek.pre_service)

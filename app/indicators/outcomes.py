@@ -1,5 +1,6 @@
-"""The SLA outcome of each call (CallOutcome) and its monthly sums per contract (ContractMonth),
-kept current in the transaction that changes the call.
+"""The SLA outcome of each call (CallOutcome), its monthly sums per contract (ContractMonth) and
+its weekly sums per client and contract (CallWeek), kept current in the transaction that changes
+the call.
 
 One seam: every flush that writes a call or an attendance marks the call, writers that bypass
 the ORM (the ERP sync's bulk upserts) call :func:`mark`, and just before the transaction commits
@@ -11,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, delete, event, func, insert, inspect, select, tuple_
+from sqlalchemy import (
+    bindparam, case, delete, event, func, insert, inspect, literal, select, tuple_, union_all, update,
+)
 from sqlalchemy.orm import Session
 
 from app.calls import sla
-from app.calls.models import CallOutcome, CallStatus, ContractMonth, ServiceCall
-from app.catalog.models import Contract, Equipment
+from app.calls.models import CallOutcome, CallStatus, CallWeek, ContractMonth, ServiceCall
+from app.catalog.models import Client, Contract, Equipment
 from app.core.db import on_rollback
 from app.core.timefmt import to_local
 
@@ -55,10 +58,12 @@ def _mark_flushed(session, _flush_context):
 
 @event.listens_for(Session, "before_commit")
 def _refresh_marked(session):
-    if not session.info.get(_MARKED):
-        return
-    session.flush()  # the last changes mark their calls too
-    refresh(session, session.info.pop(_MARKED, set()))
+    # Flush first: commit flushes only after this hook, and the changes still pending (a status
+    # set and committed at once) mark their calls in that flush.
+    session.flush()
+    marked = session.info.pop(_MARKED, None)
+    if marked:
+        refresh(session, marked)
 
 
 @on_rollback
@@ -123,13 +128,17 @@ def _source():
     ).outerjoin(Equipment, Equipment.id == ServiceCall.equipment_id)
 
 
-def _write(session: Session, call_ids: list[int]) -> set[tuple]:
-    """Recompute the outcomes of ``call_ids``; the (contract, month) pairs they left or joined."""
+def _write(session: Session, call_ids: list[int]) -> tuple[set[tuple], set[tuple]]:
+    """Recompute the outcomes of ``call_ids``; the (contract, month) and (client, week) pairs
+    they left or joined."""
     from app.calls.services import calendars_for
 
     table = CallOutcome.__table__
-    touched = set(session.execute(select(table.c.contract_id, table.c.closed_month).where(
-        table.c.call_id.in_(call_ids), table.c.closed_month.is_not(None))).all())
+    before = session.execute(select(table.c.contract_id, table.c.closed_month, table.c.client_id,
+                                    table.c.opened_week, table.c.closed_week)
+                             .where(table.c.call_id.in_(call_ids))).all()
+    touched = {(row.contract_id, row.closed_month) for row in before if row.closed_month}
+    weeks = {(row.client_id, week) for row in before for week in (row.opened_week, row.closed_week) if week}
     visits, calls = _source()
     visits = visits.where(visits.selected_columns[0].in_(call_ids)).subquery()
     rows = session.execute(calls.add_columns(visits.c.first.label("first_attendance_at"),
@@ -142,7 +151,8 @@ def _write(session: Session, call_ids: list[int]) -> set[tuple]:
     if values:
         session.execute(insert(table), values)
     touched |= {(v["contract_id"], v["closed_month"]) for v in values if v["closed_month"]}
-    return {pair for pair in touched if pair[0] is not None}
+    weeks |= {(v["client_id"], v[week]) for v in values for week in ("opened_week", "closed_week") if v[week]}
+    return {pair for pair in touched if pair[0] is not None}, weeks
 
 
 def _sum_months(session: Session, pairs: set[tuple] | None = None) -> None:
@@ -163,22 +173,115 @@ def _sum_months(session: Session, pairs: set[tuple] | None = None) -> None:
         .group_by(source.c.contract_id, source.c.closed_month, source.c.company_id)))
 
 
-def refresh(session: Session, call_ids: Iterable[int]) -> None:
-    """Recompute these calls' outcomes and the contract months they count in."""
-    ids = sorted(set(call_ids))
+WEEK_SUMS = ("opened", "closed", "repaired", "visited", "first_visit", "pre_service")
+
+
+def week_events(opened=(), closed=(), scope=lambda query: query):
+    """What CallWeek sums, one row per event: a call opened (in its week of opening) and a call
+    closed (in its week of closing), each with the WEEK_SUMS it adds. ``opened`` and ``closed``
+    are conditions on CallOutcome for each kind of event, ``scope`` wraps both selects: the
+    rebuild, the refresh of some client weeks and the indicators of a client user (read from
+    the outcomes) count with this one definition."""
+    source = CallOutcome.__table__.c
+    repaired = source.status.in_(MET_STATUSES)
+
+    def flag(condition):
+        return case((condition, 1), else_=0)
+
+    def events(week, values, conditions):
+        return scope(select(source.company_id, source.client_id,
+                            func.coalesce(source.contract_id, CallWeek.NO_CONTRACT).label("contract_id"),
+                            week.label("week"), *[value.label(name) for name, value in zip(WEEK_SUMS, values)])
+                     .select_from(CallOutcome.__table__).where(*conditions))
+
+    zero, one = literal(0), literal(1)
+    return union_all(
+        events(source.opened_week, (one, zero, zero, zero, zero, zero), opened),
+        events(source.closed_week, (zero, one, flag(repaired), flag(repaired & (source.visits > 0)),
+                                    flag(repaired & (source.visits == 1)),
+                                    flag(repaired & source.resolved_in_pre_service.is_(True))),
+               [source.closed_week.is_not(None), *closed]),
+    ).subquery()
+
+
+def _sum_weeks(session: Session, pairs: set[tuple] | None = None, clients: list[int] | None = None) -> None:
+    """CallWeek rows recomputed from the outcomes: for these (client, week) pairs, or every week
+    of these clients."""
+    source, target = CallOutcome.__table__.c, CallWeek.__table__
+    if pairs is not None:
+        cleared = delete(target).where(tuple_(target.c.client_id, target.c.week).in_(pairs))
+        opened = [tuple_(source.client_id, source.opened_week).in_(pairs)]
+        closed = [tuple_(source.client_id, source.closed_week).in_(pairs)]
+    else:
+        cleared = delete(target).where(target.c.client_id.in_(clients))
+        opened = closed = [source.client_id.in_(clients)]
+    events = week_events(opened, closed)
+    keys = [events.c.client_id, events.c.week, events.c.contract_id, events.c.company_id]
+    session.execute(cleared)
+    session.execute(insert(target).from_select(
+        [key.name for key in keys] + list(WEEK_SUMS),
+        select(*keys, *[func.sum(events.c[name]) for name in WEEK_SUMS]).group_by(*keys)))
+
+
+def _take_turns(session: Session, ids: list[int]) -> set[int]:
+    """Writers of the same sums take turns: the equipment, contracts and clients of these calls,
+    as they were and as they are, locked in id order (no deadlock) before any outcome is
+    written, so each sum (and gap) is counted from the outcomes the other committed and no
+    writer waits for an outcome row another one wrote while that one waits for its lock. The
+    equipment locked."""
+    found = {Equipment: set(), Contract: set(), Client: set()}
     for start in range(0, len(ids), BATCH):
-        pairs = _write(session, ids[start:start + BATCH])
-        if pairs:
-            # Writers of the same contract's months take turns (in id order: no deadlock), so
-            # each sum is counted from the outcomes the other committed.
-            session.execute(select(Contract.id).where(Contract.id.in_({pk for pk, _month in pairs}))
-                            .order_by(Contract.id).with_for_update())
-            _sum_months(session, pairs)
+        chunk = ids[start:start + BATCH]
+        for model, pk in ((CallOutcome, CallOutcome.call_id), (ServiceCall, ServiceCall.id)):
+            for row in session.execute(select(model.equipment_id, model.contract_id, model.client_id)
+                                       .where(pk.in_(chunk))):
+                for pks, value in zip(found.values(), row):
+                    pks.add(value)
+    for model, pks in found.items():
+        pks.discard(None)
+        if pks:
+            session.execute(select(model.id).where(model.id.in_(pks)).order_by(model.id).with_for_update())
+    return found[Equipment]
+
+
+def _gaps(session: Session, equipment_ids: set[int]) -> None:
+    """Each outcome's gap to the previous call of its equipment (by opening, then id), for the
+    calls of these equipment: a call opened, moved or re-dated changes its own gap and the next
+    one's. Read from the outcomes (current: the writer holds the equipment's lock)."""
+    table = CallOutcome.__table__
+    ids = sorted(equipment_ids)
+    for start in range(0, len(ids), BATCH):
+        changed, previous = [], (None, None)
+        for call_id, equipment_id, opened_at, gap in session.execute(
+                select(table.c.call_id, table.c.equipment_id, table.c.opened_at, table.c.previous_gap_seconds)
+                .where(table.c.equipment_id.in_(ids[start:start + BATCH]))
+                .order_by(table.c.equipment_id, table.c.opened_at, table.c.call_id)):
+            now = _seconds(opened_at - previous[1]) if previous[0] == equipment_id else None
+            previous = (equipment_id, opened_at)
+            if now != gap:
+                changed.append({"pk": call_id, "gap": now})
+        if changed:
+            session.execute(update(table).where(table.c.call_id == bindparam("pk"))
+                            .values(previous_gap_seconds=bindparam("gap")), changed)
+
+
+def refresh(session: Session, call_ids: Iterable[int]) -> None:
+    """Recompute these calls' outcomes and the contract months and client weeks they count in."""
+    ids = sorted(set(call_ids))
+    equipment = _take_turns(session, ids)
+    for start in range(0, len(ids), BATCH):
+        months, weeks = _write(session, ids[start:start + BATCH])
+        if months:
+            _sum_months(session, months)
+        if weeks:
+            _sum_weeks(session, weeks)
+    _gaps(session, equipment)
 
 
 def rebuild(session: Session, batch: int = 5000, report=None) -> int:
-    """Every call's outcome again, ``batch`` calls per transaction, then every contract month:
-    for history, and after bulk loads that bypass the ORM (demo, restores)."""
+    """Every call's outcome again, ``batch`` calls per transaction, then every contract month and
+    client week, and the gaps between each equipment's calls: for history, and after bulk loads
+    that bypass the ORM (demo, restores)."""
     last, done = 0, 0
     while True:
         ids = list(session.execute(select(ServiceCall.id).where(ServiceCall.id > last)
@@ -192,6 +295,18 @@ def rebuild(session: Session, batch: int = 5000, report=None) -> int:
             report(done)
     session.execute(delete(CallOutcome.__table__).where(
         CallOutcome.call_id.not_in(select(ServiceCall.id))))
-    _sum_months(session)
     session.commit()
+    equipment = list(session.execute(select(CallOutcome.equipment_id).distinct()
+                                     .where(CallOutcome.equipment_id.is_not(None))).scalars())
+    for start in range(0, len(equipment), batch):
+        _gaps(session, set(equipment[start:start + batch]))
+        session.commit()
+    _sum_months(session)
+    session.execute(delete(CallWeek.__table__))
+    session.commit()
+    # Some clients at a time: each group stays small (a year of 1M calls at once spills to disk).
+    clients = list(session.execute(select(CallOutcome.client_id).distinct()).scalars())
+    for start in range(0, len(clients), batch):
+        _sum_weeks(session, clients=clients[start:start + batch])
+        session.commit()
     return done

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
-from app.calls.models import CallOutcome, CallStatus, ContractMonth
-from app.indicators.outcomes import week_of
+from app.calls.models import CallOutcome, CallStatus, CallWeek, ContractMonth
+from app.indicators.outcomes import WEEK_SUMS, week_events, week_of
 from app.calls.services import status_label
 from app.catalog.models import (
     Client, Company, Contract, DefectType, Equipment, EquipmentModel, SupplyItem, Technician,
@@ -80,16 +80,17 @@ class Filters:
         """The period as naive UTC [from, to)."""
         return local_midnight_utc(self.start), local_midnight_utc(self.end + timedelta(days=1))
 
-    def conditions(self) -> list:
-        """The filters as conditions on CallOutcome (the scope comes on top, from scoped())."""
+    def conditions(self, model=CallOutcome) -> list:
+        """The filters as conditions on CallOutcome, or on the sums with the same company, client
+        and contract columns (the scope comes on top, from scoped())."""
         found = []
         if self.company_id:
-            found.append(CallOutcome.company_id == self.company_id)
+            found.append(model.company_id == self.company_id)
         if self.contract:
-            found.append(CallOutcome.contract_id.in_(
+            found.append(model.contract_id.in_(
                 select(Contract.id).where(Contract.number == self.contract)))
         if self.client:
-            found.append(CallOutcome.client_id.in_(self.clients()))
+            found.append(model.client_id.in_(self.clients()))
         return found
 
     def clients(self):
@@ -174,22 +175,49 @@ def _percent(part: int, whole: int) -> Percent | None:
     return Percent(100.0 * part / whole) if whole else None
 
 
+def _week_sums(filters: Filters) -> dict[date, dict[str, int]]:
+    """The WEEK_SUMS of the calls opened / closed in the period, per week. Dealer staff read the
+    weekly sums (CallWeek) for the weeks wholly inside the period and the outcomes only for the
+    days of the weeks its ends cut; a client user reads the outcomes of the whole period (his
+    calls are few, and one who is not gestor sees only the calls he opened, which a sum cannot
+    respect). Either way the events are counted by the one definition of week_events()."""
+    after = filters.end + timedelta(days=1)
+    edges, found = [(filters.start, after)], defaultdict(lambda: dict.fromkeys(WEEK_SUMS, 0))
+    first = filters.start + timedelta(days=-filters.start.weekday() % 7)  # first whole week
+    last = after - timedelta(days=after.weekday() + 7)  # last whole week
+    if not current_principal().client_side and first <= last:
+        edges = [(low, high) for low, high in ((filters.start, first), (last + timedelta(days=7), after))
+                 if low < high]
+        summed = db.session.execute(scoped(
+            select(CallWeek.week, *[func.sum(getattr(CallWeek, name)) for name in WEEK_SUMS])
+            .where(CallWeek.week >= first, CallWeek.week <= last, *filters.conditions(CallWeek))
+            .group_by(CallWeek.week), CallWeek)).all()
+        for week, *sums in summed:
+            found[week].update(zip(WEEK_SUMS, map(int, sums)))
+    if edges:
+        def within(column):
+            return [*filters.conditions(), or_(*[and_(column >= local_midnight_utc(low),
+                                                      column < local_midnight_utc(high))
+                                                 for low, high in edges])]
+
+        events = week_events(within(CallOutcome.opened_at), within(CallOutcome.closed_at),
+                             lambda query: scoped(query, CallOutcome))
+        for week, *sums in db.session.execute(
+                select(events.c.week, *[func.sum(events.c[name]) for name in WEEK_SUMS])
+                .group_by(events.c.week)).all():
+            for name, value in zip(WEEK_SUMS, sums):
+                found[week][name] += int(value or 0)
+    return found
+
+
 # --- volume -------------------------------------------------------------------------------
 
 def weekly(filters: Filters) -> Table:
     """Calls opened and closed per week of the period (weeks without calls show zero)."""
-    start, end = filters.bounds
-    opened = dict(db.session.execute(
-        _outcomes(filters, CallOutcome.opened_week, func.count())
-        .where(CallOutcome.opened_at >= start, CallOutcome.opened_at < end)
-        .group_by(CallOutcome.opened_week)).all())
-    closed = dict(db.session.execute(
-        _outcomes(filters, CallOutcome.closed_week, func.count())
-        .where(CallOutcome.closed_at >= start, CallOutcome.closed_at < end)
-        .group_by(CallOutcome.closed_week)).all())
-    rows, week = [], week_of(start)
+    sums = _week_sums(filters)
+    rows, week = [], week_of(filters.bounds[0])
     while week <= filters.end:
-        rows.append((week, opened.get(week, 0), closed.get(week, 0)))
+        rows.append((week, sums[week]["opened"], sums[week]["closed"]))
         week += timedelta(days=7)
     return Table("semanal", _l("Chamados abertos e encerrados por semana"),
                  [_l("Semana (segunda-feira)"), _l("Abertos"), _l("Encerrados")], rows,
@@ -337,14 +365,9 @@ def times(filters: Filters) -> list[Table]:
 
 def summary(filters: Filters) -> Table:
     """First-time fix and pré atendimento shares of the calls closed (O/T) in the period."""
-    start, end = filters.bounds
-    closed, visited, first_time, pre_service = db.session.execute(
-        _outcomes(filters, func.count(),
-                  _count(CallOutcome.visits > 0), _count(CallOutcome.visits == 1),
-                  _count(CallOutcome.resolved_in_pre_service.is_(True)))
-        .where(CallOutcome.status.in_(REPAIRED), CallOutcome.closed_at >= start,
-               CallOutcome.closed_at < end)).one()
-    visited, first_time, pre_service = int(visited or 0), int(first_time or 0), int(pre_service or 0)
+    weeks = _week_sums(filters).values()
+    closed, visited, first_time, pre_service = (sum(week[name] for week in weeks) for name in (
+        "repaired", "visited", "first_visit", "pre_service"))
     return Table("resumo", _l("Resolução"), [_l("Indicador"), _l("Chamados"), _l("Base"), _l("Percentual")], [
         (str(_l("Resolvidos na primeira visita")), first_time, visited, _percent(first_time, visited)),
         (str(_l("Resolvidos no pré atendimento, sem visita")), pre_service, closed,
@@ -355,14 +378,43 @@ def summary(filters: Filters) -> Table:
 
 def repeats(filters: Filters) -> Table:
     """Repeat calls: a call on an equipment that had another call opened less than N days
-    before. The equipment with the most repeats in the period."""
+    before. The equipment with the most repeats in the period. Dealer staff compare the gap each
+    outcome keeps to its equipment's previous call with the window, in the database."""
+    if current_principal().client_side:
+        worst, total, again = _client_repeats(filters)
+    else:
+        start, end = filters.bounds
+        repeated = _count(CallOutcome.previous_gap_seconds < filters.repeat_days * 86400)
+        base = _outcomes(filters).where(CallOutcome.equipment_id.is_not(None), CallOutcome.opened_at >= start,
+                                        CallOutcome.opened_at < end)
+        total, again = (int(value or 0) for value in db.session.execute(
+            base.add_columns(func.count(), repeated)).one())
+        worst = db.session.execute(
+            base.add_columns(CallOutcome.equipment_id, func.count(), repeated).group_by(CallOutcome.equipment_id)
+            .having(repeated > 0).order_by(repeated.desc(), func.count().desc(), CallOutcome.equipment_id)
+            .limit(TOP)).all()
+    names = _equipment([row[0] for row in worst])
+    table = [(names[pk].serial, names[pk].model, names[pk].client, int(calls), int(repeated))
+             for pk, calls, repeated in worst]
+    return Table("reincidencia", _l("Chamados repetidos por equipamento"),
+                 [_l("Série"), _l("Modelo"), _l("Cliente"), _l("Chamados"), _l("Repetidos")], table,
+                 note=_l("Repetido: o mesmo equipamento teve outro chamado aberto menos de %(days)s dias "
+                         "antes. No período, %(again)s de %(total)s chamados com equipamento (%(share)s).",
+                         days=filters.repeat_days, again=format_integer(again), total=format_integer(total),
+                         share=cell(_percent(again, total))), series=(3, 4))
+
+
+def _client_repeats(filters: Filters) -> tuple[list, int, int]:
+    """The repeats of a client user, counted over the calls his scope holds (one who is not
+    gestor sees only the calls he opened, so the previous call is the previous of those):
+    (equipment, calls, repeats) of the TOP, calls and repeats in all."""
     start, end = filters.bounds
     window = timedelta(days=filters.repeat_days)
     rows = db.session.execute(
         _outcomes(filters, CallOutcome.equipment_id, CallOutcome.opened_at)
         .where(CallOutcome.equipment_id.is_not(None), CallOutcome.opened_at >= start - window,
                CallOutcome.opened_at < end)
-        .order_by(CallOutcome.equipment_id, CallOutcome.opened_at)).all()
+        .order_by(CallOutcome.equipment_id, CallOutcome.opened_at, CallOutcome.call_id)).all()
     calls, repeated, previous = defaultdict(int), defaultdict(int), {}
     for equipment_id, opened_at in rows:
         before = previous.get(equipment_id)
@@ -373,15 +425,8 @@ def repeats(filters: Filters) -> Table:
         if before is not None and opened_at - before < window:
             repeated[equipment_id] += 1
     worst = sorted(repeated, key=lambda pk: (-repeated[pk], -calls[pk], pk))[:TOP]
-    names = _equipment(worst)
-    table = [(names[pk].serial, names[pk].model, names[pk].client, calls[pk], repeated[pk]) for pk in worst]
-    total, again = sum(calls.values()), sum(repeated.values())
-    return Table("reincidencia", _l("Chamados repetidos por equipamento"),
-                 [_l("Série"), _l("Modelo"), _l("Cliente"), _l("Chamados"), _l("Repetidos")], table,
-                 note=_l("Repetido: o mesmo equipamento teve outro chamado aberto menos de %(days)s dias "
-                         "antes. No período, %(again)s de %(total)s chamados com equipamento (%(share)s).",
-                         days=filters.repeat_days, again=format_integer(again), total=format_integer(total),
-                         share=cell(_percent(again, total))), series=(3, 4))
+    return ([(pk, calls[pk], repeated[pk]) for pk in worst], sum(calls.values()),
+            sum(repeated.values()))
 
 
 # --- supplies ---------------------------------------------------------------------------------
