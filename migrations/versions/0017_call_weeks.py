@@ -3,13 +3,13 @@ outcome's gap to its equipment's previous call, kept on commit with call_outcome
 rebuild-indicators` fills them for the calls that exist
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
