@@ -237,11 +237,28 @@ def _take_turns(session: Session, ids: list[int]) -> set[int]:
                                        .where(pk.in_(chunk))):
                 for pks, value in zip(found.values(), row):
                     pks.add(value)
+    _lock(session, found)
+    return found[Equipment]
+
+
+def _lock(session: Session, found: dict) -> None:
+    """Lock these equipment, contracts and clients, in that order and each in id order."""
     for model, pks in found.items():
         pks.discard(None)
         if pks:
             session.execute(select(model.id).where(model.id.in_(pks)).order_by(model.id).with_for_update())
-    return found[Equipment]
+
+
+@event.listens_for(Session, "before_flush")
+def _lock_before_writing_calls(session, _flush_context, _instances):
+    """Take the turn before a call row is written, not after: writing a call takes a shared lock
+    on its equipment, contract and client (the foreign keys' check), and two writers that each
+    hold one and then ask for ``_take_turns``' exclusive lock deadlock (two calls opened at once
+    for one machine). Locked first, the second writer waits holding nothing."""
+    calls = [obj for obj in [*session.new, *session.dirty] if isinstance(obj, ServiceCall)]
+    if calls:
+        _lock(session, {Equipment: {c.equipment_id for c in calls}, Contract: {c.contract_id for c in calls},
+                        Client: {c.client_id for c in calls}})
 
 
 def _gaps(session: Session, equipment_ids: set[int]) -> None:
