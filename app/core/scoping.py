@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context, session
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, or_, select, union
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.core.db import storable_id
@@ -111,24 +111,37 @@ def _column(model, name: str):
 
 def scope_condition(model, principal: Principal | None = None) -> ColumnElement | None:
     """The WHERE clause limiting ``model`` to the principal's rows; None when unrestricted."""
+    alternatives = scope_alternatives(model, principal)
+    if alternatives is None:
+        return None
+    return alternatives[0] if len(alternatives) == 1 else or_(*alternatives)
+
+
+def scope_alternatives(model, principal: Principal | None = None) -> list[ColumnElement] | None:
+    """The principal's rows as alternatives whose union they are, each one an index serves
+    alone; None when unrestricted. One alternative but for a Técnico's calls: "assigned to
+    him" or "opened by him". Written as one OR, MariaDB answers it by an index-merge that reads
+    every such row before sorting; a list that sorts reads each alternative through its own
+    index instead (:func:`scoped_union`)."""
     principal = principal or current_principal()
     if principal.system:
         return None
     if principal.user_id is None:
-        return false()
+        return [false()]
     scope: Scope | None = getattr(model, "__scope__", None)
     if scope is None:
         if model.__module__.startswith("flask_appbuilder."):
             return None  # FAB's own role/permission tables: reachable from admin screens only
         raise TypeError(f"{model.__name__} declares no __scope__")
     if scope.users:
-        return None if principal.is_admin else model.id == principal.user_id
+        return None if principal.is_admin else [model.id == principal.user_id]
     if scope.own:
-        return None if principal.is_admin else _column(model, scope.own) == principal.user_id
+        return None if principal.is_admin else [_column(model, scope.own) == principal.user_id]
     if scope.dealer_only and principal.client_side:
-        return false()
+        return [false()]
 
     conditions: list[ColumnElement] = []
+    mine: list[ColumnElement] = []
     if scope.parent:
         relation = getattr(model, scope.parent).property
         parent = relation.mapper.class_
@@ -145,17 +158,16 @@ def scope_condition(model, principal: Principal | None = None) -> ColumnElement 
     if scope.opener and principal.client_side and not principal.client_manager:
         conditions.append(_column(model, scope.opener) == principal.user_id)
     if scope.technician and principal.own_orders:
-        mine = _column(model, scope.technician) == principal.technician_id
+        mine.append(_column(model, scope.technician) == principal.technician_id)
         if scope.opener:
-            mine = or_(mine, _column(model, scope.opener) == principal.user_id)
-        conditions.append(mine)
+            mine.append(_column(model, scope.opener) == principal.user_id)
     if scope.carrier and principal.own_carrier:
         conditions.append(_column(model, scope.carrier) == principal.carrier_id)
     if scope.status and principal.logistics:
         conditions.append(_column(model, scope.status).in_(LOGISTICS_STATUSES))
-    if not conditions:
-        return None
-    return and_(*conditions)
+    if not mine:
+        return [and_(*conditions)] if conditions else None
+    return [and_(*conditions, alternative) for alternative in mine]
 
 
 def scoped(stmt, model, principal: Principal | None = None):
@@ -164,6 +176,17 @@ def scoped(stmt, model, principal: Principal | None = None):
     if condition is None:
         return stmt
     return stmt.where(condition) if hasattr(stmt, "where") else stmt.filter(condition)
+
+
+def scoped_union(stmt, model, principal: Principal | None = None):
+    """A select() over ``model`` narrowed to the principal's rows as the UNION of one select per
+    scope alternative (:func:`scope_alternatives`); the plain scoped select when there is one.
+    Select the sort column too: the union then holds what the page is cut from, read from
+    each alternative's index, and never the rows."""
+    alternatives = scope_alternatives(model, principal)
+    if alternatives is None or len(alternatives) == 1:
+        return scoped(stmt, model, principal)
+    return union(*(stmt.where(alternative) for alternative in alternatives))
 
 
 def get_scoped(session, model, pk, principal: Principal | None = None):
