@@ -111,34 +111,32 @@ def _column(model, name: str):
 
 def scope_condition(model, principal: Principal | None = None) -> ColumnElement | None:
     """The WHERE clause limiting ``model`` to the principal's rows; None when unrestricted."""
-    alternatives = scope_alternatives(model, principal)
-    if alternatives is None:
+    parts = _scope_parts(model, principal)
+    if parts is None:
         return None
-    return alternatives[0] if len(alternatives) == 1 else or_(*alternatives)
+    conditions, alternatives = parts
+    return and_(*conditions, or_(*alternatives)) if alternatives else and_(*conditions)
 
 
-def scope_alternatives(model, principal: Principal | None = None) -> list[ColumnElement] | None:
-    """The principal's rows as alternatives whose union they are, each one an index serves
-    alone; None when unrestricted. One alternative but for a Técnico's calls: "assigned to
-    him" or "opened by him". Written as one OR, MariaDB answers it by an index-merge that reads
-    every such row before sorting; a list that sorts reads each alternative through its own
-    index instead (:func:`scoped_union`)."""
+def _scope_parts(model, principal: Principal | None) -> tuple[list, list] | None:
+    """The scope's conditions that all hold, and the alternatives of which one holds (only a
+    Técnico's calls have some: assigned to him, or opened by him); None when unrestricted."""
     principal = principal or current_principal()
     if principal.system:
         return None
     if principal.user_id is None:
-        return [false()]
+        return [false()], []
     scope: Scope | None = getattr(model, "__scope__", None)
     if scope is None:
         if model.__module__.startswith("flask_appbuilder."):
             return None  # FAB's own role/permission tables: reachable from admin screens only
         raise TypeError(f"{model.__name__} declares no __scope__")
     if scope.users:
-        return None if principal.is_admin else [model.id == principal.user_id]
+        return None if principal.is_admin else ([model.id == principal.user_id], [])
     if scope.own:
-        return None if principal.is_admin else [_column(model, scope.own) == principal.user_id]
+        return None if principal.is_admin else ([_column(model, scope.own) == principal.user_id], [])
     if scope.dealer_only and principal.client_side:
-        return [false()]
+        return [false()], []
 
     conditions: list[ColumnElement] = []
     mine: list[ColumnElement] = []
@@ -165,9 +163,9 @@ def scope_alternatives(model, principal: Principal | None = None) -> list[Column
         conditions.append(_column(model, scope.carrier) == principal.carrier_id)
     if scope.status and principal.logistics:
         conditions.append(_column(model, scope.status).in_(LOGISTICS_STATUSES))
-    if not mine:
-        return [and_(*conditions)] if conditions else None
-    return [and_(*conditions, alternative) for alternative in mine]
+    if not conditions and not mine:
+        return None
+    return conditions, mine
 
 
 def scoped(stmt, model, principal: Principal | None = None):
@@ -179,14 +177,16 @@ def scoped(stmt, model, principal: Principal | None = None):
 
 
 def scoped_union(stmt, model, principal: Principal | None = None):
-    """A select() over ``model`` narrowed to the principal's rows as the UNION of one select per
-    scope alternative (:func:`scope_alternatives`); the plain scoped select when there is one.
-    Select the sort column too: the union then holds what the page is cut from, read from
-    each alternative's index, and never the rows."""
-    alternatives = scope_alternatives(model, principal)
-    if alternatives is None or len(alternatives) == 1:
+    """A select() over ``model`` narrowed to the principal's rows: where the scope has
+    alternatives (a Técnico's calls: assigned to him, or opened by him), the UNION of one select
+    per alternative. Written as one OR, MariaDB answers it by an index-merge that fetches every
+    such row before sorting them; each alternative is read through its own index instead. Select
+    the sort column too: the union then holds what a page is cut from, never the rows."""
+    parts = _scope_parts(model, principal or current_principal())
+    if parts is None or len(parts[1]) < 2:
         return scoped(stmt, model, principal)
-    return union(*(stmt.where(alternative) for alternative in alternatives))
+    conditions, alternatives = parts
+    return union(*(stmt.where(*conditions, alternative) for alternative in alternatives))
 
 
 def get_scoped(session, model, pk, principal: Principal | None = None):
