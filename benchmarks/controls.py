@@ -216,7 +216,8 @@ class Statements:
         return answer, list(self.seen)
 
 
-def run(app, engine, runs: int, only: str | None = None, slowest: int = 20) -> None:
+def run(app, engine, runs: int, only: str | None = None, slowest: int = 20,
+        profile: str | None = None) -> None:
     """Measure every control, interleaved round by round; print the slowest with their EXPLAIN."""
     with app.app_context():
         from app.core.db import db
@@ -231,7 +232,8 @@ def run(app, engine, runs: int, only: str | None = None, slowest: int = 20) -> N
             clients[profile] = client
         return clients[profile].get(url)
 
-    controls = [c for c in enumerate_controls(app, samples) if not only or only in f"{c.list} {c.control}"]
+    controls = [c for c in enumerate_controls(app, samples)
+                if (not only or only in f"{c.list} {c.control}") and (not profile or c.profile == profile)]
     controls = resolve_pages(controls, get)
     statements = Statements(engine)
     measured = []

@@ -210,6 +210,7 @@ def main():
     parser.add_argument("--controls", action="store_true",
                         help="every list x sort x filter x page x profile (benchmarks/controls.py)")
     parser.add_argument("--slowest", type=int, default=20, help="with --controls: how many to print")
+    parser.add_argument("--profile", help="with --controls: only the controls as this profile (its name)")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
     app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
@@ -217,7 +218,7 @@ def main():
     if args.controls:
         with app.app_context():
             engine = db.engine
-        controls.run(app, engine, args.runs, args.only, args.slowest)
+        controls.run(app, engine, args.runs, args.only, args.slowest, args.profile)
         return
     lean_app = lean.create_lean_app(url, static_folder=str(ROOT / "app" / "static"))
     lean_engine = lean_app.extensions["lean_engine"]

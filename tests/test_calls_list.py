@@ -7,7 +7,8 @@ from app.accounts.models import PortalUser
 from app.catalog.models import Client, Contract, Equipment, Technician
 from tests import factories as f
 from tests.calls_desk import (
-    ADMIN, CALL_OPENER, CALLS_OPERATOR, CLIENT, LOGISTICS_OPERATOR, as_user, make_desk, post,
+    ADMIN, CALL_OPENER, CALLS_OPERATOR, CLIENT, LOGISTICS_OPERATOR, TECHNICIAN, as_user, make_desk,
+    post,
 )
 from tests.tenants import make_tenant
 
@@ -157,6 +158,35 @@ def test_a_non_manager_client_user_sees_only_his_calls(app, db_ctx, desk):
         f.call(ours)
     assert links(listing(as_user(app, desk.users[CALL_OPENER]))) == [his]
     assert len(links(listing(as_user(app, desk.users[CLIENT])))) == 2
+
+
+def test_a_technician_sees_his_assigned_and_opened_calls_each_once_in_order(app, db_ctx, desk):
+    """His scope is a union of two index-served reads (app.core.scoping.scoped_union): the
+    list counts, sorts and pages over both, a call in both appears once, others' calls never."""
+    with db_ctx() as session:
+        ours = session.get(Client, desk.client)
+        tech = session.get(Technician, desk.technician)
+        him = session.get(PortalUser, desk.users[TECHNICIAN])
+
+        def made(day, **kw):
+            return f.call(ours, status="A", opened_at=datetime(2026, 11, day, 12),
+                          priority_due=datetime(2026, 12, 30 - day, 12), **kw).id
+        assigned = [made(day, technician=tech) for day in (1, 3, 5)]
+        opened = [made(day, opened_by=him) for day in (2, 4)]
+        both = made(6, technician=tech, opened_by=him)
+        made(7)  # neither
+    newest_first = [both, assigned[2], opened[1], assigned[1], opened[0], assigned[0]]
+    client = as_user(app, desk.users[TECHNICIAN])
+    assert links(listing(client)) == newest_first
+    assert links(listing(client, ordem="abertura")) == newest_first[::-1]
+    assert links(listing(client, ordem="-prazo")) == newest_first[::-1]
+    app.config["PAGE_SIZE"], size = 4, app.config["PAGE_SIZE"]
+    try:
+        second = listing(client, pagina=2)
+    finally:
+        app.config["PAGE_SIZE"] = size
+    assert "Página 2 de 2, mostrando 5 a 6 de 6 chamados" in second
+    assert links(second) == newest_first[4:]
 
 
 def test_company_selector_narrows_the_list(app, db_ctx, desk):

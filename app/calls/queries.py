@@ -19,7 +19,7 @@ from app.calls.models import (
 )
 from app.catalog.models import Client, Company, Contract, DefectType, Equipment, EquipmentModel, Technician
 from app.core.db import db
-from app.core.scoping import scoped
+from app.core.scoping import scoped, scoped_union
 from app.core.search import starts_with
 from app.core.timefmt import local_midnight_utc
 from app.core.views import page_number
@@ -195,39 +195,47 @@ def _conditions(search: CallSearch) -> list:
     return conditions
 
 
-def _ordering(sort: str) -> list:
+def _ordering(sort: str, columns) -> list:
     """The sort column, then the id: equal dates keep one order from page to page. By prazo the
     list holds the calls with a deadline in the chosen status (else the open ones)."""
     descending = sort.startswith("-")
-    return [column.desc() if descending else column.asc()
-            for column in (SORT_COLUMNS[sort.lstrip("-")], ServiceCall.id)]
+    return [column.desc() if descending else column.asc() for column in columns]
+
+
+def _matching(conditions: list, sort: str):
+    """The (id, sort column) pairs of the user's calls meeting ``conditions``, as a derived
+    table: one select per scope alternative (a Técnico's assigned and opened calls), each read
+    from its own index and only then sorted together (app.core.scoping.scoped_union)."""
+    column = SORT_COLUMNS[sort.lstrip("-")]
+    return scoped_union(select(ServiceCall.id, column).where(*conditions), ServiceCall).subquery("matching")
+
+
+def _rows(matching, sort: str, offset: int, limit: int) -> list:
+    """One page cut from ``matching`` on the narrow pairs, and only then joined to what the page
+    shows: a filter matching tens of thousands of calls sorts narrow rows, not every joined
+    column."""
+    column = SORT_COLUMNS[sort.lstrip("-")]
+    page = (select(matching.c.id).order_by(*_ordering(sort, (matching.c[column.key], matching.c.id)))
+            .offset(offset).limit(limit).subquery())
+    return db.session.execute(_listed_calls().join(page, ServiceCall.id == page.c.id).order_by(
+        *_ordering(sort, (column, ServiceCall.id)))).all()
 
 
 def search_calls(search: CallSearch, page_size: int) -> Page:
-    """One page of the user's calls: one capped count and one query for the rows.
-
-    The rows query sorts and cuts the page on the call ids alone (a derived table) and only
-    then joins what the page shows: a filter matching tens of thousands of calls (a
-    technician's name, a série prefix) sorts narrow rows, not every joined column.
-    """
-    matching = scoped(select(ServiceCall.id).where(*_conditions(search)), ServiceCall)
+    """One page of the user's calls: one capped count and one query for the rows."""
+    matching = _matching(_conditions(search), search.ordem)
     cap = current_app.config["PWS_COUNT_CAP"]
-    keys = matching.limit(cap + 1).subquery()
+    keys = select(matching.c.id).limit(cap + 1).subquery()
     total = db.session.execute(select(func.count()).select_from(keys)).scalar_one()
     pages = max(1, math.ceil(min(total, cap) / page_size))
     number = min(search.pagina, pages)
-    ordering = _ordering(search.ordem)
-    page = matching.order_by(*ordering).offset((number - 1) * page_size).limit(page_size).subquery()
-    rows = db.session.execute(
-        _listed_calls().join(page, ServiceCall.id == page.c.id).order_by(*ordering)).all()
+    rows = _rows(matching, search.ordem, (number - 1) * page_size, page_size)
     return Page(rows=rows, number=number, size=page_size, total=min(total, cap), capped=total > cap)
 
 
 def latest_calls(limit: int) -> list:
     """The newest calls the user may see (dashboards, monitoring), as rows of LISTED_CALL."""
-    stmt = scoped(_listed_calls(), ServiceCall).order_by(
-        ServiceCall.opened_at.desc(), ServiceCall.id.desc()).limit(limit)
-    return db.session.execute(stmt).all()
+    return _rows(_matching([], "-abertura"), "-abertura", 0, limit)
 
 
 @dataclass

@@ -212,3 +212,8 @@ Index("ix_client_name_words", Client.name, mysql_prefix="FULLTEXT")
 Index("ix_client_trade_name_words", Client.trade_name, mysql_prefix="FULLTEXT")
 Index("ix_equipment_client_serial", Equipment.client_id, Equipment.serial)
 Index("ix_equipment_company_serial", Equipment.company_id, Equipment.serial)
+# The equipment search fields the manual offers ("Começa com", "Igual a"): the matching rows
+# found by the filtered column, within a company, sorted by série from the index alone.
+Index("ix_equipment_city_company_serial", Equipment.city, Equipment.company_id, Equipment.serial)
+Index("ix_equipment_location_company_serial", Equipment.location, Equipment.company_id, Equipment.serial)
+Index("ix_equipment_department_company_serial", Equipment.department, Equipment.company_id, Equipment.serial)

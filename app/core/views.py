@@ -263,7 +263,10 @@ def sort_plan(model, column: str, leading: tuple[str, ...] = ()) -> dict[str, st
     the model declares (that column first). Columns in ``leading`` (a filter the list always
     has, as the calls by prazo have their status) and other scope columns may come before the
     sort column, nothing after it: the list orders by (column, primary key), and InnoDB ends
-    every index with the primary key. None where no index serves the order (then MariaDB sorts the scope's rows).
+    every index with the primary key; an index naming the primary key right after the sort
+    column may hold more columns after it, which filter without changing the order (the
+    companies of an operator of several). None where no index serves the order (then MariaDB
+    sorts the scope's rows).
     A sort by the primary key is served by any index led by the scope column (InnoDB ends every
     index with the primary key); narrowed to its own primary key (a client user's clients) a
     list holds a few rows and needs no index."""
@@ -284,6 +287,8 @@ def sort_plan(model, column: str, leading: tuple[str, ...] = ()) -> dict[str, st
             if first is not None and columns[0] != first:
                 continue
             head = columns[1:] if first is not None else columns
+            if pk in head[1:]:  # (…, column, pk, more): ordered as (column, pk); the rest filters
+                head = head[:head.index(pk)]
             if column == pk and first is not None:
                 return name
             before = (scope_columns if first is not None else set()) | set(leading)
