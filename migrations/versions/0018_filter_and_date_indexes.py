@@ -4,12 +4,12 @@ the list's série order; supply requests by (date, id) with the company in the i
 operator of several companies (replaces the date-only index)
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 """
 from alembic import op
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -1,12 +1,12 @@
 """word search: MariaDB FULLTEXT for "Contém" on the clients' names and the attendances' texts
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 """
 from alembic import op
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
