@@ -496,9 +496,13 @@ FULLTEXT_STOPWORDS = frozenset(
     "what when where who will with und www".split())
 
 
+ADDRESSES_CAP = 1000
+
+
 def outbox_list(conn, p):
-    """E-mails enviados: filters by status and kind, "contém" on subject and recipient (FULLTEXT
-    words first on MariaDB, then LIKE), newest first or by the chosen date."""
+    """E-mails enviados: filters by status and kind, "contém" on the subject (FULLTEXT words first
+    on MariaDB, then LIKE) and on the recipient (its distinct addresses first), newest first or by
+    the chosen date."""
     if not p.can("can_read", "Outbox"):
         abort(403)
     conds, params = [], {}
@@ -506,7 +510,19 @@ def outbox_list(conn, p):
         if request.args.get(key):
             conds.append(f"{column} = :{key}")
             params[key] = request.args[key]
-    for column, key in (("subject", "assunto"), ("recipients", "destinatario")):
+    address = request.args.get("destinatario", "")
+    if address:  # the distinct addresses that contain it, from the address index, then their rows
+        like = "%" + address.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+        found = conn.execute(text("SELECT recipients FROM outbox_message WHERE recipients LIKE :like ESCAPE '!' "
+                                  f"GROUP BY recipients LIMIT {ADDRESSES_CAP + 1}"), {"like": like}).scalars().all()
+        if len(found) > ADDRESSES_CAP:
+            conds.append("recipients LIKE :address_like ESCAPE '!'")
+            params["address_like"] = like
+        else:
+            names = [f"address_{n}" for n in range(len(found))]
+            conds.append(f"recipients IN ({', '.join(':' + name for name in names)})" if found else "1=0")
+            params.update(zip(names, found))
+    for column, key in (("subject", "assunto"),):
         value = request.args.get(key, "")
         if not value:
             continue

@@ -120,12 +120,12 @@ def heavy_cases(s, common_words=False):
             ("outbox failed", "admin", "/emails/list/?situacao=failed", "/lean/outbox?situacao=failed"),
             ("outbox subject contém", "admin", f"/emails/list/?_flt_0_subject={s['subject_term']}",
              f"/lean/outbox?assunto={s['subject_term']}"),
-            ("outbox recipient contém", "admin", f"/emails/list/?_flt_0_recipients={s['recipient_term']}",
+            ("outbox recipient contém", "admin", f"/emails/list/?_flt_1_recipients={s['recipient_term']}",
              f"/lean/outbox?destinatario={s['recipient_term']}")]
     if common_words:  # a word in a quarter of the subjects, a first name in one address of 18
         rows += [("outbox subject contém a common word", "admin", "/emails/list/?_flt_0_subject=atendimento",
                   "/lean/outbox?assunto=atendimento"),
-                 ("outbox recipient contém a common name", "admin", "/emails/list/?_flt_0_recipients=natalia",
+                 ("outbox recipient contém a common name", "admin", "/emails/list/?_flt_1_recipients=natalia",
                   "/lean/outbox?destinatario=natalia")]
     rows += [("billing list", role, "/faturamento/list/", "/lean/billing") for role in ("admin", "faturamento")]
     rows += [("billing last page", "admin", f"/faturamento/list/?page_BillingFileView={s['billing_all_last'] - 1}",

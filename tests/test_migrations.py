@@ -81,3 +81,26 @@ def test_migrations_match_the_models_and_init_seeds_them():
         assert [role.name for role in admin.roles] == ["Admin Revenda"]
         assert len(admin.roles[0].permissions) > 50
         db.engine.dispose()
+
+
+def test_outbox_rows_with_many_addresses_become_one_row_an_address():
+    """Messages written before one row a recipient may list more addresses than the address
+    column holds: the upgrade gives each its own copy of the message, nothing cut."""
+    app = make_app(SQLALCHEMY_DATABASE_URI=_fresh_database_url())
+    addresses = [f"pessoa.{n:02d}.com.um.nome.bem.comprido@cliente-numero-{n}.com.br" for n in range(8)]
+    with app.app_context():
+        upgrade(revision="0019")
+        with db.engine.begin() as conn:
+            for recipients in (",".join(addresses), "sozinho@cliente.com.br"):
+                conn.execute(text(
+                    "INSERT INTO outbox_message (kind, recipients, subject, body_text, body_html, status, attempts, "
+                    "created_at, next_attempt_at) VALUES ('contact', :r, 'Assunto', 'texto', '<p>html</p>', "
+                    "'sent', 1, '2026-01-02 10:00:00', '2026-01-02 10:00:00')"), {"r": recipients})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT recipients, subject, body_text, status FROM outbox_message "
+                                     "ORDER BY id")).all()
+        db.engine.dispose()
+    assert len(",".join(addresses)) > 320
+    assert sorted(row[0] for row in rows) == sorted(addresses + ["sozinho@cliente.com.br"])
+    assert {tuple(row[1:]) for row in rows} == {("Assunto", "texto", "sent")}

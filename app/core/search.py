@@ -9,6 +9,10 @@ on the model with ``mysql_prefix="FULLTEXT"``) it is narrowed first by ``MATCH �
 the typed words, each as a word prefix: there it finds the text where it starts a word
 ("atend" in "Em atendimento", "silva@empresa" in "joao.silva@empresa.com.br"), not in the middle
 of one. SQLite keeps the plain LIKE.
+
+A column whose values repeat across many rows (an e-mail's address: a few thousand in 500,000
+messages) declares ``info={"search": "values"}`` and a B-tree index that begins with it: its
+"Contém" first finds the distinct values that contain the text, then the rows holding them.
 """
 import re
 
@@ -16,7 +20,8 @@ from flask_appbuilder.models.filters import Filters
 from flask_appbuilder.models.sqla.filters import (
     FilterContains, FilterEqual, FilterStartsWith, SQLAFilterConverter, get_field_setup_query,
 )
-from sqlalchemy import and_
+from flask import g
+from sqlalchemy import and_, select
 
 from app.core.db import db
 
@@ -71,6 +76,40 @@ class FilterContainsWords(FilterContains):
         return query.filter(contains(field, value, fulltext=True))
 
 
+# Past this many distinct values the text is common, and the plain LIKE meets a page of it at once.
+VALUES_CAP = 1000
+
+
+def matching_values(column, value: str) -> list | None:
+    """The column's distinct values that contain ``value`` (None past VALUES_CAP), once a request.
+
+    MariaDB reads them from the column's index with a loose index scan, one dive per distinct
+    value (about 5 ms for 2,500 addresses in 500,000 e-mails), where the words of a whole address
+    each appear in thousands of rows (150–260 ms through FULLTEXT)."""
+    found = g.setdefault("pws_matching_values", {})
+    key = (column.table.name, column.key, value)
+    if key not in found:
+        values = db.session.execute(select(column).where(contains(column, value)).group_by(column)
+                                    .limit(VALUES_CAP + 1)).scalars().all()
+        found[key] = None if len(values) > VALUES_CAP else values
+    return found[key]
+
+
+class FilterContainsValues(FilterContains):
+    arg_name = "contem_valores"  # see FilterStartsWithIndexed
+
+    def apply(self, query, value):
+        query, field = get_field_setup_query(query, self.model, self.column_name)
+        values = matching_values(field, value)
+        return query.filter(contains(field, value) if values is None else field.in_(values))
+
+
+def searches_values(model, column_name: str) -> bool:
+    """Whether the column declares that its "Contém" goes through its distinct values."""
+    column = model.__table__.columns.get(column_name)
+    return column is not None and column.info.get("search") == "values"
+
+
 class FilterStartsWithIndexed(FilterStartsWith):
     arg_name = "comeca"  # FAB keeps one process-wide table of names: never reuse a built-in one
 
@@ -81,7 +120,7 @@ class FilterStartsWithIndexed(FilterStartsWith):
 
 # What a text column of a list of hundreds of thousands of rows offers: what an index serves
 # ("Termina com", "Diferente de", "Não contém"… read every row: 2–10 s on 500,000 e-mails).
-INDEXED_TEXT_FILTERS = (FilterStartsWithIndexed, FilterContainsWords, FilterEqual)
+INDEXED_TEXT_FILTERS = (FilterStartsWithIndexed, FilterContainsWords, FilterContainsValues, FilterEqual)
 
 
 class IndexedFilterConverter(SQLAFilterConverter):
@@ -97,8 +136,10 @@ class IndexedFilterConverter(SQLAFilterConverter):
         made = self.datamodel.__dict__.setdefault("pws_column_filters", {})
         if col_name not in made:
             made[col_name] = super().convert(col_name)
-            if made[col_name] and has_fulltext(self.datamodel.obj, col_name):
-                made[col_name] = [FilterContainsWords(col_name, self.datamodel) if type(f) is FilterContains
+            contains_filter = FilterContainsValues if searches_values(self.datamodel.obj, col_name) else (
+                FilterContainsWords if has_fulltext(self.datamodel.obj, col_name) else None)
+            if made[col_name] and contains_filter:
+                made[col_name] = [contains_filter(col_name, self.datamodel) if type(f) is FilterContains
                                   else f for f in made[col_name]]
             if made[col_name] and getattr(self.datamodel, "page_by_keys", False) \
                     and self.datamodel.is_string(col_name):
