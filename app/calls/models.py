@@ -304,6 +304,14 @@ Index("ix_call_outcome_outcome_closed", CallOutcome.outcome, CallOutcome.closed_
 # The calls a client's week sums count (CallWeek, recomputed per client and week).
 Index("ix_call_outcome_client_opened_week", CallOutcome.client_id, CallOutcome.opened_week)
 Index("ix_call_outcome_client_closed_week", CallOutcome.client_id, CallOutcome.closed_week)
+# A period's calls read from the index alone (Indicadores for dealer staff: a year is 100,000
+# entries of these, where the rows are a scan of every outcome): the times by closing date, the
+# repeats by opening date, each with the company the scope tests.
+Index("ix_call_outcome_closed_times", CallOutcome.closed_at, CallOutcome.status, CallOutcome.company_id,
+      CallOutcome.defect_type_id, CallOutcome.model_id, CallOutcome.technician_id,
+      CallOutcome.response_seconds, CallOutcome.repair_seconds)
+Index("ix_call_outcome_opened_gaps", CallOutcome.opened_at, CallOutcome.company_id, CallOutcome.equipment_id,
+      CallOutcome.previous_gap_seconds)
 
 
 class ContractMonth(Model):
