@@ -69,19 +69,25 @@ Index("ix_supply_request_client_requested", SupplyRequest.client_id, SupplyReque
 Index("ix_supply_request_status_requested", SupplyRequest.status, SupplyRequest.requested_at)
 # By date for the admin, and for an operator of several companies: ``company_id IN (…)`` is
 # checked in the index while it is read in the list's (date, id) order, never a sort of them all.
+# Status and equipment after them: Indicadores' supplies read a period's requests from it alone.
 Index("ix_supply_request_requested_company", SupplyRequest.requested_at, SupplyRequest.id,
-      SupplyRequest.company_id)
+      SupplyRequest.company_id, SupplyRequest.status, SupplyRequest.equipment_id)
 
 
 class SupplyRequestItem(IdMixin, Model):
     __tablename__ = "supply_request_item"
     __scope__ = Scope(parent="request")
-    request_id = Column(Integer, ForeignKey("supply_request.id", ondelete="CASCADE"), nullable=False, index=True)
+    request_id = Column(Integer, ForeignKey("supply_request.id", ondelete="CASCADE"), nullable=False)
     supply_item_id = Column(Integer, ForeignKey("supply_item.id"), nullable=False)
     quantity = Column(Integer, nullable=False, default=1)
     counter = Column(Integer)
     request = relationship("SupplyRequest", back_populates="items")
     supply_item = relationship("SupplyItem")
+
+
+# A request's items, and Indicadores' units per supply read from the index alone.
+Index("ix_supply_request_item_request_item", SupplyRequestItem.request_id, SupplyRequestItem.supply_item_id,
+      SupplyRequestItem.quantity)
 
 
 class MeterReading(IdMixin, Model):
