@@ -21,6 +21,10 @@ slowest 20 with the EXPLAIN of their slowest statement.
 enviados, deep billing pages, the long-thread call) instead of the usual ones; when the change
 feed has entries waiting for their number, it first reads the whole backlog as the ERP would
 (500 a read) and prints each read's time: that one is measured once, as it drains the backlog.
+
+``--indicators`` measures Indicadores (the whole screen and each chart's CSV, the default
+period of twelve months) as Admin Revenda, Operador de Atendimento and Cliente, against the raw
+SQL of the statements each request sends, replayed alone: issue 21's rule is within 2× of it.
 """
 from __future__ import annotations
 
@@ -138,6 +142,52 @@ def heavy_cases(s, common_words=False):
     return rows
 
 
+def indicator_pages(app, runs: int, only: str | None = None) -> None:
+    """Indicadores' screen and CSVs per profile: PWS's request against its statements replayed
+    on a raw connection (fetching every row), interleaved run by run."""
+    from app.indicators.services import INDICATORS
+
+    with app.app_context():
+        engine = db.engine
+    raw_connection = engine.raw_connection()
+    print("| page | role | PWS median / p95 (ms) | statements | raw SQL median / p95 (ms) | PWS / raw |")
+    print("|---|---|---:|---:|---:|---:|")
+    for role in ("admin", "atendimento", "cliente"):
+        client = app.test_client()
+        client.post("/login/", data={"username": LOGINS[role], "password": PASSWORD})
+        pages = [("Indicadores", "/indicadores/")] + [(f"CSV {key}", f"/indicadores/csv/{key}") for key in INDICATORS]
+        for page, url in pages:
+            if only and only not in page:
+                continue
+            statements = []
+
+            def seen(_conn, _cursor, statement, parameters, _context, _many):
+                statements.append((statement, parameters))
+            event.listen(engine, "before_cursor_execute", seen)
+            status = client.get(url).status_code
+            event.remove(engine, "before_cursor_execute", seen)
+            if status != 200:
+                print(f"skip {page} as {role}: {status}", file=sys.stderr)
+                continue
+
+            def raw():
+                cursor = raw_connection.cursor()
+                for statement, parameters in statements:
+                    cursor.execute(statement, parameters)
+                    cursor.fetchall()
+                cursor.close()
+            timings = {"pws": [], "raw": []}
+            for _ in range(runs):
+                for label, call in (("pws", lambda: client.get(url)), ("raw", raw)):
+                    started = time.perf_counter()
+                    call()
+                    timings[label].append((time.perf_counter() - started) * 1000)
+            pws, mine = statistics.median(timings["pws"]), statistics.median(timings["raw"])
+            print(f"| {page} | {role} | {pws:.1f} / {percentile(timings['pws'], 0.95):.1f} | {len(statements)} "
+                  f"| {mine:.1f} / {percentile(timings['raw'], 0.95):.1f} | {pws / mine:.2f} |", flush=True)
+    raw_connection.close()
+
+
 def drain_backlog(app, client, bearer):
     """Read the feed's unnumbered backlog to its end, 500 a read, as the ERP would; one timing a read."""
     from app.feed.changes import feed_state, unsequenced_count
@@ -209,12 +259,17 @@ def main():
                         help="with --heavy: also search the outbox for words in many rows (slow)")
     parser.add_argument("--controls", action="store_true",
                         help="every list x sort x filter x page x profile (benchmarks/controls.py)")
+    parser.add_argument("--indicators", action="store_true",
+                        help="Indicadores' screen and CSVs against the raw SQL of their statements")
     parser.add_argument("--slowest", type=int, default=20, help="with --controls: how many to print")
     parser.add_argument("--profile", help="with --controls: only the controls as this profile (its name)")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
     app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     logging.getLogger("flask_appbuilder").setLevel(logging.ERROR)
+    if args.indicators:
+        indicator_pages(app, args.runs, args.only)
+        return
     if args.controls:
         with app.app_context():
             engine = db.engine
