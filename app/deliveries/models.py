@@ -41,10 +41,10 @@ Index("ix_invoice_carrier_issued", Invoice.carrier_id, Invoice.issued_at)
 Index("ix_invoice_issued", Invoice.issued_at)
 Index("ix_invoice_company_issued", Invoice.company_id, Invoice.issued_at)
 Index("ix_invoice_client_issued", Invoice.client_id, Invoice.issued_at)
-# The equalities, then the list's sort (issued_at, id), then the carrier: the page walks it in
-# order and the capped count reads the index only.
+# The equalities, then the list's sort (issued_at, id), then the carrier, client and company: the
+# page walks it in order and the capped count reads the index only, under a client filter too.
 Index("ix_invoice_pending", Invoice.confirmed, Invoice.status, Invoice.issued_at, Invoice.id,
-      Invoice.carrier_id)
+      Invoice.carrier_id, Invoice.client_id, Invoice.company_id)
 Index("ix_invoice_carrier_confirmed_issued", Invoice.carrier_id, Invoice.confirmed, Invoice.issued_at)
 
 
