@@ -68,7 +68,7 @@ Index("ix_supply_request_company_requested", SupplyRequest.company_id, SupplyReq
 # A client's requests by date; the company after them, so that a client filter (the clients a
 # name finds, thousands of them) is checked against an operator's companies in the index alone.
 Index("ix_supply_request_client_requested", SupplyRequest.client_id, SupplyRequest.requested_at,
-      SupplyRequest.company_id)
+      SupplyRequest.id, SupplyRequest.company_id)
 Index("ix_supply_request_status_requested", SupplyRequest.status, SupplyRequest.requested_at)
 # By date for the admin, and for an operator of several companies: ``company_id IN (…)`` is
 # checked in the index while it is read in the list's (date, id) order, never a sort of them all.

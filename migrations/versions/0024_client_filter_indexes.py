@@ -12,7 +12,7 @@ depends_on = None
 
 CHANGES = (
     ("supply_request", "ix_supply_request_client_requested",
-     ["client_id", "requested_at"], ["client_id", "requested_at", "company_id"]),
+     ["client_id", "requested_at"], ["client_id", "requested_at", "id", "company_id"]),
     ("invoice", "ix_invoice_pending", ["confirmed", "status", "issued_at", "id", "carrier_id"],
      ["confirmed", "status", "issued_at", "id", "carrier_id", "client_id", "company_id"]),
 )
