@@ -203,3 +203,30 @@ def test_company_selector_narrows_the_list(app, db_ctx, desk):
     assert client.get(f"/chamados/show/{first}").status_code == 404
     post(client, "/empresa/selecionar", {"company_id": ""})
     assert sorted(links(listing(client))) == sorted([first, second])
+
+
+def test_a_common_prefix_read_in_date_order_lists_the_same_calls(app, db_ctx, desk, rows, monkeypatch):
+    """A prefix found in many rows of its table is read newest first from the date index, each
+    call's searched row checked by its key (MariaDB): the same calls in the same order as the
+    searched table's way, within each user's scope."""
+    from app.calls import queries
+
+    with db_ctx() as session:
+        ours = session.get(Client, desk.client)
+        for day, status in ((3, "E"), (5, "O"), (7, "E")):
+            f.call(ours, session.get(Equipment, desk.equipment), status=status, contract_id=desk.contract,
+                   technician=session.get(Technician, desk.technician), opened_at=datetime(2026, 11, day, 9))
+    serial = rows["serial"][:3]
+    searches = [{"serie": serial}, {"serie": "PAT-004"}, {"cliente": "CLIENTE"}, {"contrato": "C-"},
+                {"tecnico": "TECNICO"}, {"serie": serial, "status": "E"}, {"serie": serial, "ordem": "abertura"},
+                {"cliente": "CLIENTE", "de": "2026-11-04"}, {"serie": serial, "contrato": "C-"}]
+    for user in (CLIENT, CALLS_OPERATOR, ADMIN):
+        client = as_user(app, desk.users[user])
+        monkeypatch.setattr(queries, "COMMON_PREFIX_ROWS", 10**9)
+        by_searched_table = [links(listing(client, **args)) for args in searches]
+        monkeypatch.setattr(queries, "COMMON_PREFIX_ROWS", 1)
+        in_date_order = [links(listing(client, **args)) for args in searches]
+        assert in_date_order == by_searched_table, user
+        assert len(by_searched_table[0]) >= 4, "the calls of the test's equipment are found"
+        if user == CLIENT:
+            assert rows["theirs"] not in sum(by_searched_table, []), "never a foreign call"

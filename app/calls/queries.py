@@ -6,7 +6,7 @@ are joined, children are loaded in one query per kind, and the list count is cap
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -19,7 +19,7 @@ from app.calls.models import (
 )
 from app.catalog.models import Client, Company, Contract, DefectType, Equipment, EquipmentModel, Technician
 from app.core.db import db
-from app.core.scoping import scoped, scoped_union
+from app.core.scoping import is_union, scoped, scoped_union
 from app.core.search import starts_with
 from app.core.timefmt import local_midnight_utc
 from app.core.views import page_number
@@ -210,15 +210,58 @@ def _matching(conditions: list, sort: str):
     return scoped_union(select(ServiceCall.id, column).where(*conditions), ServiceCall).subquery("matching")
 
 
-def _rows(matching, sort: str, offset: int, limit: int) -> list:
-    """One page cut from ``matching`` on the narrow pairs, and only then joined to what the page
-    shows: a filter matching tens of thousands of calls sorts narrow rows, not every joined
-    column."""
+def _page(matching, sort: str, offset: int, limit: int):
+    """One page cut from ``matching`` on the narrow pairs: a filter matching tens of thousands of
+    calls sorts narrow rows, not every joined column."""
     column = SORT_COLUMNS[sort.lstrip("-")]
-    page = (select(matching.c.id).order_by(*_ordering(sort, (matching.c[column.key], matching.c.id)))
-            .offset(offset).limit(limit).subquery())
+    return (select(matching.c.id).order_by(*_ordering(sort, (matching.c[column.key], matching.c.id)))
+            .offset(offset).limit(limit))
+
+
+def _rows(page, sort: str) -> list:
+    """The page's calls joined to what the list shows."""
+    page = page.subquery()
+    column = SORT_COLUMNS[sort.lstrip("-")]
     return db.session.execute(_listed_calls().join(page, ServiceCall.id == page.c.id).order_by(
         *_ordering(sort, (column, ServiceCall.id)))).all()
+
+
+# A prefix that finds this many rows of its table (1% of 100,000 equipment) is common.
+COMMON_PREFIX_ROWS = 1000
+
+
+def _common_prefixes(search: CallSearch) -> bool:
+    """Whether the page is better read newest first (MariaDB; by abertura, one scope alternative):
+    a typed prefix finds COMMON_PREFIX_ROWS rows of its table (a capped count each), so a large
+    share of the calls match and the date index, each call's searched row checked by its primary
+    key, meets a page at once, where the calls of every matching row are sorted (0.3 s for
+    série "U6", a third of the equipment)."""
+    typed = [(model, columns, getattr(search, name)) for name, (model, columns, _c) in PREFIX_FILTERS.items()
+             if getattr(search, name)]
+    if not typed or search.ordem.lstrip("-") != "abertura" or is_union(ServiceCall) \
+            or db.session.get_bind().dialect.name not in ("mysql", "mariadb"):
+        return False
+    for model, columns, value in typed:
+        found = select(model.id).where(or_(*(starts_with(getattr(model, c), value) for c in columns))) \
+            .limit(COMMON_PREFIX_ROWS).subquery()
+        if db.session.execute(select(func.count()).select_from(found)).scalar_one() >= COMMON_PREFIX_ROWS:
+            return True
+    return False
+
+
+def _page_in_date_order(search: CallSearch, offset: int, limit: int):
+    """The page's keys read from the date index, newest (or oldest) first, each call joined by
+    primary key to the rows its prefixes search: MariaDB is told both, as it would otherwise
+    start from the searched table."""
+    stmt = select(ServiceCall.id).where(*_conditions(replace(search, **dict.fromkeys(PREFIX_FILTERS, ""))))
+    for name, (model, columns, call_column) in PREFIX_FILTERS.items():
+        if getattr(search, name):
+            stmt = stmt.join(model, model.id == call_column).where(
+                or_(*(starts_with(getattr(model, c), getattr(search, name)) for c in columns)))
+    index = "ix_service_call_status_opened" if search.status else "ix_service_call_opened"
+    return (scoped(stmt, ServiceCall).order_by(*_ordering(search.ordem, (ServiceCall.opened_at, ServiceCall.id)))
+            .offset(offset).limit(limit).with_hint(ServiceCall, f"FORCE INDEX ({index})", "mysql")
+            .prefix_with("STRAIGHT_JOIN", dialect="mysql"))
 
 
 def search_calls(search: CallSearch, page_size: int) -> Page:
@@ -229,13 +272,16 @@ def search_calls(search: CallSearch, page_size: int) -> Page:
     total = db.session.execute(select(func.count()).select_from(keys)).scalar_one()
     pages = max(1, math.ceil(min(total, cap) / page_size))
     number = min(search.pagina, pages)
-    rows = _rows(matching, search.ordem, (number - 1) * page_size, page_size)
-    return Page(rows=rows, number=number, size=page_size, total=min(total, cap), capped=total > cap)
+    offset = (number - 1) * page_size
+    page = (_page_in_date_order(search, offset, page_size) if _common_prefixes(search)
+            else _page(matching, search.ordem, offset, page_size))
+    return Page(rows=_rows(page, search.ordem), number=number, size=page_size, total=min(total, cap),
+                capped=total > cap)
 
 
 def latest_calls(limit: int) -> list:
     """The newest calls the user may see (dashboards, monitoring), as rows of LISTED_CALL."""
-    return _rows(_matching([], "-abertura"), "-abertura", 0, limit)
+    return _rows(_page(_matching([], "-abertura"), "-abertura", 0, limit), "-abertura")
 
 
 @dataclass

@@ -189,6 +189,12 @@ def scoped_union(stmt, model, principal: Principal | None = None):
     return union(*(stmt.where(*conditions, alternative) for alternative in alternatives))
 
 
+def is_union(model, principal: Principal | None = None) -> bool:
+    """Whether the principal's rows of ``model`` are a union of alternatives (scoped_union)."""
+    parts = _scope_parts(model, principal or current_principal())
+    return parts is not None and len(parts[1]) > 1
+
+
 def get_scoped(session, model, pk, principal: Principal | None = None):
     """One row by primary key, or None when it does not exist for this principal."""
     if pk is None or not storable_id(pk):
