@@ -95,8 +95,10 @@ Index("ix_service_call_contract_company_opened", ServiceCall.contract_id, Servic
 Index("ix_service_call_status_due", ServiceCall.status, ServiceCall.priority_due)
 Index("ix_service_call_company_status_due", ServiceCall.company_id, ServiceCall.status, ServiceCall.priority_due)
 Index("ix_service_call_client_status_due", ServiceCall.client_id, ServiceCall.status, ServiceCall.priority_due)
+# The Técnico's: the company and the opening date after the (deadline, id) order, so a status
+# filter (by prazo or by abertura) is answered from the index alone.
 Index("ix_service_call_technician_status_due", ServiceCall.technician_id, ServiceCall.status,
-      ServiceCall.priority_due)
+      ServiceCall.priority_due, ServiceCall.id, ServiceCall.company_id, ServiceCall.opened_at)
 # The Técnico's own calls (and their company scope) read from the index alone, whatever the list
 # filters by: status, or the equipment, contract or client a prefix finds (his 9,500 calls' rows
 # were read one by one to check them: 0.3–0.8 s at 1M calls).
