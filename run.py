@@ -3,6 +3,6 @@ from dotenv import load_dotenv
 
 load_dotenv()
 
-from app import create_app  # noqa: E402
+from app import create_app, settle  # noqa: E402
 
-app = create_app()
+app = settle(create_app())

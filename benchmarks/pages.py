@@ -47,7 +47,7 @@ from sqlalchemy import event, text  # noqa: E402
 import controls  # noqa: E402
 import lean  # noqa: E402
 from controls import percentile  # noqa: E402
-from app import create_app  # noqa: E402
+from app import create_app, settle  # noqa: E402
 from app.core.db import db  # noqa: E402
 
 PASSWORD = "senha-demo"
@@ -265,7 +265,7 @@ def main():
     parser.add_argument("--profile", help="with --controls: only the controls as this profile (its name)")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
-    app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    app = settle(create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}))  # as run.py
     logging.getLogger("flask_appbuilder").setLevel(logging.ERROR)
     if args.indicators:
         indicator_pages(app, args.runs, args.only)
