@@ -497,6 +497,22 @@ FULLTEXT_STOPWORDS = frozenset(
 
 
 ADDRESSES_CAP = 1000
+COMMON_SAMPLE = 2000
+
+
+def _contains_like(value: str) -> str:
+    return "%" + value.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+
+
+def _common_subject(conn, like: str) -> bool:
+    """PWS's rule: estimated in more messages than the list counts (the share of the newest
+    2,000 times the highest id), the text is read in order, not through FULLTEXT."""
+    sampled, hits, highest = conn.execute(text(
+        f"SELECT count(*), coalesce(sum(subject LIKE :like ESCAPE '!'), 0), "
+        f"(SELECT max(id) FROM outbox_message) FROM (SELECT subject FROM outbox_message "
+        f"ORDER BY id DESC LIMIT {COMMON_SAMPLE}) newest"), {"like": like}).one()
+    rows = hits if sampled < COMMON_SAMPLE else hits * (highest or 0) / COMMON_SAMPLE
+    return rows > CAP
 
 
 def outbox_list(conn, p):
@@ -512,7 +528,7 @@ def outbox_list(conn, p):
             params[key] = request.args[key]
     address = request.args.get("destinatario", "")
     if address:  # the distinct addresses that contain it, from the address index, then their rows
-        like = "%" + address.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+        like = _contains_like(address)
         found = conn.execute(text("SELECT recipients FROM outbox_message WHERE recipients LIKE :like ESCAPE '!' "
                                   f"GROUP BY recipients LIMIT {ADDRESSES_CAP + 1}"), {"like": like}).scalars().all()
         if len(found) > ADDRESSES_CAP:
@@ -522,20 +538,14 @@ def outbox_list(conn, p):
             names = [f"address_{n}" for n in range(len(found))]
             conds.append(f"recipients IN ({', '.join(':' + name for name in names)})" if found else "1=0")
             params.update(zip(names, found))
-    for column, key in (("subject", "assunto"),):
-        value = request.args.get(key, "")
-        if not value:
-            continue
-        words = [w for w in re.findall(r"\w+", value.lower()) if len(w) >= 3 and w not in FULLTEXT_STOPWORDS]
-        like = "%" + value.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
-        common = conn.execute(text(  # in 1% of the newest 2,000: the ordered read finds it, not FULLTEXT
-            f"SELECT count(*) FROM (SELECT {column} FROM outbox_message ORDER BY id DESC LIMIT 2000) newest "
-            f"WHERE {column} LIKE :like ESCAPE '!'"), {"like": like}).scalar_one() >= 20 if words else False
-        if words and not common and conn.dialect.name in ("mysql", "mariadb"):
-            conds.append(f"MATCH ({column}) AGAINST (:{key}_words IN BOOLEAN MODE)")
-            params[f"{key}_words"] = " ".join(f"+{w}*" for w in words)
-        conds.append(f"{column} LIKE :{key}_like ESCAPE '!'")
-        params[f"{key}_like"] = "%" + value.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+    subject = request.args.get("assunto", "")
+    if subject:
+        params["subject_like"] = _contains_like(subject)
+        words = [w for w in re.findall(r"\w+", subject.lower()) if len(w) >= 3 and w not in FULLTEXT_STOPWORDS]
+        if words and conn.dialect.name in ("mysql", "mariadb") and not _common_subject(conn, params["subject_like"]):
+            conds.append("MATCH (subject) AGAINST (:subject_words IN BOOLEAN MODE)")
+            params["subject_words"] = " ".join(f"+{w}*" for w in words)
+        conds.append("subject LIKE :subject_like ESCAPE '!'")
     where = " AND ".join(conds) or "1=1"
     order = request.args.get("ordem") if request.args.get("ordem") in OUTBOX_ORDER else "created_at"
     total = conn.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM outbox_message WHERE {where} "

@@ -154,13 +154,18 @@ def shown_call(pk: int):
     return db.session.execute(scoped(_SHOWN_CALL, ServiceCall), {"call_id": pk}).first()
 
 
+def _typed_prefixes(search: CallSearch) -> list:
+    """(searched model, call column, condition on the searched model) of each prefix typed."""
+    return [(model, call_column, or_(*(starts_with(getattr(model, column), getattr(search, name))
+                                       for column in columns)))
+            for name, (model, columns, call_column) in PREFIX_FILTERS.items() if getattr(search, name)]
+
+
 def _matching_keys(search: CallSearch) -> list:
     """For each prefix filter typed, the call column IN the ids its searched table's index finds:
     no join, so the database reads the searched table first, then the calls of its rows through
     the call's (column, company, opened_at) index."""
-    return [call_column.in_(select(model.id).where(
-                or_(*(starts_with(getattr(model, column), getattr(search, name)) for column in columns))))
-            for name, (model, columns, call_column) in PREFIX_FILTERS.items() if getattr(search, name)]
+    return [call_column.in_(select(model.id).where(found)) for model, call_column, found in _typed_prefixes(search)]
 
 
 def sort_plans() -> dict[str, dict[str, dict[str, str | None]]]:
@@ -237,15 +242,13 @@ def _common_prefixes(search: CallSearch) -> bool:
     row checked by its primary key, meets a page at once, where the calls of every matching row
     are sorted (0.3 s for série "U6", a third of the equipment). A client's calls are few among
     the dealer's: read newest first they would be sought through all of them (2 s)."""
-    typed = [(model, columns, getattr(search, name)) for name, (model, columns, _c) in PREFIX_FILTERS.items()
-             if getattr(search, name)]
+    typed = _typed_prefixes(search)
     if not typed or search.ordem.lstrip("-") != "abertura" or current_principal().client_side \
             or is_union(ServiceCall) or db.session.get_bind().dialect.name not in ("mysql", "mariadb"):
         return False
-    for model, columns, value in typed:
-        found = select(model.id).where(or_(*(starts_with(getattr(model, c), value) for c in columns))) \
-            .limit(COMMON_PREFIX_ROWS).subquery()
-        if db.session.execute(select(func.count()).select_from(found)).scalar_one() >= COMMON_PREFIX_ROWS:
+    for model, _call_column, found in typed:
+        rows = select(model.id).where(found).limit(COMMON_PREFIX_ROWS).subquery()
+        if db.session.execute(select(func.count()).select_from(rows)).scalar_one() >= COMMON_PREFIX_ROWS:
             return True
     return False
 
@@ -255,10 +258,8 @@ def _page_in_date_order(search: CallSearch, offset: int, limit: int):
     primary key to the rows its prefixes search: MariaDB is told both, as it would otherwise
     start from the searched table."""
     stmt = select(ServiceCall.id).where(*_conditions(replace(search, **dict.fromkeys(PREFIX_FILTERS, ""))))
-    for name, (model, columns, call_column) in PREFIX_FILTERS.items():
-        if getattr(search, name):
-            stmt = stmt.join(model, model.id == call_column).where(
-                or_(*(starts_with(getattr(model, c), getattr(search, name)) for c in columns)))
+    for model, call_column, found in _typed_prefixes(search):
+        stmt = stmt.join(model, model.id == call_column).where(found)
     index = "ix_service_call_status_opened" if search.status else "ix_service_call_opened"
     return (scoped(stmt, ServiceCall).order_by(*_ordering(search.ordem, (ServiceCall.opened_at, ServiceCall.id)))
             .offset(offset).limit(limit).with_hint(ServiceCall, f"FORCE INDEX ({index})", "mysql")
