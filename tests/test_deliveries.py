@@ -212,7 +212,7 @@ def test_client_sees_the_proof_but_cannot_confirm(app, db_ctx, world):
     assert _confirm(attendance, world["mine_other_client"]).status_code == 403
 
 
-def test_carrier_list_filters_and_sorts(app, world):
+def test_carrier_list_filters_and_sorts(app, world, monkeypatch):
     carrier = _as(app, world["carrier"])
 
     def shown(query):
@@ -222,7 +222,12 @@ def test_carrier_list_filters_and_sorts(app, world):
     assert shown("_flt_0_number=4522") == ["4522"]
     assert shown("_flt_0_client=OUTRO") == ["4522"]
     assert shown("_flt_1_client=Florian") == ["4521", "4522"]
+    assert shown("_flt_0_client=%25") == [], "% taken literally"
     assert shown("_flt_0_issued_at=2030-01-01") == []
+    # Past the cap of matching clients the filter stays a subquery on the clients: the same NFs.
+    monkeypatch.setattr("app.core.search.IDS_CAP", 0)
+    assert shown("_flt_0_client=OUTRO") == ["4522"]
+    assert shown("_flt_1_client=Florian") == ["4521", "4522"]
     html = carrier.get("/entregas/list/?_oc_DeliveryView=issued_at&_od_DeliveryView=desc").get_data(as_text=True)
     assert html.index("NF 4522/") < html.index("NF 4521/")  # same date: the newer row first
     # The NF number is a filter, not an order: no index serves it within every scope.

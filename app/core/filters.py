@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from wtforms import StringField
 
 from app.core.i18n import lazy_gettext as _l
-from app.core.search import IndexedFilterConverter
+from app.core.search import IndexedFilterConverter, contains, matching_ids
 from app.core.timefmt import local_midnight_utc
 from app.core.views import ScopedInterface
 
@@ -42,16 +42,19 @@ class FilteredInterface(ScopedInterface):
 
 
 def related_text(fk: str, model, *columns: str, name=_l("Contém")):
-    """``fk`` IN (ids of ``model`` whose text columns contain the value): no join, no dropdown."""
+    """``fk`` IN (ids of ``model`` whose text columns contain the value): no join, no dropdown.
+    The ids are found once a request (app.core.search.matching_ids); past its cap the condition
+    stays a subquery."""
 
     class RelatedTextFilter(BaseFilter):
         def apply(self, query, value):
             value = (value or "").strip()
             if not value:
                 return query
-            pattern = f"%{value}%"
-            matching = select(model.id).where(or_(*(getattr(model, c).like(pattern) for c in columns)))
-            return query.filter(getattr(self.model, fk).in_(matching))
+            ids = matching_ids(model, columns, value)
+            if ids is None:
+                ids = select(model.id).where(or_(*(contains(getattr(model, c), value) for c in columns)))
+            return query.filter(getattr(self.model, fk).in_(ids))
 
     RelatedTextFilter.name = name
     return RelatedTextFilter

@@ -22,7 +22,7 @@ from flask_appbuilder.models.sqla.filters import (
     FilterContains, FilterEqual, FilterStartsWith, SQLAFilterConverter, get_field_setup_query,
 )
 from flask import current_app, g
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, union
 
 from app.core.db import db
 
@@ -76,11 +76,11 @@ def has_leading_index(model, column_name: str) -> bool:
         column.index or column.unique for column in model.__table__.columns if column.key == column_name)
 
 
-def _once_a_request(kind: str, column, value: str, compute):
-    """``compute()`` for this column and typed text once a request: FAB applies a filter to the
-    list's count and to its page, and each would otherwise ask the database again."""
+def _once_a_request(key: tuple, compute):
+    """``compute()`` once a request for this key (what is probed, on which columns, the typed
+    text): FAB applies a filter to the list's count and to its page, and each would otherwise ask
+    the database again."""
     found = g.setdefault("pws_search_probes", {})
-    key = (kind, column.table.name, column.key, value)
     if key not in found:
         found[key] = compute()
     return found[key]
@@ -108,7 +108,7 @@ def is_common(column, value: str) -> bool:
         # A sample short of COMMON_SAMPLE is the whole table: its hits are the rows.
         rows = hits if sampled < COMMON_SAMPLE else hits * (highest or 0) / COMMON_SAMPLE
         return rows > current_app.config["PWS_COUNT_CAP"]
-    return _once_a_request("common", column, value, estimate)
+    return _once_a_request(("common", column.table.name, column.key, value), estimate)
 
 
 class FilterContainsWords(FilterContains):
@@ -134,7 +134,7 @@ def matching_values(column, value: str) -> list | None:
         values = db.session.execute(select(column).where(contains(column, value)).group_by(column)
                                     .limit(VALUES_CAP + 1)).scalars().all()
         return None if len(values) > VALUES_CAP else values
-    return _once_a_request("values", column, value, distinct)
+    return _once_a_request(("values", column.table.name, column.key, value), distinct)
 
 
 class FilterContainsValues(FilterContains):
@@ -144,6 +144,27 @@ class FilterContainsValues(FilterContains):
         query, field = get_field_setup_query(query, self.model, self.column_name)
         values = matching_values(field, value)
         return query.filter(contains(field, value) if values is None else field.in_(values))
+
+
+# Past this many matching rows of a related table, the filter stays a subquery.
+IDS_CAP = 5000
+
+
+def matching_ids(model, column_names: tuple[str, ...], value: str) -> list | None:
+    """The ids of ``model``'s rows where one of the columns contains ``value`` (None past
+    IDS_CAP), once a request: the list's count and page share them instead of each scanning the
+    related table. Each column is searched as its own list's "Contém" searches it: through its
+    FULLTEXT index where it has one and the text is not common (a client's name: 45 ms of LIKE
+    over 50,000 clients, 5 ms of FULLTEXT)."""
+    def find():
+        selects = [select(model.id).where(contains(
+            getattr(model, name), value,
+            fulltext=has_fulltext(model, name) and not is_common(getattr(model, name), value)))
+            for name in column_names]
+        statement = selects[0] if len(selects) == 1 else union(*selects)
+        ids = db.session.execute(statement.limit(IDS_CAP + 1)).scalars().all()
+        return None if len(ids) > IDS_CAP else ids
+    return _once_a_request(("ids", model.__tablename__, column_names, value), find)
 
 
 def searches_values(model, column_name: str) -> bool:
