@@ -1,5 +1,9 @@
 """What the dashboards show: the latest rows of each kind the user may see (one query each),
-as flat rows of the columns the panels show, not ORM objects."""
+as flat rows of the columns the panels show, not ORM objects.
+
+Each panel reads its own table in its order; the client's name beside a row is an outer join
+(every row has a client), which MariaDB cannot start from: with an inner join it read the
+50,000 clients first and sorted their 300,000 billing files for the latest ten (0.7 s)."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -57,7 +61,7 @@ def pending_deliveries(limit: int = PANEL_SIZE) -> list:
     stmt = scoped(
         select(Invoice.id, Invoice.number, Invoice.series, Invoice.issued_at,
                Client.trade_name, Client.name.label("client"), Client.city, Client.state)
-        .select_from(Invoice).join(Client, Client.id == Invoice.client_id)
+        .select_from(Invoice).outerjoin(Client, Client.id == Invoice.client_id)
         .where(Invoice.status == Invoice.AUTHORIZED, Invoice.carrier_id.is_not(None),
                Invoice.confirmed == False),  # noqa: E712 (IS FALSE skips the index)
         Invoice).order_by(Invoice.issued_at.asc(), Invoice.id.asc()).limit(limit)
@@ -68,6 +72,6 @@ def latest_billing_files(limit: int = PANEL_SIZE) -> list:
     stmt = scoped(
         select(BillingFile.id, BillingFile.original_name, BillingFile.month, BillingFile.year,
                BillingFile.uploaded_at, Client.trade_name, Client.name.label("client"))
-        .select_from(BillingFile).join(Client, Client.id == BillingFile.client_id),
+        .select_from(BillingFile).outerjoin(Client, Client.id == BillingFile.client_id),
         BillingFile).order_by(BillingFile.uploaded_at.desc(), BillingFile.id.desc()).limit(limit)
     return db.session.execute(stmt).all()
