@@ -26,7 +26,7 @@ class Config:
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # query_cache_size: SQLAlchemy keeps this many compiled statements (its default, 500, held
-    # 300,000 objects that every full garbage collection walked: 0.1-0.3 s pauses in served
+    # 357,000 objects that every full garbage collection walked: 0.1-0.25 s pauses in served
     # workers). A miss recompiles in about 0.2 ms (docs/decisions.md, "The start-up heap").
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "query_cache_size": 100}
     # MariaDB: seconds to wait for a server that stopped answering (frozen, host unreachable)
