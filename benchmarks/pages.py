@@ -50,7 +50,6 @@ from controls import percentile  # noqa: E402
 from app import create_app, settle  # noqa: E402
 from app.core.db import db  # noqa: E402
 
-PASSWORD = "senha-demo"
 LOGINS = {
     "admin": "admin@imagemsul.example",
     "atendimento": "atendimento@imagemsul.example",
@@ -154,7 +153,7 @@ def indicator_pages(app, runs: int, only: str | None = None) -> None:
     print("|---|---|---:|---:|---:|---:|")
     for role in ("admin", "atendimento", "cliente"):
         client = app.test_client()
-        client.post("/login/", data={"username": LOGINS[role], "password": PASSWORD})
+        controls.log_in(app, client, LOGINS[role])
         pages = [("Indicadores", "/indicadores/")] + [(f"CSV {key}", f"/indicadores/csv/{key}") for key in INDICATORS]
         for page, url in pages:
             if only and only not in page:
@@ -299,7 +298,7 @@ def main():
         pws, mine = app.test_client(), lean_app.test_client()
         if role != "sync token":
             name, _, scope = role.partition("@")
-            pws.post("/login/", data={"username": LOGINS[name], "password": PASSWORD})
+            controls.log_in(app, pws, LOGINS[name])
             query = f"?empresa={s['company']}" if scope else ""
             mine.get(f"/lean/login/{users[LOGINS[name]]}{query}")
             if scope:
