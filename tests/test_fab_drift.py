@@ -81,8 +81,11 @@ PINNED_TEMPLATES = {
     "appbuilder/navbar.html": "140e7b7ef55a8b66",
     "appbuilder/navbar_right.html": "0a7b39c996f2f3a1",
     "appbuilder/navbar_menu.html": "c80d05552fa166cf",  # copied as pws/navbar_menu.html
+    # render_list_header copied into pws/widgets/list.html's list_header block
+    "appbuilder/general/lib.html": "d91fc4025d4fc213",
 }
-COPIED_TEMPLATES = {"pws/navbar_menu.html": "appbuilder/navbar_menu.html"}
+COPIED_TEMPLATES = {"pws/navbar_menu.html": "appbuilder/navbar_menu.html",
+                    "pws/widgets/list.html": "appbuilder/general/lib.html"}
 TEMPLATES = Path(app_package.__file__).parent / "templates"
 FAB_TEMPLATES = Path(flask_appbuilder.__file__).parent / "templates"
 

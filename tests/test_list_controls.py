@@ -103,6 +103,7 @@ def test_last_page_of_a_capped_list_is_the_reverse_orders_first_page(app, client
     client = login_as(app.test_client(), clients_list["admin"])
     first = client.get("/clientes/list/?psize_ClientView=2").get_data(as_text=True)
     assert "page_ClientView=2" in first  # "»": the capped count's last page
+    assert re.search(r"Registros:</strong>\s*mais de 4\s*<", first), "the header's count, capped (not 5)"
     assert page_rows(client) == ["T1", "T9"]
     assert page_rows(client, 1) == ["T2", "T3"]
     last = client.get("/clientes/list/?psize_ClientView=2&page_ClientView=2").get_data(as_text=True)
