@@ -310,6 +310,19 @@ def dashboard(conn, p):
             "LEFT JOIN equipment e ON e.id = s.equipment_id "
             f"LEFT JOIN equipment_model m ON m.id = s.equipment_model_id WHERE {where} "
             "ORDER BY s.requested_at DESC, s.id DESC LIMIT 10").bindparams(*params)).all()
+    if p.can("can_write", "Delivery"):
+        where, params = p.scope("i", carrier="carrier_id")
+        panels["deliveries"] = conn.execute(text(
+            "SELECT i.id, i.number, i.series, i.issued_at, k.trade_name, k.name AS client, k.city, k.state "
+            "FROM invoice i LEFT JOIN client k ON k.id = i.client_id "
+            f"WHERE i.status = 'authorized' AND i.carrier_id IS NOT NULL AND i.confirmed = 0 AND {where} "
+            "ORDER BY i.issued_at, i.id LIMIT 10").bindparams(*params)).all()
+    if p.can("can_read", "BillingFile"):
+        where, params = p.scope("b")
+        panels["billing"] = conn.execute(text(
+            "SELECT b.id, b.original_name, b.month, b.year, b.uploaded_at, k.trade_name, k.name AS client "
+            f"FROM billing_file b LEFT JOIN client k ON k.id = b.client_id WHERE {where} "
+            "ORDER BY b.uploaded_at DESC, b.id DESC LIMIT 10").bindparams(*params)).all()
     return {"template": "dashboard.html", "panels": panels, "states": deadline_states(panels.get("calls", ()))}
 
 
