@@ -59,10 +59,11 @@ def demo_command(scale, if_empty):
 def rebuild_indicators_command(batch):
     """Recompute every call's SLA outcome and the monthly and weekly sums (history, bulk loads)."""
     from app.indicators import outcomes
-    from app.core.db import db
+    from app.core.db import db, refresh_statistics
 
     done = outcomes.rebuild(db.session, batch=max(batch, 1),
                             report=lambda n: click.echo(f"{n} chamados", err=True))
+    refresh_statistics(db.session)
     click.echo(f"Indicadores refeitos: {done} chamados.")
 
 

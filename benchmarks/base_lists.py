@@ -22,7 +22,7 @@ from sqlalchemy import func, insert, select, text
 
 from app import create_app
 from app.catalog.models import Client, Company, Equipment, EquipmentModel
-from app.core.db import db
+from app.core.db import db, refresh_statistics
 
 
 class StockEquipmentView(ModelView):
@@ -53,9 +53,7 @@ def build(clients: int, equipment: int) -> None:
                                           "active": True, "city": "Florianópolis", "state": "SC"}
                                          for i in range(start, min(start + chunk, equipment + 1))])
     db.session.commit()
-    if db.engine.dialect.name == "mysql":
-        for table in ("company", "client", "equipment_model", "equipment"):
-            db.session.execute(text(f"ANALYZE TABLE {table}"))
+    refresh_statistics(db.session)
 
 
 def measure(client, url, runs, app):

@@ -30,7 +30,7 @@ from app.accounts.models import PortalUser  # noqa: E402
 from app.billing.models import BillingFile  # noqa: E402
 from app.calls.models import CallAttachment, CallStatusChange, PreServiceMessage, ServiceCall  # noqa: E402
 from app.catalog.models import Client, Contract  # noqa: E402
-from app.core.db import db, utcnow  # noqa: E402
+from app.core.db import db, refresh_statistics, utcnow  # noqa: E402
 from app.feed.models import ChangeFeedEntry  # noqa: E402
 from app.notifications.kinds import NOTIFICATION_KINDS  # noqa: E402
 from app.notifications.models import OutboxMessage  # noqa: E402
@@ -186,6 +186,7 @@ def main():
             write(ChangeFeedEntry.__table__, feed_rows(args.feed, rng), "feed backlog")
         if args.thread:
             long_thread(args.thread, rng)
+        refresh_statistics(db.session)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from flask_appbuilder import Model
 from flask_appbuilder.models.sqla.base import SQLA
-from sqlalchemy import Boolean, Column, DateTime, Integer, String, event
+from sqlalchemy import Boolean, Column, DateTime, Integer, String, event, inspect, text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -226,3 +226,17 @@ def retry_on_conflict(work: Callable[[], T], *, rollback: Callable[[], None] | N
             rollback()
             time.sleep(random.uniform(0, CONFLICT_BACKOFF * 2 ** (attempt - 1)))  # nosec B311  # jitter, not a secret
             attempt += 1
+
+
+def refresh_statistics(session) -> None:
+    """After a bulk load (the demo, `flask pws rebuild-indicators`), MariaDB's index statistics
+    are brought up to date. InnoDB refreshes them in the background once a tenth of a table has
+    changed, and a plan chosen on a table's statistics from while it was filling can be far
+    slower: the supplies chart read every request item of the ten years (1.7 s) until ANALYZE
+    (95 ms). SQLite's planner needs none here."""
+    bind = session.get_bind()
+    if bind.dialect.name != "mysql":
+        return
+    tables = ", ".join(f"`{name}`" for name in inspect(session.connection()).get_table_names())
+    session.execute(text(f"ANALYZE TABLE {tables}")).all()
+    session.commit()

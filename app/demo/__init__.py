@@ -14,7 +14,7 @@ from app.accounts.models import PortalUser
 from app.accounts.roles import PROFILE_NAMES
 from app.indicators import outcomes
 from app.catalog.models import Company
-from app.core.db import db, utcnow
+from app.core.db import db, refresh_statistics, utcnow
 from app.demo import data
 from app.demo.generator import SCALES, DemoGenerator, Scale, scale_for_calls
 from app.demo.users import logins_table
@@ -84,6 +84,7 @@ def load_demo(scale="small", if_empty=False, echo=print, now=None):
     else:
         users = generator.run()
     outcomes.rebuild(db.session)  # the bulk writer bypassed the seam that keeps them on commit
+    refresh_statistics(db.session)
     plain = _sync_heartbeat(now)
     elapsed = time.perf_counter() - started
     rows = writer.total_written + len(users)
