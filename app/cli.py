@@ -67,6 +67,18 @@ def rebuild_indicators_command(batch):
     click.echo(f"Indicadores refeitos: {done} chamados.")
 
 
+@pws_cli.command("refresh-statistics")
+@with_appcontext
+def refresh_statistics_command():
+    """Refresh MariaDB's index statistics after a bulk load (an ERP's first sync, an import)."""
+    from app.core.db import db, refresh_statistics
+
+    if refresh_statistics(db.session):
+        click.echo("Estatísticas dos índices atualizadas.")
+    else:
+        click.echo("Nada a fazer: só o MariaDB guarda estatísticas que precisem ser atualizadas.")
+
+
 @pws_cli.command("roles")
 @with_appcontext
 def roles_command():

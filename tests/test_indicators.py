@@ -218,6 +218,13 @@ def test_rebuild_makes_the_same_outcomes(app, world, db_ctx):
         assert sorted(tuple(r) for r in session.execute(select(CallWeek.__table__)).all()) == weeks
 
 
+def test_refresh_statistics_after_a_bulk_load(app):
+    result = app.test_cli_runner().invoke(args=["pws", "refresh-statistics"])
+    mariadb = app.config["SQLALCHEMY_DATABASE_URI"].startswith("mysql")
+    assert result.exit_code == 0, result.output
+    assert ("Estatísticas dos índices atualizadas." if mariadb else "Nada a fazer") in result.output
+
+
 def _weeks(session, world):
     """CallWeek as (client, contract, week) → (opened, closed, repaired, visited, first visit, pré)."""
     contracts = {world["ca"]: "CA", world["cb"]: "CB"}
