@@ -129,8 +129,9 @@ def test_contains_a_common_word_lists_and_counts_every_row(app, db_ctx, monkeypa
     """A word in more messages than the list counts, or in one of ten, is found by the list's
     ordered read (FULLTEXT would hand over every row holding it to be read twice); a rarer one
     through FULLTEXT on MariaDB. Either way the page and the count are the rows that contain the
-    text."""
+    text. A table smaller than the sample is read in order whatever the text."""
     monkeypatch.setitem(app.config, "PWS_COUNT_CAP", 25)  # 30 messages are "more than it counts"
+    monkeypatch.setattr("app.core.search.COMMON_SAMPLE", 20)  # 35 messages: a table to sample
     client = _admin(app, db_ctx)
     start = utcnow() - timedelta(days=1)
     with db_ctx():
@@ -157,3 +158,8 @@ def test_contains_a_common_word_lists_and_counts_every_row(app, db_ctx, monkeypa
                   and "sum(" not in sql.lower()]  # each search's page (its count inside), not the probe
         assert ["MATCH" in sql for sql in listed] == [False, False, True], \
             "the common words read in order, the rare one through FULLTEXT"
+    monkeypatch.setattr("app.core.search.COMMON_SAMPLE", 2000)  # now the table is small
+    statements = _statements(app, lambda: pages.update(
+        inside=client.get("/emails/list/", query_string={f"_flt_{column}_subject": "iberada"}).get_data(as_text=True)))
+    assert "Solicitação 77" in pages["inside"] and "Chamado 01:" not in pages["inside"], "inside a word too"
+    assert not any("MATCH" in sql for sql in statements)

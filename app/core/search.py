@@ -8,8 +8,9 @@ keeps the search case-insensitive and lets the index work.
 on the model with ``mysql_prefix="FULLTEXT"``) it is narrowed first by ``MATCH … AGAINST`` on
 the typed words, each as a word prefix: there it finds the text where it starts a word
 ("atend" in "Em atendimento", "silva@empresa" in "joao.silva@empresa.com.br"), not in the middle
-of one. SQLite keeps the plain LIKE. A text common among the newest rows skips the FULLTEXT
-narrowing (``is_common``): the plain LIKE in the list's order finds a page of it at once.
+of one. SQLite keeps the plain LIKE. A small table, or a text common among the newest rows,
+skips the FULLTEXT narrowing (``reads_in_order``): the plain LIKE in the list's order finds a
+page of it at once, and finds the text inside a word too.
 
 A column whose values repeat across many rows (an e-mail's address: a few thousand in 500,000
 messages) declares ``info={"search": "values"}`` and a B-tree index that begins with it: its
@@ -86,33 +87,37 @@ def _once_a_request(key: tuple, compute):
     return found[key]
 
 
-# The newest rows a text is looked for in, to tell how common it is.
+# The newest rows a text is looked for in, to tell how common it is; a table of fewer rows is
+# read whole by the LIKE at no cost worth narrowing.
 COMMON_SAMPLE = 2000
 # In one row of ten or more, a text is common whatever the table's size.
 COMMON_SHARE = 0.1
 
 
-def is_common(column, value: str) -> bool:
-    """Whether the text is common: in more rows than a list counts (PWS_COUNT_CAP), or in one
-    row of ten, as estimated from its share of the table's newest COMMON_SAMPLE rows and the
-    table's highest id (one statement, about 2 ms, once a request).
+def reads_in_order(column, value: str) -> bool:
+    """Whether "Contém" reads the list in its order with the plain LIKE rather than narrow it by
+    FULLTEXT first: the table has fewer rows than COMMON_SAMPLE, or the text is common, in more
+    rows than a list counts (PWS_COUNT_CAP) or in one row of ten, as estimated from its share of
+    the table's newest COMMON_SAMPLE rows and the table's highest id (one statement, about 2 ms,
+    once a request).
 
     Then the list's ordered read meets a page of it at once, and its capped count stops at the
     cap soon or reads the table once; FULLTEXT hands over every row holding the word, each read
     for the count and again to be sorted. A word of a quarter of 500,000 e-mails: 4.7 s through
     FULLTEXT, 0.2 and 80 ms in order. A word of one in seven of 51,200 attendances: 28 ms through
-    FULLTEXT, 19 ms in order. A rarer text is cheaper through FULLTEXT: the count would read the
-    whole table to find it."""
+    FULLTEXT, 19 ms in order. A rarer text in a large table is cheaper through FULLTEXT: the
+    count would read the whole table to find it."""
     def estimate():
         pk = next(iter(column.table.primary_key.columns))
         newest = select(column).order_by(pk.desc()).limit(COMMON_SAMPLE).subquery()
         sampled, hits, highest = db.session.execute(select(
             func.count(), func.coalesce(func.sum(case((contains(newest.c[column.key], value), 1), else_=0)), 0),
             select(func.max(pk)).scalar_subquery()).select_from(newest)).one()
-        # A sample short of COMMON_SAMPLE is the whole table: its hits are the rows.
-        rows = hits if sampled < COMMON_SAMPLE else hits * (highest or 0) / COMMON_SAMPLE
+        if sampled < COMMON_SAMPLE:  # the whole table
+            return True
+        rows = hits * (highest or 0) / COMMON_SAMPLE
         return rows > current_app.config["PWS_COUNT_CAP"] or hits > sampled * COMMON_SHARE
-    return _once_a_request(("common", column.table.name, column.key, value), estimate)
+    return _once_a_request(("in order", column.table.name, column.key, value), estimate)
 
 
 class FilterContainsWords(FilterContains):
@@ -120,7 +125,7 @@ class FilterContainsWords(FilterContains):
 
     def apply(self, query, value):
         query, field = get_field_setup_query(query, self.model, self.column_name)
-        fulltext = bool(fulltext_words(value)) and not is_common(field, value)
+        fulltext = bool(fulltext_words(value)) and not reads_in_order(field, value)
         return query.filter(contains(field, value, fulltext=fulltext))
 
 
@@ -158,12 +163,12 @@ def matching_ids(model, column_names: tuple[str, ...], value: str) -> list | Non
     """The ids of ``model``'s rows where one of the columns contains ``value`` (None past
     IDS_CAP), once a request: the list's count and page share them instead of each scanning the
     related table. Each column is searched as its own list's "Contém" searches it: through its
-    FULLTEXT index where it has one and the text is not common (a client's name: 45 ms of LIKE
-    over 50,000 clients, 5 ms of FULLTEXT)."""
+    FULLTEXT index where it has one and ``reads_in_order`` does not prefer the LIKE (a client's
+    name: 45 ms of LIKE over 50,000 clients, 5 ms of FULLTEXT)."""
     def find():
         selects = [select(model.id).where(contains(
             getattr(model, name), value,
-            fulltext=has_fulltext(model, name) and not is_common(getattr(model, name), value)))
+            fulltext=has_fulltext(model, name) and not reads_in_order(getattr(model, name), value)))
             for name in column_names]
         statement = selects[0] if len(selects) == 1 else union(*selects)
         ids = db.session.execute(statement.limit(IDS_CAP + 1)).scalars().all()
