@@ -176,6 +176,12 @@ def test_the_admin_lists_filters_and_reads_an_entry(app, admin, db_ctx):
     assert "ATOLAMENTO" in page
     filtered = client.get("/registro-alteracoes/list/?_flt_0_object_type=Holiday").get_data(as_text=True)
     assert "ATOLAMENTO" not in visible_text(filtered)
+    # "Usuário" is typed (a name or e-mail), not picked from a list of every user.
+    by_admin = client.get("/registro-alteracoes/list/?_flt_0_user=admin@revenda").get_data(as_text=True)
+    assert "ATOLAMENTO" in visible_text(by_admin)
+    by_other = client.get("/registro-alteracoes/list/?_flt_0_user=sup@revenda").get_data(as_text=True)
+    assert "ATOLAMENTO" not in visible_text(by_other)
+    assert "sup@revenda.test" not in page and "sup@revenda.test" not in by_admin
     with db_ctx() as session:
         entry = session.execute(select(ObjectChange.id).where(ObjectChange.action == "update")).scalar_one()
     shown = visible_text(client.get(f"/registro-alteracoes/show/{entry}").get_data(as_text=True))
