@@ -83,4 +83,3 @@ def settle(app: Flask) -> Flask:
     for the test suite, which builds many apps in one process and would keep them all."""
     gc.freeze()
     return app
-
